@@ -1,0 +1,1 @@
+"""quasi benchmarks: run from the repository root as ``python -m bench COMMAND``."""

@@ -1,0 +1,1 @@
+"""The quasi command line (installed as the ``quasi`` console script)."""

@@ -1,0 +1,111 @@
+"""One block: raw bytes <-> the coded sections the container frames.
+
+Sections of a coded block, in order:
+  0 meta: varints n_tokens, n_words, o1_cap, min_match, then entries per event
+    level (13 values)
+  1 vocabulary lengths: zstd frame of one varint per word, first-occurrence order
+  2 vocabulary bytes: zstd frame of the words back to back
+  3 events: the range-coded event stream (see events.py)
+"""
+from dataclasses import dataclass
+
+import numpy as np
+import zstandard
+
+from .hierarchy import lookup_starts
+from .errors import QuasiError
+from .events import decode_events, encode_events
+from .parse import N_LEVELS, parse
+from .tokens import build_vocab, case_split, detokenize, token_starts, vocab_classes
+from .varint import decode_varints, encode_varints
+
+N_SECTIONS = 4
+ZSTD_LEVEL = 19
+
+
+@dataclass(frozen=True)
+class BlockParams:
+    """Encoder choices that a level selects (the decoder reads them from meta)."""
+
+    o1_cap: int = 256
+    min_match: int = 4
+    use_bigrams: bool = False
+    min_count: int = 6
+
+
+def encode_block(data: bytes, spec, params: BlockParams) -> list:
+    """Code one block of raw bytes into its sections."""
+    buf = np.frombuffer(data, np.uint8)
+    starts = token_starts(buf)
+    low, flags = case_split(buf, starts)
+    ids, first = build_vocab(low, starts)
+    n_tok = ids.shape[0]
+    n_words = first.shape[0]
+    lookup = lookup_starts(spec, n_tok)
+    e_pos, e_lev, e_val, n_entries = parse(ids, first, lookup, use_bigrams=params.use_bigrams,
+                                          min_count=params.min_count)
+    vstart = starts[first]
+    vlen = starts[first + 1] - vstart
+    voffs = np.zeros(n_words + 1, np.int64)
+    np.cumsum(vlen, out=voffs[1:])
+    vbytes = _gather(low, vstart, vlen, voffs)
+    can_case, cls = vocab_classes(vbytes, voffs)
+    payload = encode_events(ids, flags, first, can_case, cls, e_pos, e_lev, e_val, n_entries,
+                            n_words, params.o1_cap, params.min_match)
+    meta = encode_varints(np.array([n_tok, n_words, params.o1_cap, params.min_match]
+                                   + [int(x) for x in n_entries], np.int64)).tobytes()
+    zc = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+    return [meta, zc.compress(encode_varints(vlen).tobytes()), zc.compress(vbytes.tobytes()),
+            payload.tobytes()]
+
+
+def decode_block(sections, raw_size: int) -> bytes:
+    """Inverse of encode_block; raises QuasiError on any inconsistency."""
+    if len(sections) != N_SECTIONS:
+        raise QuasiError(f"coded block has {len(sections)} sections, expected {N_SECTIONS}")
+    meta = decode_varints(np.frombuffer(sections[0], np.uint8), 4 + N_LEVELS)
+    if meta is None:
+        raise QuasiError("corrupt block meta section")
+    n_tok, n_words, o1_cap, min_match = (int(x) for x in meta[:4])
+    n_entries = meta[4:].astype(np.int64)
+    if not (1 <= n_tok <= raw_size and 1 <= n_words <= n_tok and 1 <= o1_cap <= 1 << 16
+            and 0 <= min_match <= 1 << 16 and int(n_entries.sum()) <= n_tok):
+        raise QuasiError("corrupt block meta section")
+    vlen_raw = _unzstd(sections[1], 10 * n_words, "vocabulary lengths")
+    vlen = decode_varints(np.frombuffer(vlen_raw, np.uint8), n_words)
+    if vlen is None or (vlen < 1).any():
+        raise QuasiError("corrupt vocabulary lengths")
+    vbytes = np.frombuffer(_unzstd(sections[2], raw_size, "vocabulary"), np.uint8)
+    voffs = np.zeros(n_words + 1, np.int64)
+    np.cumsum(vlen, out=voffs[1:])
+    if voffs[-1] != vbytes.shape[0]:
+        raise QuasiError("vocabulary lengths do not match the vocabulary")
+    can_case, cls = vocab_classes(vbytes, voffs)
+    ids, flags, ok = decode_events(np.frombuffer(sections[3], np.uint8), n_tok, n_words,
+                                   can_case, cls, n_entries, o1_cap, min_match)
+    if not ok:
+        raise QuasiError("corrupt event stream")
+    out, ok = detokenize(ids, flags, vbytes, voffs, raw_size)
+    if not ok:
+        raise QuasiError("decoded block does not have its declared size")
+    return out.tobytes()
+
+
+def _gather(src, starts, lengths, offs):
+    out = np.empty(int(offs[-1]), np.uint8)
+    idx = np.repeat(starts - offs[:-1], lengths) + np.arange(out.shape[0])
+    out[:] = src[idx]
+    return out
+
+
+def _unzstd(blob, limit: int, what: str) -> bytes:
+    try:
+        size = zstandard.frame_content_size(blob)
+    except zstandard.ZstdError as exc:
+        raise QuasiError(f"corrupt {what} section: {exc}") from None
+    if size < 0 or size > limit:
+        raise QuasiError(f"corrupt {what} section: declared size {size}")
+    try:
+        return zstandard.ZstdDecompressor().decompress(blob, max_output_size=size)
+    except zstandard.ZstdError as exc:
+        raise QuasiError(f"corrupt {what} section: {exc}") from None

@@ -1,0 +1,353 @@
+"""Range coder and adaptive frequency models (numba).
+
+The coder is a byte-oriented range coder with a 64-bit low end and a range kept
+in [2**56, 2**64): frequencies with totals up to 2**32 are coded with a
+precision loss below 2**-24. A carry is propagated straight into the output
+buffer. The decoder tracks ``code - low`` and never reads past its input (bytes
+past the end read as zero), so corrupt input decodes to garbage that the block
+checksum rejects, never to an out-of-bounds access.
+
+Coder state lives in a small uint64 array so that kernels can pass it around:
+encoder ``[low, range, pos]``, decoder ``[code, range, pos, r]``.
+"""
+import numpy as np
+
+from ._jit import njit, njit_inline
+
+TOP = np.uint64(1) << np.uint64(56)
+MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+SHIFT = np.uint64(56)
+EIGHT = np.uint64(8)
+
+
+@njit
+def enc_new():
+    st = np.zeros(3, np.uint64)
+    st[1] = MASK64
+    return st
+
+
+@njit_inline
+def _enc_set(st, out, add, rng):
+    """Move low up by add (propagating a carry into the output) and narrow the
+    range to rng, then shift out settled bytes."""
+    low = st[0]
+    nl = low + add
+    if nl < low:  # carry into the bytes already written
+        i = np.int64(st[2]) - 1
+        while out[i] == 255:
+            out[i] = 0
+            i -= 1
+        out[i] += 1
+    pos = np.int64(st[2])
+    while rng < TOP:
+        out[pos] = np.uint8(nl >> SHIFT)
+        pos += 1
+        nl = nl << EIGHT
+        rng = rng << EIGHT
+    st[0] = nl
+    st[1] = rng
+    st[2] = np.uint64(pos)
+
+
+@njit_inline
+def enc_encode(st, out, start, size, total):
+    """Code the interval [start, start+size) out of total (total <= 2**32)."""
+    r = st[1] // np.uint64(total)
+    _enc_set(st, out, r * np.uint64(start), r * np.uint64(size))
+
+
+@njit_inline
+def enc_finish(st, out):
+    """Flush the coder; returns the number of bytes written."""
+    pos = np.int64(st[2])
+    low = st[0]
+    for _ in range(8):
+        out[pos] = np.uint8(low >> SHIFT)
+        pos += 1
+        low = low << EIGHT
+    return pos
+
+
+@njit
+def dec_new(inp):
+    st = np.zeros(4, np.uint64)
+    code = np.uint64(0)
+    n = inp.shape[0]
+    for i in range(8):
+        b = np.uint64(inp[i]) if i < n else np.uint64(0)
+        code = (code << EIGHT) | b
+    st[0] = code
+    st[1] = MASK64
+    st[2] = np.uint64(8)
+    return st
+
+
+@njit_inline
+def dec_target(st, total):
+    """The cumulative frequency the next symbol covers (always < total)."""
+    r = st[1] // np.uint64(total)
+    st[3] = r
+    v = st[0] // r
+    t = np.uint64(total) - np.uint64(1)
+    if v > t:
+        v = t
+    return np.int64(v)
+
+
+@njit_inline
+def _dec_set(st, inp, sub, rng):
+    """Move the code down by sub and narrow the range to rng, then shift in bytes
+    (zero past the end of the input)."""
+    code = st[0] - sub
+    pos = np.int64(st[2])
+    n = inp.shape[0]
+    while rng < TOP:
+        b = np.uint64(inp[pos]) if pos < n else np.uint64(0)
+        pos += 1
+        code = (code << EIGHT) | b
+        rng = rng << EIGHT
+    st[0] = code
+    st[1] = rng
+    st[2] = np.uint64(pos)
+
+
+@njit_inline
+def dec_consume(st, inp, start, size):
+    """Remove the symbol [start, start+size) found via dec_target."""
+    r = st[3]
+    _dec_set(st, inp, r * np.uint64(start), r * np.uint64(size))
+
+
+# ---------------------------------------------------------------------------
+# Adaptive binary decisions (no division): probs[i] is P(bit = 0) in 1/65536.
+
+PROB_ONE = 1 << 16
+PROB_SHIFT = 5
+
+
+@njit
+def bits_new(n):
+    return np.full(n, PROB_ONE // 2, np.int64)
+
+
+@njit_inline
+def enc_bit(st, out, probs, i, bit):
+    p = probs[i]
+    bound = (st[1] >> np.uint64(16)) * np.uint64(p)
+    if bit == 0:
+        probs[i] = p + ((PROB_ONE - p) >> PROB_SHIFT)
+        _enc_set(st, out, np.uint64(0), bound)
+    else:
+        probs[i] = p - (p >> PROB_SHIFT)
+        _enc_set(st, out, bound, st[1] - bound)
+
+
+@njit_inline
+def dec_bit(st, inp, probs, i):
+    p = probs[i]
+    bound = (st[1] >> np.uint64(16)) * np.uint64(p)
+    if st[0] < bound:
+        probs[i] = p + ((PROB_ONE - p) >> PROB_SHIFT)
+        _dec_set(st, inp, np.uint64(0), bound)
+        return 0
+    probs[i] = p - (p >> PROB_SHIFT)
+    _dec_set(st, inp, bound, st[1] - bound)
+    return 1
+
+
+# ---------------------------------------------------------------------------
+# Raw bits (uniform), up to 16 at a time
+
+@njit_inline
+def enc_bits(st, out, value, nbits):
+    while nbits > 0:
+        k = 16 if nbits > 16 else nbits
+        nbits -= k
+        enc_encode(st, out, (value >> nbits) & ((1 << k) - 1), 1, 1 << k)
+
+
+@njit_inline
+def dec_bits(st, inp, nbits):
+    value = 0
+    while nbits > 0:
+        k = 16 if nbits > 16 else nbits
+        nbits -= k
+        v = dec_target(st, 1 << k)
+        dec_consume(st, inp, v, 1)
+        value = (value << k) | v
+    return value
+
+
+# ---------------------------------------------------------------------------
+# Small adaptive model: counts[ctx, sym], totals[ctx]; linear search.
+
+@njit
+def small_new(n_ctx, n_sym):
+    counts = np.ones((n_ctx, n_sym), np.int64)
+    totals = np.full(n_ctx, n_sym, np.int64)
+    return counts, totals
+
+
+@njit_inline
+def small_update(counts, totals, ctx, sym, inc, limit):
+    counts[ctx, sym] += inc
+    totals[ctx] += inc
+    if totals[ctx] > limit:
+        t = 0
+        for s in range(counts.shape[1]):
+            c = (counts[ctx, s] + 1) >> 1
+            counts[ctx, s] = c
+            t += c
+        totals[ctx] = t
+
+
+@njit_inline
+def small_encode(st, out, counts, totals, ctx, sym):
+    cum = 0
+    for s in range(sym):
+        cum += counts[ctx, s]
+    enc_encode(st, out, cum, counts[ctx, sym], totals[ctx])
+
+
+@njit_inline
+def small_decode(st, inp, counts, totals, ctx):
+    target = dec_target(st, totals[ctx])
+    cum = 0
+    sym = 0
+    n_sym = counts.shape[1]
+    while sym < n_sym - 1 and cum + counts[ctx, sym] <= target:
+        cum += counts[ctx, sym]
+        sym += 1
+    dec_consume(st, inp, cum, counts[ctx, sym])
+    return sym
+
+
+# ---------------------------------------------------------------------------
+# Fenwick-tree model over a large alphabet. One model occupies
+# tree[base : base + size] where size is a power of two greater than the number
+# of symbols; the counts themselves are kept by the caller.
+
+@njit
+def fw_size(n_sym):
+    """Tree size (a power of two) for n_sym symbols."""
+    size = 2
+    while size <= n_sym:
+        size *= 2
+    return size
+
+
+@njit_inline
+def fw_add(tree, base, size, sym, delta):
+    i = sym + 1
+    while i < size:
+        tree[base + i] += delta
+        i += i & (-i)
+
+
+@njit_inline
+def fw_prefix(tree, base, sym):
+    """Sum of counts of symbols [0, sym)."""
+    s = 0
+    i = sym
+    while i > 0:
+        s += tree[base + i]
+        i -= i & (-i)
+    return s
+
+
+@njit_inline
+def fw_find(tree, base, size, target):
+    """(sym, cum) with cum <= target < cum + count(sym); branch-free descent."""
+    pos = 0
+    cum = 0
+    step = size >> 1
+    while step > 0:
+        t = tree[base + pos + step]
+        take = cum + t <= target
+        pos += step if take else 0
+        cum += t if take else 0
+        step >>= 1
+    return pos, cum
+
+
+# ---------------------------------------------------------------------------
+# Pure-Python twin of the coder (tests only): exact big-integer arithmetic.
+
+class PyRangeEncoder:
+    """Twin of enc_encode/enc_finish using Python integers."""
+
+    def __init__(self):
+        self.low, self.rng, self.out = 0, (1 << 64) - 1, bytearray()
+
+    def encode(self, start, size, total, *, add=None, rng=None):
+        if rng is None:
+            r = self.rng // total
+            add, rng = r * start, r * size
+        elif add is None:
+            add = 0
+        self.low += add
+        if self.low >> 64:
+            self.low &= (1 << 64) - 1
+            i = len(self.out) - 1
+            while self.out[i] == 255:
+                self.out[i] = 0
+                i -= 1
+            self.out[i] += 1
+        self.rng = rng
+        while self.rng < 1 << 56:
+            self.out.append(self.low >> 56)
+            self.low = (self.low << 8) & ((1 << 64) - 1)
+            self.rng <<= 8
+
+    def encode_bit(self, probs, i, bit):
+        p = probs[i]
+        bound = (self.rng >> 16) * p
+        if bit == 0:
+            probs[i] = p + (((1 << 16) - p) >> 5)
+            self.encode(0, 0, 0, rng=bound)
+        else:
+            probs[i] = p - (p >> 5)
+            self.encode(0, 0, 0, add=bound, rng=self.rng - bound)
+
+    def finish(self):
+        for _ in range(8):
+            self.out.append(self.low >> 56)
+            self.low = (self.low << 8) & ((1 << 64) - 1)
+        return bytes(self.out)
+
+
+class PyRangeDecoder:
+    """Twin of dec_target/dec_consume."""
+
+    def __init__(self, data):
+        self.data, self.pos = data, 8
+        self.code = int.from_bytes(data[:8].ljust(8, b"\0"), "big")
+        self.rng, self.r = (1 << 64) - 1, 1
+
+    def target(self, total):
+        self.r = self.rng // total
+        return min(self.code // self.r, total - 1)
+
+    def decode_bit(self, probs, i):
+        p = probs[i]
+        bound = (self.rng >> 16) * p
+        if self.code < bound:
+            probs[i] = p + (((1 << 16) - p) >> 5)
+            self._settle(0, bound)
+            return 0
+        probs[i] = p - (p >> 5)
+        self._settle(bound, self.rng - bound)
+        return 1
+
+    def consume(self, start, size):
+        self._settle(self.r * start, self.r * size)
+
+    def _settle(self, sub, rng):
+        self.code -= sub
+        self.rng = rng
+        while self.rng < 1 << 56:
+            b = self.data[self.pos] if self.pos < len(self.data) else 0
+            self.pos += 1
+            self.code = ((self.code << 8) | b) & ((1 << 64) - 1)
+            self.rng <<= 8

@@ -1,0 +1,602 @@
+"""The quasi container: frames, block records, end mark, index and footer (format version 1).
+
+The container only *frames* already-encoded blocks.  The block codec (another module)
+turns one block's raw bytes into a list of "sections" (byte strings) and back; the
+container never looks inside a section.  FORMAT.md (repository root) is the normative
+byte-level description of everything written and checked here.
+
+Writing::
+
+    w = FrameWriter(level, spec, block_size)          # checksum=True by default
+    out = [w.header()]
+    for raw in blocks_of(data, block_size):           # every block: 1 .. block_size bytes
+        out.append(w.block(raw, codec.encode(raw)))   # sections=None -> stored raw
+    out.append(w.finish())
+
+Reading (decoding)::
+
+    reader = StreamReader(data)
+    for header, rec in reader:                        # FrameHeader, BlockRecord
+        raw = rec.sections[0] if rec.type == BLOCK_RAW else codec.decode(header, rec.sections)
+        reader.verify_block(rec, raw)                 # mandatory: length + raw CRC
+        sink.write(raw)
+    # frame ends (index, footer, content CRC) are validated as iteration passes them;
+    # reader.frames holds the FrameInfo of every completed frame.
+
+or simply ``decode_stream(data, decode_block)``.  Listing: ``read_frame_infos(data)``
+(walks block headers, skips payloads) and ``read_last_frame_from_end(data)`` (footer,
+index and the frame header only).
+
+Every malformed, truncated or inconsistent input raises ``QuasiError``.  Every size
+read from the input is checked against the bytes actually present and against the
+format limits before anything is sliced; payloads are handed out as zero-copy
+``memoryview`` slices of the input, so the caller must keep the input alive (and
+unmodified) while it uses them.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Sequence
+
+from .errors import QuasiError
+
+__all__ = [
+    "MAGIC", "FOOTER_MAGIC", "FORMAT_VERSION", "MAX_BLOCK_SIZE", "MAX_SECTIONS",
+    "BLOCK_RAW", "BLOCK_CODED", "BLOCK_END", "FLAG_CHECKSUM", "MAX_SECTION_SLACK",
+    "FOOTER_SIZE", "FrameWriter", "FrameHeader", "BlockRecord", "FrameInfo",
+    "StreamReader", "iter_blocks", "decode_stream", "iter_decoded",
+    "read_frame_infos", "read_last_frame_from_end", "max_coded_size",
+]
+
+MAGIC = b"\x9eQZ\r"            # 9E 51 5A 0D
+FOOTER_MAGIC = b"\rZQ\x9e"     # 0D 5A 51 9E
+FORMAT_VERSION = 1
+MAX_BLOCK_SIZE = 1 << 30
+MAX_SECTIONS = 16
+MAX_SPEC_LEN = 255
+MAX_LEVEL = 9
+BLOCK_RAW = 0
+BLOCK_CODED = 1
+BLOCK_END = 0xFF
+FLAG_CHECKSUM = 0x01
+RESERVED_FLAGS = 0xFE
+MAX_SECTION_SLACK = 1 << 16    # sum(section sizes) <= 2 * raw_size + MAX_SECTION_SLACK
+
+_U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
+_END = struct.Struct("<BQQI")          # type, n_blocks, content_size, content_crc
+_INDEX_ENTRY = struct.Struct("<QI")    # block_offset, raw_size
+_FOOTER = struct.Struct("<QQI4s")      # end_offset, frame_size, footer_crc, footer magic
+_FIXED_HEADER = struct.Struct("<4sBBBB")  # magic, version, flags, level, spec_len
+
+END_MARK_SIZE = _END.size              # 21
+INDEX_ENTRY_SIZE = _INDEX_ENTRY.size   # 12
+FOOTER_SIZE = _FOOTER.size             # 24
+MIN_HEADER_SIZE = _FIXED_HEADER.size + 1 + 4 + 4   # spec of 1 byte: 17
+_MIN_RECORD = 1 + 4 + 4 + 1                        # stored 1-byte block, no raw CRC
+
+
+def max_coded_size(raw_size: int) -> int:
+    """Largest sum of section sizes a coded block of ``raw_size`` raw bytes may declare."""
+    return 2 * raw_size + MAX_SECTION_SLACK
+
+
+def _crc(*parts) -> int:
+    c = 0
+    for p in parts:
+        c = zlib.crc32(p, c)
+    return c
+
+
+def _is_printable_ascii(b: bytes) -> bool:
+    return all(0x21 <= x <= 0x7E for x in b)
+
+
+# --------------------------------------------------------------------------- writer
+
+
+class FrameWriter:
+    """Produces the bytes of one frame, piece by piece.
+
+    Call ``header()`` once, then ``block(raw, sections)`` for each block in order, then
+    ``finish()`` once; concatenate the returned byte strings.  The writer computes every
+    CRC itself, tracks block offsets for the index and the running content CRC.
+
+    ``level``: 0..9 (0 = not recorded); ``spec``: the tiling spec, 1..255 printable ASCII
+    characters (0x21..0x7E); ``block_size``: maximum raw bytes per block, 1..2**30;
+    ``checksum``: store CRC32s of the raw data (flag bit 0).  Invalid arguments or
+    out-of-order calls raise ``QuasiError``.
+    """
+
+    def __init__(self, level: int, spec: str, block_size: int, checksum: bool = True):
+        if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level <= MAX_LEVEL:
+            raise QuasiError(f"level must be an integer 0..{MAX_LEVEL}, got {level!r}")
+        if not isinstance(spec, str):
+            raise QuasiError(f"spec must be a str, got {type(spec).__name__}")
+        try:
+            spec_b = spec.encode("ascii")
+        except UnicodeEncodeError:
+            raise QuasiError(f"spec must be printable ASCII, got {spec!r}") from None
+        if not 1 <= len(spec_b) <= MAX_SPEC_LEN:
+            raise QuasiError(f"spec must be 1..{MAX_SPEC_LEN} characters, got {len(spec_b)}")
+        if not _is_printable_ascii(spec_b):
+            raise QuasiError(f"spec must be printable ASCII (0x21..0x7E, no spaces), got {spec!r}")
+        if (not isinstance(block_size, int) or isinstance(block_size, bool)
+                or not 1 <= block_size <= MAX_BLOCK_SIZE):
+            raise QuasiError(f"block_size must be 1..{MAX_BLOCK_SIZE}, got {block_size!r}")
+        self.level = level
+        self.spec = spec
+        self.block_size = block_size
+        self.checksum = bool(checksum)
+        flags = FLAG_CHECKSUM if self.checksum else 0
+        head = (_FIXED_HEADER.pack(MAGIC, FORMAT_VERSION, flags, level, len(spec_b))
+                + spec_b + _U32.pack(block_size))
+        self._header = head + _U32.pack(zlib.crc32(head))
+        self._state = 0            # 0: header not yet returned, 1: blocks, 2: finished
+        self._pos = 0              # bytes of this frame emitted so far
+        self._index: list[tuple[int, int]] = []
+        self._content_size = 0
+        self._content_crc = 0
+
+    def header(self) -> bytes:
+        """The frame header.  Must be called first, exactly once."""
+        if self._state != 0:
+            raise QuasiError("FrameWriter.header() called twice")
+        self._state = 1
+        self._pos = len(self._header)
+        return self._header
+
+    def block(self, raw, sections: Sequence | None) -> bytes:
+        """One block record for ``raw`` (1..block_size bytes).
+
+        ``sections`` is the codec's output (1..16 bytes-like objects, possibly empty
+        ones) or None for a stored block.  A stored (raw) block is written instead when
+        the coded form would not be smaller: sum(section sizes) + 5 + 4*n >= len(raw).
+        """
+        if self._state != 1:
+            raise QuasiError("FrameWriter.block() called "
+                             + ("before header()" if self._state == 0 else "after finish()"))
+        raw = memoryview(raw).cast("B")
+        raw_size = raw.nbytes
+        if not 1 <= raw_size <= self.block_size:
+            raise QuasiError(f"block raw size must be 1..{self.block_size}, got {raw_size}")
+        if sections is not None:
+            sections = [memoryview(s).cast("B") for s in sections]
+            n = len(sections)
+            if not 1 <= n <= MAX_SECTIONS:
+                raise QuasiError(f"a coded block needs 1..{MAX_SECTIONS} sections, got {n}")
+            sizes = [s.nbytes for s in sections]
+            if sum(sizes) + 5 + 4 * n >= raw_size:
+                sections = None  # not worth it: store raw
+        if sections is None:
+            head = bytes((BLOCK_RAW,)) + _U32.pack(raw_size)
+            payload = [raw]
+        else:
+            payload_crc = 0
+            for sec in sections:
+                payload_crc = zlib.crc32(sec, payload_crc)
+            head = (bytes((BLOCK_CODED,)) + _U32.pack(raw_size) + bytes((len(sizes),))
+                    + struct.pack(f"<{len(sizes)}I", *sizes) + _U32.pack(payload_crc))
+            payload = sections
+        parts = [head, _U32.pack(zlib.crc32(head)), *payload]
+        if self.checksum:
+            raw_crc = zlib.crc32(raw)
+            parts.append(_U32.pack(raw_crc))
+            self._content_crc = zlib.crc32(raw, self._content_crc)
+        rec = b"".join(parts)
+        self._index.append((self._pos, raw_size))
+        self._pos += len(rec)
+        self._content_size += raw_size
+        return rec
+
+    def finish(self) -> bytes:
+        """End mark + index + footer.  Must be called last, exactly once."""
+        if self._state != 1:
+            raise QuasiError("FrameWriter.finish() called "
+                             + ("before header()" if self._state == 0 else "twice"))
+        self._state = 2
+        n = len(self._index)
+        body = [_END.pack(BLOCK_END, n, self._content_size,
+                          self._content_crc if self.checksum else 0)]
+        body.extend(_INDEX_ENTRY.pack(off, size) for off, size in self._index)
+        end_offset = self._pos
+        frame_size = end_offset + END_MARK_SIZE + n * INDEX_ENTRY_SIZE + FOOTER_SIZE
+        body.append(_U64.pack(end_offset) + _U64.pack(frame_size))
+        blob = b"".join(body)
+        tail = blob + _U32.pack(zlib.crc32(blob)) + FOOTER_MAGIC
+        self._pos = frame_size
+        return tail
+
+    @property
+    def frame_size(self) -> int:
+        """Bytes of this frame returned so far (the whole frame once finished)."""
+        return self._pos
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass
+class FrameHeader:
+    """A validated frame header.  ``offset`` is the frame's position in the stream."""
+    version: int
+    flags: int
+    level: int
+    spec: str
+    block_size: int
+    checksum: bool
+    offset: int
+    header_size: int
+    index: int = 0          # frame number in the stream (0-based)
+
+
+@dataclass
+class BlockRecord:
+    """One block record.  ``sections`` are zero-copy views into the input: for a raw
+    block the single payload, for a coded block the codec's sections.  ``raw_crc`` is
+    None when the frame carries no checksums.  ``index`` is the block number within its
+    frame, ``offset`` its position relative to the frame's first byte."""
+    index: int
+    type: int
+    raw_size: int
+    sections: list
+    raw_crc: int | None
+    offset: int
+
+
+@dataclass
+class FrameInfo:
+    """Everything known about one complete, validated frame."""
+    version: int
+    flags: int
+    level: int
+    spec: str
+    block_size: int
+    n_blocks: int
+    content_size: int
+    content_crc: int
+    frame_size: int
+    offset: int
+    blocks: list = field(default_factory=list)   # [(block_offset, raw_size)] from the index
+    checksum: bool = True
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _parse_header(buf: memoryview, pos: int, frame_no: int) -> FrameHeader:
+    """Parse and validate the frame header at absolute offset ``pos``."""
+    end = len(buf)
+    avail = end - pos
+    head4 = bytes(buf[pos:pos + 4])
+    if head4 != MAGIC[:len(head4)]:
+        if frame_no == 0:
+            raise QuasiError("not a quasi stream (bad magic)")
+        raise QuasiError(f"trailing garbage after the last frame at offset {pos} ({avail} bytes)")
+    if avail < _FIXED_HEADER.size:
+        raise QuasiError(f"truncated frame header at offset {pos}")
+    _, version, flags, level, spec_len = _FIXED_HEADER.unpack_from(buf, pos)
+    if version != FORMAT_VERSION:
+        raise QuasiError(f"unsupported format version {version}")
+    size = _FIXED_HEADER.size + spec_len + 8
+    if avail < size:
+        raise QuasiError(f"truncated frame header at offset {pos}")
+    (stored_crc,) = _U32.unpack_from(buf, pos + size - 4)
+    if zlib.crc32(buf[pos:pos + size - 4]) != stored_crc:
+        raise QuasiError(f"frame header CRC mismatch at offset {pos}")
+    if flags & RESERVED_FLAGS:
+        raise QuasiError(f"frame at offset {pos}: reserved flag bits set (flags 0x{flags:02x})")
+    if level > MAX_LEVEL:
+        raise QuasiError(f"frame at offset {pos}: invalid level {level}")
+    if spec_len == 0:
+        raise QuasiError(f"frame at offset {pos}: empty tiling spec")
+    spec_b = bytes(buf[pos + _FIXED_HEADER.size:pos + _FIXED_HEADER.size + spec_len])
+    if not _is_printable_ascii(spec_b):
+        raise QuasiError(f"frame at offset {pos}: tiling spec is not printable ASCII")
+    (block_size,) = _U32.unpack_from(buf, pos + _FIXED_HEADER.size + spec_len)
+    if not 1 <= block_size <= MAX_BLOCK_SIZE:
+        raise QuasiError(f"frame at offset {pos}: block size {block_size} out of range "
+                         f"1..{MAX_BLOCK_SIZE}")
+    return FrameHeader(version=version, flags=flags, level=level, spec=spec_b.decode("ascii"),
+                       block_size=block_size, checksum=bool(flags & FLAG_CHECKSUM),
+                       offset=pos, header_size=size, index=frame_no)
+
+
+def _parse_block(buf: memoryview, pos: int, hdr: FrameHeader, index: int) -> tuple[BlockRecord, int]:
+    """Parse the block record at absolute ``pos`` (type byte already known not to be the
+    end mark).  Returns the record and the absolute offset just after it."""
+    end = len(buf)
+    start = pos
+    btype = buf[pos]
+    if btype not in (BLOCK_RAW, BLOCK_CODED):
+        raise QuasiError(f"block {index}: invalid block type 0x{btype:02x} at offset {pos}")
+    if end - pos < 5:
+        raise QuasiError(f"truncated block header at offset {start}")
+    (raw_size,) = _U32.unpack_from(buf, pos + 1)
+    pos += 5
+    sizes: list[int] = []
+    if btype == BLOCK_CODED:
+        if end - pos < 1:
+            raise QuasiError(f"truncated block header at offset {start}")
+        n = buf[pos]
+        pos += 1
+        if not 1 <= n <= MAX_SECTIONS:
+            raise QuasiError(f"block {index}: invalid section count {n} at offset {start} "
+                             f"(must be 1..{MAX_SECTIONS})")
+        if end - pos < 4 * n + 4:
+            raise QuasiError(f"truncated block header at offset {start}")
+        sizes = list(struct.unpack_from(f"<{n}I", buf, pos))
+        pos += 4 * n
+        (payload_crc,) = _U32.unpack_from(buf, pos)
+        pos += 4
+    if end - pos < 4:
+        raise QuasiError(f"truncated block header at offset {start}")
+    (stored_crc,) = _U32.unpack_from(buf, pos)
+    if zlib.crc32(buf[start:pos]) != stored_crc:
+        raise QuasiError(f"block {index}: block header CRC mismatch at offset {start}")
+    pos += 4
+    if not 1 <= raw_size <= hdr.block_size:
+        raise QuasiError(f"block {index}: raw size {raw_size} out of range 1..{hdr.block_size} "
+                         f"at offset {start}")
+    if btype == BLOCK_RAW:
+        payload_size = raw_size
+    else:
+        payload_size = sum(sizes)
+        if payload_size > max_coded_size(raw_size):
+            raise QuasiError(f"block {index}: coded size {payload_size} exceeds the limit "
+                             f"{max_coded_size(raw_size)} for raw size {raw_size} at offset {start}")
+    trailer = 4 if hdr.checksum else 0
+    if end - pos < payload_size + trailer:
+        raise QuasiError(f"truncated block payload at offset {pos} (block {index}: needs "
+                         f"{payload_size + trailer} bytes, {end - pos} left)")
+    if btype == BLOCK_RAW:
+        sections = [buf[pos:pos + raw_size]]
+    else:
+        if zlib.crc32(buf[pos:pos + payload_size]) != payload_crc:
+            raise QuasiError(f"block {index}: payload CRC mismatch at offset {start}")
+        sections = []
+        p = pos
+        for s in sizes:
+            sections.append(buf[p:p + s])
+            p += s
+    pos += payload_size
+    raw_crc = None
+    if hdr.checksum:
+        (raw_crc,) = _U32.unpack_from(buf, pos)
+        pos += 4
+    rec = BlockRecord(index=index, type=btype, raw_size=raw_size, sections=sections,
+                      raw_crc=raw_crc, offset=start - hdr.offset)
+    return rec, pos
+
+
+def _parse_end(buf: memoryview, pos: int, hdr: FrameHeader,
+               blocks: list[tuple[int, int]]) -> tuple[FrameInfo, int]:
+    """Parse and cross-check end mark + index + footer at absolute ``pos`` against the
+    blocks actually read.  Returns the FrameInfo and the offset just after the footer."""
+    end = len(buf)
+    fo = hdr.offset
+    if end - pos < END_MARK_SIZE:
+        raise QuasiError(f"truncated end mark at offset {pos}")
+    _, n_blocks, content_size, content_crc = _END.unpack_from(buf, pos)
+    n_read = len(blocks)
+    if n_blocks != n_read:
+        raise QuasiError(f"frame at offset {fo}: end mark declares {n_blocks} blocks "
+                         f"but {n_read} were read")
+    tail_size = END_MARK_SIZE + n_read * INDEX_ENTRY_SIZE + FOOTER_SIZE
+    if end - pos < tail_size:
+        raise QuasiError(f"truncated index/footer at offset {pos} (needs {tail_size} bytes, "
+                         f"{end - pos} left)")
+    fpos = pos + tail_size - FOOTER_SIZE
+    end_offset, frame_size, footer_crc, fmagic = _FOOTER.unpack_from(buf, fpos)
+    if fmagic != FOOTER_MAGIC:
+        raise QuasiError(f"frame at offset {fo}: bad footer magic at offset {fpos + 20}")
+    if zlib.crc32(buf[pos:fpos + 16]) != footer_crc:
+        raise QuasiError(f"frame at offset {fo}: footer CRC mismatch")
+    if end_offset != pos - fo:
+        raise QuasiError(f"frame at offset {fo}: footer end_offset {end_offset} disagrees "
+                         f"with the end mark's position {pos - fo}")
+    if frame_size != pos + tail_size - fo:
+        raise QuasiError(f"frame at offset {fo}: footer frame_size {frame_size} disagrees "
+                         f"with the actual size {pos + tail_size - fo}")
+    total = sum(size for _, size in blocks)
+    if content_size != total:
+        raise QuasiError(f"frame at offset {fo}: content size {content_size} disagrees with "
+                         f"the sum of block sizes {total}")
+    if not hdr.checksum and content_crc != 0:
+        raise QuasiError(f"frame at offset {fo}: nonzero content CRC in a frame without checksums")
+    p = pos + END_MARK_SIZE
+    for i, (off, size) in enumerate(blocks):
+        ioff, isize = _INDEX_ENTRY.unpack_from(buf, p)
+        if ioff != off or isize != size:
+            raise QuasiError(f"frame at offset {fo}: index entry {i} ({ioff}, {isize}) "
+                             f"disagrees with block {i} ({off}, {size})")
+        p += INDEX_ENTRY_SIZE
+    info = FrameInfo(version=hdr.version, flags=hdr.flags, level=hdr.level, spec=hdr.spec,
+                     block_size=hdr.block_size, n_blocks=n_blocks, content_size=content_size,
+                     content_crc=content_crc, frame_size=frame_size, offset=fo,
+                     blocks=list(blocks), checksum=hdr.checksum)
+    return info, pos + tail_size
+
+
+# --------------------------------------------------------------------------- stream reader
+
+
+class StreamReader:
+    """Walks a whole stream (one or more frames) block by block.
+
+    Iterating yields ``(FrameHeader, BlockRecord)`` for every block of every frame, in
+    stream order.  With ``verify=True`` (the default) the caller must, for every record,
+    decode it and call ``verify_block(record, raw)`` before asking for the next one; the
+    reader checks the raw length and raw CRC there and accumulates the frame's content
+    CRC, which it checks (together with the end mark, index and footer) when iteration
+    reaches the frame's end.  With ``verify=False`` records need not be verified and the
+    content CRC is not checked (structure only: what ``read_frame_infos`` uses).
+
+    ``frames`` lists the ``FrameInfo`` of every frame completed so far.  The stream is
+    fully validated only once iteration has finished without raising.  Iterate a
+    reader once.
+    """
+
+    def __init__(self, data, verify: bool = True):
+        self._buf = memoryview(data).cast("B")
+        self.verify = verify
+        self.frames: list[FrameInfo] = []
+        self._pending: BlockRecord | None = None   # yielded, not yet verified
+        self._content_crc = 0
+        self._verified = 0
+
+    def __iter__(self) -> Iterator[tuple[FrameHeader, BlockRecord]]:
+        buf = self._buf
+        end = len(buf)
+        if end == 0:
+            raise QuasiError("not a quasi stream (empty input)")
+        pos = 0
+        frame_no = 0
+        while pos < end:
+            hdr = _parse_header(buf, pos, frame_no)
+            pos += hdr.header_size
+            blocks: list[tuple[int, int]] = []
+            self._content_crc = 0
+            self._verified = 0
+            while True:
+                if pos >= end:
+                    raise QuasiError(f"truncated frame: block header or end mark expected "
+                                     f"at offset {pos}")
+                if buf[pos] == BLOCK_END:
+                    break
+                rec, pos = _parse_block(buf, pos, hdr, len(blocks))
+                blocks.append((rec.offset, rec.raw_size))
+                self._pending = rec
+                yield hdr, rec
+                if self.verify and self._pending is not None:
+                    raise QuasiError(f"frame {frame_no} block {rec.index} was not verified "
+                                     "(call verify_block before continuing)")
+                self._pending = None
+            info, pos = _parse_end(buf, pos, hdr, blocks)
+            if self.verify and hdr.checksum and self._content_crc != info.content_crc:
+                raise QuasiError(f"frame at offset {hdr.offset}: content CRC mismatch")
+            self.frames.append(info)
+            frame_no += 1
+
+    def verify_block(self, record: BlockRecord, raw) -> None:
+        """Check a decoded block against its record (raw size, raw CRC) and fold it into
+        the current frame's content CRC.  Must be called once per yielded record, for
+        the record just yielded."""
+        if record is not self._pending:
+            raise QuasiError(f"verify_block: block {record.index} is not the block just read")
+        n = memoryview(raw).nbytes
+        if n != record.raw_size:
+            raise QuasiError(f"block {record.index}: decoded size {n} != raw size "
+                             f"{record.raw_size}")
+        if record.raw_crc is not None:
+            c = zlib.crc32(raw)
+            if c != record.raw_crc:
+                raise QuasiError(f"block {record.index}: raw CRC mismatch")
+            # CRC32 of the concatenation, computed incrementally
+            self._content_crc = zlib.crc32(raw, self._content_crc)
+        self._pending = None
+
+
+def iter_blocks(data, verify: bool = True) -> StreamReader:
+    """Same as ``StreamReader(data, verify)`` (iterate it; call its ``verify_block``)."""
+    return StreamReader(data, verify)
+
+
+def iter_decoded(data, decode_block: Callable[[FrameHeader, BlockRecord], bytes]) -> Iterator:
+    """Yield the raw bytes of each block of the stream, fully verified.
+
+    ``decode_block(header, record)`` is called for coded blocks only and must return the
+    block's raw bytes (it should raise ``QuasiError`` on malformed sections); stored
+    blocks are yielded as views of the input.  The last chunk is followed by the
+    validation of the last frame's end, so consume the generator to the end.
+    """
+    reader = StreamReader(data, verify=True)
+    for hdr, rec in reader:
+        raw = rec.sections[0] if rec.type == BLOCK_RAW else decode_block(hdr, rec)
+        reader.verify_block(rec, raw)
+        yield raw
+
+
+def decode_stream(data, decode_block: Callable[[FrameHeader, BlockRecord], bytes]) -> bytes:
+    """Decode and fully verify a whole stream; returns the content (see iter_decoded)."""
+    return b"".join(iter_decoded(data, decode_block))
+
+
+def read_frame_infos(data) -> list[FrameInfo]:
+    """Validate the structure of every frame (headers, block headers, end marks, indexes,
+    footers, all header/footer CRCs and their consistency) without decoding payloads
+    or checking raw CRCs, and return one FrameInfo per frame."""
+    reader = StreamReader(data, verify=False)
+    for _ in reader:
+        pass
+    return reader.frames
+
+
+def read_last_frame_from_end(data) -> FrameInfo:
+    """Read the last frame's FrameInfo from the end of the stream: footer, end mark,
+    index and that frame's header only (no block record is read).  Validates the
+    footer, header CRCs and the index's internal consistency."""
+    buf = memoryview(data).cast("B")
+    end = len(buf)
+    if end == 0:
+        raise QuasiError("not a quasi stream (empty input)")
+    if end < MIN_HEADER_SIZE + END_MARK_SIZE + FOOTER_SIZE:
+        raise QuasiError(f"truncated stream ({end} bytes)")
+    fpos = end - FOOTER_SIZE
+    end_offset, frame_size, footer_crc, fmagic = _FOOTER.unpack_from(buf, fpos)
+    if fmagic != FOOTER_MAGIC:
+        raise QuasiError("bad footer magic at end of stream (truncated or not a quasi stream)")
+    min_tail = END_MARK_SIZE + FOOTER_SIZE
+    if not (MIN_HEADER_SIZE + min_tail <= frame_size <= end
+            and MIN_HEADER_SIZE <= end_offset <= frame_size - min_tail):
+        raise QuasiError(f"footer sizes out of range (end_offset {end_offset}, "
+                         f"frame_size {frame_size}, stream {end} bytes)")
+    fo = end - frame_size
+    epos = fo + end_offset
+    if zlib.crc32(buf[epos:fpos + 16]) != footer_crc:
+        raise QuasiError(f"frame at offset {fo}: footer CRC mismatch")
+    btype, n_blocks, content_size, content_crc = _END.unpack_from(buf, epos)
+    if btype != BLOCK_END:
+        raise QuasiError(f"frame at offset {fo}: no end mark at offset {epos}")
+    if n_blocks * INDEX_ENTRY_SIZE != frame_size - end_offset - min_tail:
+        raise QuasiError(f"frame at offset {fo}: n_blocks {n_blocks} disagrees with the "
+                         f"index size {frame_size - end_offset - min_tail}")
+    if buf[fo:fo + 4] != MAGIC:
+        raise QuasiError(f"frame at offset {fo}: bad magic (footer points to a non-frame)")
+    hdr = _parse_header(buf[:epos], fo, 0)
+    if not hdr.checksum and content_crc != 0:
+        raise QuasiError(f"frame at offset {fo}: nonzero content CRC in a frame without checksums")
+    blocks = []
+    prev = 0
+    total = 0
+    p = epos + END_MARK_SIZE
+    for i in range(n_blocks):
+        off, size = _INDEX_ENTRY.unpack_from(buf, p)
+        p += INDEX_ENTRY_SIZE
+        # records are contiguous from the end of the header; the smallest possible one
+        # (stored, 1 byte, no CRC) is _MIN_RECORD bytes long
+        if i == 0 and off != hdr.header_size:
+            raise QuasiError(f"frame at offset {fo}: index entry 0 offset {off} != header "
+                             f"size {hdr.header_size}")
+        if (i > 0 and off < prev + _MIN_RECORD) or off + _MIN_RECORD > end_offset:
+            raise QuasiError(f"frame at offset {fo}: index entry {i} offset {off} out of order "
+                             "or out of range")
+        if not 1 <= size <= hdr.block_size:
+            raise QuasiError(f"frame at offset {fo}: index entry {i} raw size {size} out of "
+                             f"range 1..{hdr.block_size}")
+        blocks.append((off, size))
+        prev = off
+        total += size
+    if n_blocks == 0 and end_offset != hdr.header_size:
+        raise QuasiError(f"frame at offset {fo}: empty frame with end_offset {end_offset} != "
+                         f"header size {hdr.header_size}")
+    if total != content_size:
+        raise QuasiError(f"frame at offset {fo}: content size {content_size} disagrees with "
+                         f"the index total {total}")
+    return FrameInfo(version=hdr.version, flags=hdr.flags, level=hdr.level, spec=hdr.spec,
+                     block_size=hdr.block_size, n_blocks=n_blocks, content_size=content_size,
+                     content_crc=content_crc, frame_size=frame_size, offset=fo,
+                     blocks=blocks, checksum=hdr.checksum)

@@ -1,0 +1,245 @@
+"""Tokeniser, case split and vocabulary (DESIGN section 3).
+
+A token is a maximal run of letters (ASCII letters or any byte >= 0x80) plus the
+whitespace after it (space, LF, CR, tab); any other byte is a token of its own
+plus its trailing whitespace. Case goes to a flag per token: 0 as stored,
+1 Title (first byte upper-cased), 2 ALL CAPS (more than one ASCII letter). A
+token whose case cannot be rebuilt from (lowered, flag) is stored verbatim.
+
+Kernels take and return numpy arrays; each has a pure-Python twin (``py_*``)
+used by the tests.
+"""
+import numpy as np
+
+from ._jit import njit
+
+FLAG_LOWER = 0
+FLAG_TITLE = 1
+FLAG_UPPER = 2
+
+
+@njit
+def _is_letter(b):
+    return (b >= 65 and b <= 90) or (b >= 97 and b <= 122) or b >= 128
+
+
+@njit
+def _is_space(b):
+    return b == 32 or b == 10 or b == 13 or b == 9
+
+
+@njit
+def token_starts(buf):
+    """Start offset of every token, plus len(buf) as a final sentinel."""
+    n = buf.shape[0]
+    starts = np.empty(n + 1, np.int64)
+    count = 0
+    i = 0
+    while i < n:
+        starts[count] = i
+        count += 1
+        if _is_letter(buf[i]):
+            i += 1
+            while i < n and _is_letter(buf[i]):
+                i += 1
+        else:
+            i += 1
+        while i < n and _is_space(buf[i]):
+            i += 1
+    starts[count] = n
+    return starts[: count + 1].copy()
+
+
+@njit
+def case_split(buf, starts):
+    """Lower-case every token that can be rebuilt from (lowered, flag).
+
+    Returns (lowered bytes, flags per token)."""
+    n_tok = starts.shape[0] - 1
+    low = buf.copy()
+    flags = np.zeros(n_tok, np.uint8)
+    for t in range(n_tok):
+        a = starts[t]
+        b = starts[t + 1]
+        n_upper = 0
+        n_lower = 0
+        for i in range(a, b):
+            c = buf[i]
+            if c >= 65 and c <= 90:
+                n_upper += 1
+            elif c >= 97 and c <= 122:
+                n_lower += 1
+        if n_upper == 0:
+            continue
+        first = buf[a]
+        if n_upper == 1 and first >= 65 and first <= 90:
+            flags[t] = FLAG_TITLE
+        elif n_lower == 0 and n_upper > 1:
+            flags[t] = FLAG_UPPER
+        else:
+            continue  # mixed case: kept verbatim, flag 0
+        for i in range(a, b):
+            c = buf[i]
+            if c >= 65 and c <= 90:
+                low[i] = c + 32
+    return low, flags
+
+
+@njit
+def _hash_bytes(buf, a, b):
+    h = np.uint64(14695981039346656037)
+    prime = np.uint64(1099511628211)
+    for i in range(a, b):
+        h = (h ^ np.uint64(buf[i])) * prime
+    return h
+
+
+@njit
+def build_vocab(low, starts):
+    """Number distinct lowered tokens in order of first occurrence.
+
+    Returns (ids per token as int32, token index of each id's first occurrence).
+    Exact: candidate matches are confirmed byte by byte."""
+    n_tok = starts.shape[0] - 1
+    size = 16
+    while size < 2 * n_tok:
+        size *= 2
+    mask = np.uint64(size - 1)
+    table = np.full(size, -1, np.int64)  # slot -> id
+    ids = np.empty(n_tok, np.int32)
+    first = np.empty(n_tok, np.int64)
+    n_ids = 0
+    for t in range(n_tok):
+        a = starts[t]
+        b = starts[t + 1]
+        slot = _hash_bytes(low, a, b) & mask
+        while True:
+            v = table[slot]
+            if v < 0:
+                table[slot] = n_ids
+                first[n_ids] = t
+                ids[t] = n_ids
+                n_ids += 1
+                break
+            f = first[v]
+            fa = starts[f]
+            fb = starts[f + 1]
+            if fb - fa == b - a:
+                same = True
+                for k in range(b - a):
+                    if low[fa + k] != low[a + k]:
+                        same = False
+                        break
+                if same:
+                    ids[t] = v
+                    break
+            slot = (slot + np.uint64(1)) & mask
+    return ids, first[:n_ids].copy()
+
+
+@njit
+def vocab_classes(vbytes, voffs):
+    """Per vocabulary entry: whether a case flag is coded for it, and its class.
+
+    A flag is coded only when the entry has a lower-case ASCII letter and no
+    upper-case one. Class (0..7): letter word / '.!?' / other byte / whitespace
+    start, times whether the entry holds a line feed."""
+    n = voffs.shape[0] - 1
+    can_case = np.zeros(n, np.uint8)
+    cls = np.zeros(n, np.uint8)
+    for v in range(n):
+        a = voffs[v]
+        b = voffs[v + 1]
+        has_low = False
+        has_up = False
+        has_lf = False
+        for i in range(a, b):
+            c = vbytes[i]
+            if c >= 97 and c <= 122:
+                has_low = True
+            elif c >= 65 and c <= 90:
+                has_up = True
+            elif c == 10:
+                has_lf = True
+        if has_low and not has_up:
+            can_case[v] = 1
+        k = 0
+        if b > a:
+            c = vbytes[a]
+            if _is_letter(c):
+                k = 0
+            elif c == 46 or c == 33 or c == 63:
+                k = 1
+            elif _is_space(c):
+                k = 3
+            else:
+                k = 2
+        cls[v] = k * 2 + (1 if has_lf else 0)
+    return can_case, cls
+
+
+@njit
+def detokenize(ids, flags, vbytes, voffs, out_size):
+    """Rebuild the original bytes; returns (bytes, ok). ok is False when the
+    tokens do not add up to exactly out_size bytes."""
+    out = np.empty(out_size, np.uint8)
+    pos = 0
+    for t in range(ids.shape[0]):
+        v = ids[t]
+        a = voffs[v]
+        b = voffs[v + 1]
+        if pos + (b - a) > out_size:
+            return out, False
+        f = flags[t]
+        for i in range(a, b):
+            out[pos + i - a] = vbytes[i]
+        if f == FLAG_TITLE:
+            c = out[pos]
+            if c >= 97 and c <= 122:
+                out[pos] = c - 32
+        elif f == FLAG_UPPER:
+            for i in range(pos, pos + b - a):
+                c = out[i]
+                if c >= 97 and c <= 122:
+                    out[i] = c - 32
+        pos += b - a
+    return out, pos == out_size
+
+
+# ---------------------------------------------------------------------------
+# Pure-Python twins (tests only)
+
+def _py_is_letter(b):
+    return 65 <= b <= 90 or 97 <= b <= 122 or b >= 128
+
+
+def py_tokens(data: bytes) -> list:
+    """The token list of ``data`` (twin of token_starts)."""
+    out, i, n = [], 0, len(data)
+    while i < n:
+        j = i + 1
+        if _py_is_letter(data[i]):
+            while j < n and _py_is_letter(data[j]):
+                j += 1
+        while j < n and data[j] in b" \n\r\t":
+            j += 1
+        out.append(data[i:j])
+        i = j
+    return out
+
+
+def py_case_split(token: bytes):
+    """(stored form, flag) of one token (twin of case_split)."""
+    low = token.translate(_LOWER)
+    if low == token:
+        return token, FLAG_LOWER
+    if token == low[:1].upper() + low[1:] and token[:1] != low[:1]:
+        return low, FLAG_TITLE
+    letters = sum(1 for c in token if 65 <= c <= 90 or 97 <= c <= 122)
+    if token == low.translate(_UPPER) and letters > 1:
+        return low, FLAG_UPPER
+    return token, FLAG_LOWER
+
+
+_LOWER = bytes.maketrans(bytes(range(65, 91)), bytes(range(97, 123)))
+_UPPER = bytes.maketrans(bytes(range(97, 123)), bytes(range(65, 91)))

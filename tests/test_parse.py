@@ -1,0 +1,104 @@
+"""Codebook counting and the greedy parse against a pure-Python twin."""
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from quasi.codebook import count_ngrams, prefix_hashes, py_count_ngrams
+from quasi.hierarchy import lookup_starts
+from quasi.parse import LEVEL_BIGRAM, LEVEL_NEW, LEVEL_WORD, PHRASE_LENGTHS, parse
+from quasi.tiling import FIB_LENGTHS
+
+SPECS = ("multi", "fib", "period5", "none", "dense", "period:LLS")
+
+
+def py_parse(ids, starts_by_level, use_bigrams, min_count):
+    """Twin of parse.parse, with n-grams as tuples."""
+    n_tok = len(ids)
+    books = {}
+    for k in range(9, 0, -1):
+        n = FIB_LENGTHS[k]
+        if len(starts_by_level[k]) == 0 or n > n_tok:
+            continue
+        counted = py_count_ngrams(ids, starts_by_level[k], n, [True] * n_tok)
+        chosen = sorted((key for key, (c, f) in counted.items() if c >= min_count),
+                        key=lambda key: (-counted[key][0], counted[key][1]))
+        if chosen:
+            books[k] = chosen
+    for rnd in range(2):
+        covered = [False] * n_tok
+        at = {}
+        for k in sorted(books, reverse=True):
+            n = FIB_LENGTHS[k]
+            entries = {key: i for i, key in enumerate(books[k])}
+            for p in starts_by_level[k]:
+                key = tuple(ids[p:p + n])
+                if p + n <= n_tok and key in entries and not any(covered[p:p + n]):
+                    covered[p:p + n] = [True] * n
+                    at[p] = (k + 2, key)
+        if use_bigrams and n_tok >= 2:
+            counted = py_count_ngrams(ids, range(n_tok - 1), 2, [not c for c in covered])
+            pairs = {key for key, (c, f) in counted.items() if c >= min_count}
+            for p in range(n_tok - 1):
+                key = tuple(ids[p:p + 2])
+                if key in pairs and not covered[p] and not covered[p + 1]:
+                    covered[p] = covered[p + 1] = True
+                    at[p] = (LEVEL_BIGRAM, key)
+        if rnd == 1:
+            break
+        uses = {}
+        for lev, key in at.values():
+            uses[(lev, key)] = uses.get((lev, key), 0) + 1
+        books = {k: [key for key in keys if uses.get((k + 2, key), 0) >= 2]
+                 for k, keys in books.items()}
+        books = {k: v for k, v in books.items() if v}
+    events, seen_words, numbering = [], set(), {}
+    p = 0
+    while p < n_tok:
+        if p in at:
+            lev, key = at[p]
+            num = numbering.setdefault(lev, {})
+            events.append((p, lev, num.setdefault(key, len(num))))
+            p += PHRASE_LENGTHS[lev]
+        else:
+            w = ids[p]
+            events.append((p, LEVEL_WORD if w in seen_words else LEVEL_NEW, w))
+            p += 1
+        seen_words.update(ids[events[-1][0]:p])
+    return events
+
+
+def _first(ids):
+    first = {}
+    for i, w in enumerate(ids):
+        first.setdefault(w, i)
+    return np.array([first[w] for w in range(len(first))], np.int64)
+
+
+repetitive = st.integers(0, 2**31).flatmap(lambda seed: st.integers(0, 600).map(
+    lambda n: np.random.default_rng(seed).integers(0, 1 + seed % 12, n).astype(np.int32)))
+
+
+@settings(max_examples=120, deadline=None)
+@given(repetitive, st.sampled_from(SPECS), st.booleans(), st.sampled_from((2, 3)))
+def test_parse_matches_twin(ids, spec, use_bigrams, min_count):
+    # renumber to first-occurrence order, as the vocabulary does
+    order = {}
+    ids = np.array([order.setdefault(int(w), len(order)) for w in ids], np.int32)
+    starts = lookup_starts(spec, len(ids))
+    e_pos, e_lev, e_val, n_entries = parse(ids, _first(ids), starts,
+                                           use_bigrams=use_bigrams, min_count=min_count)
+    twin = py_parse(ids.tolist(), [s.tolist() for s in starts], use_bigrams, min_count)
+    assert list(zip(e_pos.tolist(), e_lev.tolist(), e_val.tolist())) == twin
+    for lev in range(len(n_entries)):
+        assert n_entries[lev] == len({v for _, lv, v in twin if lv == lev}) or lev < 2
+
+
+@settings(max_examples=100, deadline=None)
+@given(repetitive, st.integers(2, 13))
+def test_count_ngrams_matches_twin(ids, n):
+    if len(ids) < n:
+        return
+    positions = np.arange(0, len(ids) - n + 1, 2, dtype=np.int64)
+    usable = np.random.default_rng(len(ids)).random(len(ids)) < 0.9
+    hs, cs, ps = count_ngrams(prefix_hashes(ids), positions, n, usable)
+    twin = py_count_ngrams(ids.tolist(), positions.tolist(), n, usable.tolist())
+    assert sorted(zip(cs.tolist(), ps.tolist())) == sorted(twin.values())

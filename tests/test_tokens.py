@@ -1,0 +1,108 @@
+"""Tokeniser, case split, vocabulary and varints against their pure-Python twins."""
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from quasi.tokens import (build_vocab, case_split, detokenize, py_case_split, py_tokens,
+                          token_starts, vocab_classes)
+from quasi.varint import decode_varints, encode_varints
+
+from conftest import word_soup
+
+texts = st.one_of(
+    st.binary(max_size=400),
+    st.text(alphabet="abcABC xyZ\n\t\r.,;!?0123é\x00", max_size=400).map(lambda s: s.encode("utf-8")),
+)
+
+
+def kernel_tokens(data: bytes):
+    buf = np.frombuffer(data, np.uint8)
+    starts = token_starts(buf)
+    return [data[a:b] for a, b in zip(starts[:-1], starts[1:])], buf, starts
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts)
+def test_tokens_match_twin(data):
+    toks, _, _ = kernel_tokens(data)
+    assert toks == py_tokens(data)
+    assert b"".join(toks) == data
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts)
+def test_case_split_matches_twin_and_rebuilds(data):
+    toks, buf, starts = kernel_tokens(data)
+    low, flags = case_split(buf, starts)
+    for i, tok in enumerate(toks):
+        stored, flag = py_case_split(tok)
+        assert bytes(low[starts[i]:starts[i + 1]]) == stored
+        assert flags[i] == flag
+    ids, first = build_vocab(low, starts)
+    vstart = starts[first]
+    vlen = starts[first + 1] - vstart
+    voffs = np.concatenate([[0], np.cumsum(vlen)]).astype(np.int64)
+    vbytes = np.concatenate([low[a:a + n] for a, n in zip(vstart, vlen)] or
+                            [np.zeros(0, np.uint8)])
+    out, ok = detokenize(ids, flags, vbytes, voffs, len(data))
+    assert ok and out.tobytes() == data
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts)
+def test_vocab_is_exact_first_occurrence_numbering(data):
+    toks, buf, starts = kernel_tokens(data)
+    low, _ = case_split(buf, starts)
+    ids, first = build_vocab(low, starts)
+    seen = {}
+    for i in range(len(toks)):
+        key = bytes(low[starts[i]:starts[i + 1]])
+        seen.setdefault(key, len(seen))
+        assert ids[i] == seen[key]
+    assert len(first) == len(seen)
+
+
+def test_vocab_classes_match_definition():
+    data = word_soup(3000) + b"McDonald 123 . \n! ?\t  x"
+    toks, buf, starts = kernel_tokens(data)
+    vocab = sorted(set(toks))
+    voffs = np.concatenate([[0], np.cumsum([len(v) for v in vocab])]).astype(np.int64)
+    can_case, cls = vocab_classes(np.frombuffer(b"".join(vocab), np.uint8), voffs)
+    for v, cc, c in zip(vocab, can_case, cls):
+        has_low = any(97 <= b <= 122 for b in v)
+        has_up = any(65 <= b <= 90 for b in v)
+        assert cc == (has_low and not has_up)
+        first = v[0]
+        kind = (0 if (65 <= first <= 90 or 97 <= first <= 122 or first >= 128) else
+                1 if first in b".!?" else 3 if first in b" \n\r\t" else 2)
+        assert c == kind * 2 + (b"\n" in v)
+
+
+def test_detokenize_rejects_wrong_size():
+    data = b"Hello world"
+    toks, buf, starts = kernel_tokens(data)
+    low, flags = case_split(buf, starts)
+    ids, first = build_vocab(low, starts)
+    vbytes = np.frombuffer(b"hello world", np.uint8)
+    voffs = np.array([0, 6, 11], np.int64)
+    assert detokenize(ids, flags, vbytes, voffs, 11)[1]
+    assert not detokenize(ids, flags, vbytes, voffs, 10)[1]
+    assert not detokenize(ids, flags, vbytes, voffs, 12)[1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**63 - 1), max_size=50))
+def test_varints_roundtrip_and_match_leb128(values):
+    arr = np.array(values, np.int64)
+    enc = encode_varints(arr).tobytes()
+    twin = bytearray()
+    for v in values:
+        while v >= 0x80:
+            twin.append(v & 0x7F | 0x80)
+            v >>= 7
+        twin.append(v)
+    assert enc == bytes(twin)
+    dec = decode_varints(np.frombuffer(enc, np.uint8), len(values))
+    assert dec is not None and list(dec) == values
+    assert decode_varints(np.frombuffer(enc + b"\x00", np.uint8), len(values)) is None
+    if enc:
+        assert decode_varints(np.frombuffer(enc[:-1], np.uint8), len(values)) is None
