@@ -42,6 +42,6 @@ def reference_by_mode():
     header = rows[0]
     out = {}
     for row in rows[1:]:
-        out[row[0]] = {mode: _int(v) for mode, v in zip(header[2:], row[2:])
+        out[row[0]] = {mode.split()[0]: _int(v) for mode, v in zip(header[2:], row[2:])
                        if _int(v) is not None}
     return out

@@ -30,7 +30,7 @@ SMALL_INC = 24
 SMALL_LIMIT = 1 << 16
 LIST_LIMIT = 1 << 16
 LIST_INITIAL_CAP = 4
-CHOICE_CAP = 1 << 40  # phrase choice lists never evict: their escape means "new entry"
+CHOICE_CAP = 1 << 30  # phrase choice lists never evict: their escape means "new entry"
 O0_INC = 1
 MATCH_HASH_BITS = 18
 N_FLAG_CTX = 4 * 3 * 8
@@ -44,40 +44,39 @@ NEWWORD_INNER = 2
 
 @njit
 def _lists_new(n_ctx, pool, max_cap):
-    lst = np.zeros((n_ctx, 5), np.int64)
+    lst = np.zeros((n_ctx, 5), np.int32)
     lst[:, 0] = -1
     sc = np.zeros(2, np.int64)
     sc[1] = max_cap
-    return lst, np.zeros(pool, np.int32), np.zeros(pool, np.int64), sc
+    return lst, np.zeros(2 * pool, np.int32), sc
 
 
 @njit
-def _grow_pool(lsym, lcnt, need):
-    size = max(need, lsym.shape[0] * 3 // 2)
-    s2 = np.zeros(size, np.int32)
-    c2 = np.zeros(size, np.int64)
-    s2[: lsym.shape[0]] = lsym
-    c2[: lcnt.shape[0]] = lcnt
-    return s2, c2
+def _grow_pool(lpool, need):
+    """A larger copy of a list pool with room for at least need entries."""
+    size = max(need, lpool.shape[0] // 2 * 3 // 2)
+    grown = np.zeros(2 * size, np.int32)
+    grown[: lpool.shape[0]] = lpool
+    return grown
 
 
 @njit_inline
-def _list_update(lst, lsym, lcnt, sc, ctx, sym, j):
+def _list_update(lst, lpool, sc, ctx, sym, j):
     """Count sym in ctx's list (found at slot j, or j == length when absent).
     The pool must have room for one list growth (sc[1] entries)."""
     start = lst[ctx, 0]
     ln = lst[ctx, 1]
     if j < ln:
         i = start + j
-        lcnt[i] += 2
+        lpool[2 * i + 1] += 2
         lst[ctx, 3] += 2
-        while i > start and lcnt[i] > lcnt[i - 1]:
-            s = lsym[i]
-            c = lcnt[i]
-            lsym[i] = lsym[i - 1]
-            lcnt[i] = lcnt[i - 1]
-            lsym[i - 1] = s
-            lcnt[i - 1] = c
+        while i > start and lpool[2 * i + 1] > lpool[2 * (i - 1) + 1]:
+            s = lpool[2 * i]
+            c = lpool[2 * i + 1]
+            lpool[2 * i] = lpool[2 * (i - 1)]
+            lpool[2 * i + 1] = lpool[2 * (i - 1) + 1]
+            lpool[2 * (i - 1)] = s
+            lpool[2 * (i - 1) + 1] = c
             i -= 1
     else:
         cap = lst[ctx, 2]
@@ -85,54 +84,54 @@ def _list_update(lst, lsym, lcnt, sc, ctx, sym, j):
             ncap = LIST_INITIAL_CAP if cap == 0 else min(cap * 2, sc[1])
             top = sc[0]
             for k in range(ln):
-                lsym[top + k] = lsym[start + k]
-                lcnt[top + k] = lcnt[start + k]
+                lpool[2 * (top + k)] = lpool[2 * (start + k)]
+                lpool[2 * (top + k) + 1] = lpool[2 * (start + k) + 1]
             lst[ctx, 0] = top
             lst[ctx, 2] = ncap
             sc[0] = top + ncap
             start = top
             cap = ncap
         if ln < cap:
-            lsym[start + ln] = sym
-            lcnt[start + ln] = 1
+            lpool[2 * (start + ln)] = sym
+            lpool[2 * (start + ln) + 1] = 1
             lst[ctx, 1] = ln + 1
         else:  # full: the last (least counted) entry gives way
-            lst[ctx, 3] -= lcnt[start + ln - 1]
-            lsym[start + ln - 1] = sym
-            lcnt[start + ln - 1] = 1
+            lst[ctx, 3] -= lpool[2 * (start + ln - 1) + 1]
+            lpool[2 * (start + ln - 1)] = sym
+            lpool[2 * (start + ln - 1) + 1] = 1
         lst[ctx, 3] += 1
         lst[ctx, 4] += 1
     if lst[ctx, 3] > LIST_LIMIT:
         t = 0
         for k in range(lst[ctx, 1]):
-            c = (lcnt[start + k] + 1) >> 1
-            lcnt[start + k] = c
+            c = (lpool[2 * (start + k) + 1] + 1) >> 1
+            lpool[2 * (start + k) + 1] = c
             t += c
         lst[ctx, 3] = t
         lst[ctx, 4] = (lst[ctx, 4] + 1) >> 1
 
 
 @njit_inline
-def _list_encode(st, out, lst, lsym, lcnt, ctx, sym):
+def _list_encode(st, out, lst, lpool, ctx, sym):
     """Code sym in ctx's list, or the escape; returns its slot (length if absent)."""
     start = lst[ctx, 0]
     ln = lst[ctx, 1]
     j = 0
     cum = 0
-    while j < ln and lsym[start + j] != sym:
-        cum += lcnt[start + j]
+    while j < ln and lpool[2 * (start + j)] != sym:
+        cum += lpool[2 * (start + j) + 1]
         j += 1
     if ln > 0:
         total = lst[ctx, 3] + lst[ctx, 4]
         if j < ln:
-            enc_encode(st, out, cum, lcnt[start + j], total)
+            enc_encode(st, out, cum, lpool[2 * (start + j) + 1], total)
         else:
             enc_encode(st, out, lst[ctx, 3], lst[ctx, 4], total)
     return j
 
 
 @njit_inline
-def _list_decode(st, inp, lst, lsym, lcnt, ctx):
+def _list_decode(st, inp, lst, lpool, ctx):
     """Slot of the coded symbol in ctx's list, or the length on escape."""
     start = lst[ctx, 0]
     ln = lst[ctx, 1]
@@ -145,10 +144,10 @@ def _list_decode(st, inp, lst, lsym, lcnt, ctx):
         return ln
     cum = 0
     j = 0
-    while cum + lcnt[start + j] <= target:
-        cum += lcnt[start + j]
+    while cum + lpool[2 * (start + j) + 1] <= target:
+        cum += lpool[2 * (start + j) + 1]
         j += 1
-    dec_consume(st, inp, cum, lcnt[start + j])
+    dec_consume(st, inp, cum, lpool[2 * (start + j) + 1])
     return j
 
 
@@ -164,20 +163,20 @@ def _o0_add(o0_tree, o0_cnt, o0_tot, sym):
 
 
 @njit_inline
-def _word_encode(st, out, w1, w1sym, w1cnt, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
-    j = _list_encode(st, out, w1, w1sym, w1cnt, ctx, sym)
+def _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
+    j = _list_encode(st, out, w1, w1pool, ctx, sym)
     if j == w1[ctx, 1]:
         enc_encode(st, out, fw_prefix(o0_tree, 0, sym), o0_cnt[sym], o0_tot[0])
-    _list_update(w1, w1sym, w1cnt, wsc, ctx, sym, j)
-    _o0_add(o0_tree, o0_cnt, o0_tot, sym)
+        _o0_add(o0_tree, o0_cnt, o0_tot, sym)
+    _list_update(w1, w1pool, wsc, ctx, sym, j)
 
 
 @njit_inline
-def _word_decode(st, inp, w1, w1sym, w1cnt, wsc, o0_tree, o0_cnt, o0_tot, ctx):
+def _word_decode(st, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx):
     """The word id, or -1 on corrupt input."""
-    j = _list_decode(st, inp, w1, w1sym, w1cnt, ctx)
+    j = _list_decode(st, inp, w1, w1pool, ctx)
     if j < w1[ctx, 1]:
-        sym = np.int64(w1sym[w1[ctx, 0] + j])
+        sym = np.int64(w1pool[2 * (w1[ctx, 0] + j)])
     else:
         if o0_tot[0] <= 0:
             return -1
@@ -186,14 +185,14 @@ def _word_decode(st, inp, w1, w1sym, w1cnt, wsc, o0_tree, o0_cnt, o0_tot, ctx):
         if sym >= o0_cnt.shape[0] or o0_cnt[sym] == 0:
             return -1
         dec_consume(st, inp, cum, o0_cnt[sym])
-    _list_update(w1, w1sym, w1cnt, wsc, ctx, sym, j)
-    _o0_add(o0_tree, o0_cnt, o0_tot, sym)
+        _o0_add(o0_tree, o0_cnt, o0_tot, sym)
+    _list_update(w1, w1pool, wsc, ctx, sym, j)
     return sym
 
 
 @njit_inline
-def _new_word_update(w1, w1sym, w1cnt, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
-    _list_update(w1, w1sym, w1cnt, wsc, ctx, sym, w1[ctx, 1])
+def _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
+    _list_update(w1, w1pool, wsc, ctx, sym, w1[ctx, 1])
     _o0_add(o0_tree, o0_cnt, o0_tot, sym)
 
 
@@ -267,18 +266,18 @@ def _models_new(n_words, n_entries, o1_cap):
     flag_p = bits_new(N_FLAG_CTX * 2)
     newword_p = bits_new(4)
     last_flag = np.full(n_words, 3, np.uint8)
-    w1, w1sym, w1cnt, wsc = _lists_new(n_words + 1, 4 * n_words + 1024, o1_cap)
+    w1, w1pool, wsc = _lists_new(n_words + 1, 4 * n_words + 1024, o1_cap)
     o0_tree = np.zeros(fw_size(n_words), np.int64)
     o0_cnt = np.zeros(n_words, np.int64)
     o0_tot = np.zeros(1, np.int64)
     ebase = _entry_bases(n_entries)
     n_ent = ebase[N_LEVELS]
-    c1, c1sym, c1cnt, csc = _lists_new(n_ent + 1, 2 * n_ent + 1024, CHOICE_CAP)
+    c1, c1pool, csc = _lists_new(n_ent + 1, 2 * n_ent + 1024, CHOICE_CAP)
     ctab = np.full(_table_size(n_ent), -1, np.int64)
     ckey = np.zeros(n_ent + 1, np.int64)
     defined = np.zeros(N_LEVELS, np.int64)
     return (lev_c, lev_t, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p, last_flag,
-            w1, w1sym, w1cnt, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1sym, c1cnt, csc,
+            w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
             ctab, ckey, defined)
 
 
@@ -294,7 +293,7 @@ def encode_events(ids, flags, first, can_case, cls, e_pos, e_lev, e_val, n_entri
     out = np.empty(64 + 16 * n_tok + 24 * n_ev, np.uint8)
     st = enc_new()
     (lev_c, lev_t, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p, last_flag,
-     w1, w1sym, w1cnt, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1sym, c1cnt, csc,
+     w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined) = _models_new(n_words, n_entries, o1_cap)
     n_ctx = 0
 
@@ -346,17 +345,17 @@ def encode_events(ids, flags, first, can_case, cls, e_pos, e_lev, e_val, n_entri
             p = e_pos[ee]
             n = lengths[lev]
             if mlen == 0:
-                if wsc[0] + 2 * wsc[1] * n + 8 > w1sym.shape[0]:
-                    w1sym, w1cnt = _grow_pool(w1sym, w1cnt, wsc[0] + 2 * wsc[1] * n + 8)
+                if wsc[0] + 2 * wsc[1] * n + 8 > w1pool.shape[0] // 2:
+                    w1pool = _grow_pool(w1pool, wsc[0] + 2 * wsc[1] * n + 8)
                 ctx = lv1 * N_LEVELS + lv2
                 small_encode(st, out, lev_c, lev_t, ctx, lev)
                 small_update(lev_c, lev_t, ctx, lev, SMALL_INC, SMALL_LIMIT)
                 lv2 = lv1
                 lv1 = lev
                 if lev == LEVEL_NEW:
-                    _new_word_update(w1, w1sym, w1cnt, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
+                    _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
                 elif lev == LEVEL_WORD:
-                    _word_encode(st, out, w1, w1sym, w1cnt, wsc, o0_tree, o0_cnt, o0_tot,
+                    _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
                                  prev_tok, val)
                 else:
                     is_new = val == defined[lev]
@@ -366,9 +365,9 @@ def encode_events(ids, flags, first, can_case, cls, e_pos, e_lev, e_val, n_entri
                         nw = 1 if first[w] == p + k else 0
                         enc_bit(st, out, newword_p, NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
                         if nw:
-                            _new_word_update(w1, w1sym, w1cnt, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
+                            _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
                         else:
-                            _word_encode(st, out, w1, w1sym, w1cnt, wsc, o0_tree, o0_cnt, o0_tot,
+                            _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
                                          pw, w)
                         if k == 0:
                             s = _choice_slot(ctab, ckey, w, lev)
@@ -378,10 +377,10 @@ def encode_events(ids, flags, first, can_case, cls, e_pos, e_lev, e_val, n_entri
                                 ckey[cctx] = w * 16 + lev
                                 ctab[s] = cctx
                                 n_ctx += 1
-                            j = _list_encode(st, out, c1, c1sym, c1cnt, cctx, val)
-                            if csc[0] + 2 * c1[cctx, 2] + 8 > c1sym.shape[0]:
-                                c1sym, c1cnt = _grow_pool(c1sym, c1cnt, csc[0] + 2 * c1[cctx, 2] + 8)
-                            _list_update(c1, c1sym, c1cnt, csc, cctx, val, j)
+                            j = _list_encode(st, out, c1, c1pool, cctx, val)
+                            if csc[0] + 2 * c1[cctx, 2] + 8 > c1pool.shape[0] // 2:
+                                c1pool = _grow_pool(c1pool, csc[0] + 2 * c1[cctx, 2] + 8)
+                            _list_update(c1, c1pool, csc, cctx, val, j)
                         pw = w
                     if is_new:
                         defined[lev] += 1
@@ -414,7 +413,7 @@ def decode_events(inp, n_tok, n_words, can_case, cls, n_entries, o1_cap, min_mat
     ev_val = np.empty(n_tok, np.int64)
     st = dec_new(inp)
     (lev_c, lev_t, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p, last_flag,
-     w1, w1sym, w1cnt, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1sym, c1cnt, csc,
+     w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined) = _models_new(n_words, n_entries, o1_cap)
     n_ctx = 0
     entry_pos = np.zeros(n_ent + 1, np.int64)
@@ -467,17 +466,17 @@ def decode_events(inp, n_tok, n_words, can_case, cls, n_entries, o1_cap, min_mat
                     for k in range(n):
                         ids[t + k] = ids[q + k]
             else:
-                if wsc[0] + 2 * wsc[1] * n + 8 > w1sym.shape[0]:
-                    w1sym, w1cnt = _grow_pool(w1sym, w1cnt, wsc[0] + 2 * wsc[1] * n + 8)
+                if wsc[0] + 2 * wsc[1] * n + 8 > w1pool.shape[0] // 2:
+                    w1pool = _grow_pool(w1pool, wsc[0] + 2 * wsc[1] * n + 8)
                 if lev == LEVEL_NEW:
                     if next_new >= n_words:
                         return ids, flags, False
                     val = next_new
                     next_new += 1
-                    _new_word_update(w1, w1sym, w1cnt, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
+                    _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
                     ids[t] = val
                 elif lev == LEVEL_WORD:
-                    val = _word_decode(st, inp, w1, w1sym, w1cnt, wsc, o0_tree, o0_cnt, o0_tot,
+                    val = _word_decode(st, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
                                        prev_tok)
                     if val < 0:
                         return ids, flags, False
@@ -495,9 +494,9 @@ def decode_events(inp, n_tok, n_words, can_case, cls, n_entries, o1_cap, min_mat
                                 return ids, flags, False
                             w = next_new
                             next_new += 1
-                            _new_word_update(w1, w1sym, w1cnt, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
+                            _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
                         else:
-                            w = _word_decode(st, inp, w1, w1sym, w1cnt, wsc, o0_tree, o0_cnt,
+                            w = _word_decode(st, inp, w1, w1pool, wsc, o0_tree, o0_cnt,
                                              o0_tot, pw)
                             if w < 0:
                                 return ids, flags, False
@@ -512,19 +511,19 @@ def decode_events(inp, n_tok, n_words, can_case, cls, n_entries, o1_cap, min_mat
                                 ckey[cctx] = w * 16 + lev
                                 ctab[s] = cctx
                                 n_ctx += 1
-                            j = _list_decode(st, inp, c1, c1sym, c1cnt, cctx)
+                            j = _list_decode(st, inp, c1, c1pool, cctx)
                             if j < c1[cctx, 1]:
                                 is_new = False
-                                val = np.int64(c1sym[c1[cctx, 0] + j])
+                                val = np.int64(c1pool[2 * (c1[cctx, 0] + j)])
                             else:
                                 if defined[lev] >= n_entries[lev]:
                                     return ids, flags, False
                                 val = defined[lev]
                                 defined[lev] += 1
                                 entry_pos[ebase[lev] + val] = t
-                            if csc[0] + 2 * c1[cctx, 2] + 8 > c1sym.shape[0]:
-                                c1sym, c1cnt = _grow_pool(c1sym, c1cnt, csc[0] + 2 * c1[cctx, 2] + 8)
-                            _list_update(c1, c1sym, c1cnt, csc, cctx, val, j)
+                            if csc[0] + 2 * c1[cctx, 2] + 8 > c1pool.shape[0] // 2:
+                                c1pool = _grow_pool(c1pool, csc[0] + 2 * c1[cctx, 2] + 8)
+                            _list_update(c1, c1pool, csc, cctx, val, j)
                         pw = w
                         k += 1
                     if not is_new:
