@@ -16,7 +16,7 @@ from .hierarchy import lookup_starts
 from .errors import QuasiError
 from .events import decode_events, encode_events
 from .parse import N_LEVELS, parse
-from .tokens import build_vocab, case_split, detokenize, token_starts, vocab_classes
+from .tokens import build_vocab, case_split, token_starts, word_info
 from .varint import decode_varints, encode_varints
 
 N_SECTIONS = 4
@@ -49,9 +49,8 @@ def encode_block(data: bytes, spec, params: BlockParams) -> list:
     voffs = np.zeros(n_words + 1, np.int64)
     np.cumsum(vlen, out=voffs[1:])
     vbytes = _gather(low, vstart, vlen, voffs)
-    can_case, cls = vocab_classes(vbytes, voffs)
-    payload = encode_events(ids, flags, first, can_case, cls, e_pos, e_lev, e_val, n_entries,
-                            n_words, params.o1_cap, params.min_match)
+    payload = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev, e_val,
+                            n_entries, n_words, params.o1_cap, params.min_match)
     meta = encode_varints(np.array([n_tok, n_words, params.o1_cap, params.min_match]
                                    + [int(x) for x in n_entries], np.int64)).tobytes()
     zc = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
@@ -60,7 +59,7 @@ def encode_block(data: bytes, spec, params: BlockParams) -> list:
 
 
 def decode_block(sections, raw_size: int) -> bytes:
-    """Inverse of encode_block; raises QuasiError on any inconsistency."""
+    """Inverse of encode_block (a uint8 array); raises QuasiError on any inconsistency."""
     if len(sections) != N_SECTIONS:
         raise QuasiError(f"coded block has {len(sections)} sections, expected {N_SECTIONS}")
     meta = decode_varints(np.frombuffer(sections[0], np.uint8), 4 + N_LEVELS)
@@ -75,20 +74,19 @@ def decode_block(sections, raw_size: int) -> bytes:
     vlen = decode_varints(np.frombuffer(vlen_raw, np.uint8), n_words)
     if vlen is None or (vlen < 1).any():
         raise QuasiError("corrupt vocabulary lengths")
-    vbytes = np.frombuffer(_unzstd(sections[2], raw_size, "vocabulary"), np.uint8)
+    vocab = _unzstd(sections[2], raw_size, "vocabulary")
+    vbytes = np.zeros(len(vocab) + 8, np.uint8)  # slack for 8-byte moves
+    vbytes[: len(vocab)] = np.frombuffer(vocab, np.uint8)
     voffs = np.zeros(n_words + 1, np.int64)
     np.cumsum(vlen, out=voffs[1:])
-    if voffs[-1] != vbytes.shape[0]:
+    if voffs[-1] != len(vocab):
         raise QuasiError("vocabulary lengths do not match the vocabulary")
-    can_case, cls = vocab_classes(vbytes, voffs)
-    ids, flags, ok = decode_events(np.frombuffer(sections[3], np.uint8), n_tok, n_words,
-                                   can_case, cls, n_entries, o1_cap, min_match)
+    out, ok = decode_events(np.frombuffer(sections[3], np.uint8), n_tok, n_words,
+                            word_info(vbytes, voffs), n_entries, o1_cap, min_match,
+                            vbytes, voffs, raw_size)
     if not ok:
         raise QuasiError("corrupt event stream")
-    out, ok = detokenize(ids, flags, vbytes, voffs, raw_size)
-    if not ok:
-        raise QuasiError("decoded block does not have its declared size")
-    return out.tobytes()
+    return out
 
 
 def _gather(src, starts, lengths, offs):

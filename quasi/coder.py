@@ -7,8 +7,9 @@ buffer. The decoder tracks ``code - low`` and never reads past its input (bytes
 past the end read as zero), so corrupt input decodes to garbage that the block
 checksum rejects, never to an out-of-bounds access.
 
-Coder state lives in a small uint64 array so that kernels can pass it around:
-encoder ``[low, range, pos]``, decoder ``[code, range, pos, r]``.
+The encoder's state lives in a small uint64 array ``[low, range, pos]``; the
+decoder's state is three local values (code, range, input position) that every
+decoding function takes and returns, so that they stay in registers.
 """
 import numpy as np
 
@@ -71,52 +72,44 @@ def enc_finish(st, out):
 
 @njit
 def dec_new(inp):
-    st = np.zeros(4, np.uint64)
+    """Decoder state (code, range, input position) after the first 8 bytes."""
     code = np.uint64(0)
     n = inp.shape[0]
     for i in range(8):
         b = np.uint64(inp[i]) if i < n else np.uint64(0)
         code = (code << EIGHT) | b
-    st[0] = code
-    st[1] = MASK64
-    st[2] = np.uint64(8)
-    return st
+    return code, MASK64, np.int64(8)
 
 
 @njit_inline
-def dec_target(st, total):
-    """The cumulative frequency the next symbol covers (always < total)."""
-    r = st[1] // np.uint64(total)
-    st[3] = r
-    v = st[0] // r
+def dec_target(code, rng, total):
+    """(r, v): the scale for dec_consume and the cumulative frequency the next
+    symbol covers (always < total)."""
+    r = rng // np.uint64(total)
+    v = code // r
     t = np.uint64(total) - np.uint64(1)
     if v > t:
         v = t
-    return np.int64(v)
+    return r, np.int64(v)
 
 
 @njit_inline
-def _dec_set(st, inp, sub, rng):
-    """Move the code down by sub and narrow the range to rng, then shift in bytes
-    (zero past the end of the input)."""
-    code = st[0] - sub
-    pos = np.int64(st[2])
+def _dec_norm(code, rng, pos, inp):
+    """Shift in bytes (zero past the end of the input) until the range is wide."""
     n = inp.shape[0]
     while rng < TOP:
         b = np.uint64(inp[pos]) if pos < n else np.uint64(0)
         pos += 1
         code = (code << EIGHT) | b
         rng = rng << EIGHT
-    st[0] = code
-    st[1] = rng
-    st[2] = np.uint64(pos)
+    return code, rng, pos
 
 
 @njit_inline
-def dec_consume(st, inp, start, size):
-    """Remove the symbol [start, start+size) found via dec_target."""
-    r = st[3]
-    _dec_set(st, inp, r * np.uint64(start), r * np.uint64(size))
+def dec_consume(code, pos, inp, r, start, size):
+    """Remove the symbol [start, start+size) found via dec_target; returns the
+    new (code, range, position)."""
+    return _dec_norm(code - r * np.uint64(start), r * np.uint64(size), pos, inp)
 
 
 # ---------------------------------------------------------------------------
@@ -144,16 +137,17 @@ def enc_bit(st, out, probs, i, bit):
 
 
 @njit_inline
-def dec_bit(st, inp, probs, i):
+def dec_bit(code, rng, pos, inp, probs, i):
+    """(bit, code, range, position)."""
     p = probs[i]
-    bound = (st[1] >> np.uint64(16)) * np.uint64(p)
-    if st[0] < bound:
+    bound = (rng >> np.uint64(16)) * np.uint64(p)
+    if code < bound:
         probs[i] = p + ((PROB_ONE - p) >> PROB_SHIFT)
-        _dec_set(st, inp, np.uint64(0), bound)
-        return 0
+        code, rng, pos = _dec_norm(code, bound, pos, inp)
+        return 0, code, rng, pos
     probs[i] = p - (p >> PROB_SHIFT)
-    _dec_set(st, inp, bound, st[1] - bound)
-    return 1
+    code, rng, pos = _dec_norm(code - bound, rng - bound, pos, inp)
+    return 1, code, rng, pos
 
 
 # ---------------------------------------------------------------------------
@@ -168,15 +162,16 @@ def enc_bits(st, out, value, nbits):
 
 
 @njit_inline
-def dec_bits(st, inp, nbits):
+def dec_bits(code, rng, pos, inp, nbits):
+    """(value, code, range, position)."""
     value = 0
     while nbits > 0:
         k = 16 if nbits > 16 else nbits
         nbits -= k
-        v = dec_target(st, 1 << k)
-        dec_consume(st, inp, v, 1)
+        r, v = dec_target(code, rng, 1 << k)
+        code, rng, pos = dec_consume(code, pos, inp, r, v, 1)
         value = (value << k) | v
-    return value
+    return value, code, rng, pos
 
 
 # ---------------------------------------------------------------------------
@@ -184,7 +179,7 @@ def dec_bits(st, inp, nbits):
 
 @njit
 def small_new(n_ctx, n_sym):
-    counts = np.ones((n_ctx, n_sym), np.int64)
+    counts = np.ones((n_ctx, n_sym), np.int32)
     totals = np.full(n_ctx, n_sym, np.int64)
     return counts, totals
 
@@ -211,16 +206,17 @@ def small_encode(st, out, counts, totals, ctx, sym):
 
 
 @njit_inline
-def small_decode(st, inp, counts, totals, ctx):
-    target = dec_target(st, totals[ctx])
+def small_decode(code, rng, pos, inp, counts, totals, ctx):
+    """(symbol, code, range, position)."""
+    r, target = dec_target(code, rng, totals[ctx])
     cum = 0
     sym = 0
     n_sym = counts.shape[1]
     while sym < n_sym - 1 and cum + counts[ctx, sym] <= target:
         cum += counts[ctx, sym]
         sym += 1
-    dec_consume(st, inp, cum, counts[ctx, sym])
-    return sym
+    code, rng, pos = dec_consume(code, pos, inp, r, cum, counts[ctx, sym])
+    return sym, code, rng, pos
 
 
 # ---------------------------------------------------------------------------

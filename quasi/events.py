@@ -24,6 +24,7 @@ from ._jit import njit, njit_inline
 from .coder import (bits_new, dec_bit, dec_bits, dec_consume, dec_new, dec_target, enc_bit,
                     enc_bits, enc_encode, enc_finish, enc_new, fw_add, fw_find, fw_prefix,
                     fw_size, small_decode, small_encode, small_new, small_update)
+from .tokens import emit_token
 from .parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
 
 SMALL_INC = 24
@@ -39,116 +40,140 @@ NEWWORD_INNER = 2
 
 
 # ---------------------------------------------------------------------------
-# Self-organising count lists, one per context: lst[ctx] = [start, length,
-# capacity, total, escape] into the pools lsym/lcnt; sc = [pool top, max cap].
+# Self-organising count lists, one per context. A context's list is one block
+# of the int32 pool: [length, capacity, total, escape, sym0, cnt0, sym1, ...],
+# found through where[ctx] (-1: no list yet), so that a look-up touches the
+# header and the most frequent entries in one cache line. sc = [pool top,
+# maximum capacity]. A full list's last (least counted) entry gives way.
+
+HDR = 4
+
 
 @njit
-def _lists_new(n_ctx, pool, max_cap):
-    lst = np.zeros((n_ctx, 5), np.int32)
-    lst[:, 0] = -1
+def _lists_new(n_ctx, pool_entries, max_cap):
+    where = np.full(n_ctx, -1, np.int32)
     sc = np.zeros(2, np.int64)
     sc[1] = max_cap
-    return lst, np.zeros(2 * pool, np.int32), sc
+    return where, np.zeros(2 * pool_entries + HDR * 64, np.int32), sc
 
 
 @njit
-def _grow_pool(lpool, need):
-    """A larger copy of a list pool with room for at least need entries."""
-    size = max(need, lpool.shape[0] // 2 * 3 // 2)
-    grown = np.zeros(2 * size, np.int32)
-    grown[: lpool.shape[0]] = lpool
+def _grow_pool(pool, need):
+    """A larger copy of a list pool with room for at least need int32 slots."""
+    grown = np.zeros(max(need, pool.shape[0] * 3 // 2), np.int32)
+    grown[: pool.shape[0]] = pool
     return grown
 
 
 @njit_inline
-def _list_update(lst, lpool, sc, ctx, sym, j):
+def _list_len(where, pool, ctx):
+    b = where[ctx]
+    return 0 if b < 0 else np.int64(pool[b])
+
+
+@njit_inline
+def _list_cap(where, pool, ctx):
+    b = where[ctx]
+    return 0 if b < 0 else np.int64(pool[b + 1])
+
+
+@njit_inline
+def _list_sym(where, pool, ctx, j):
+    return np.int64(pool[where[ctx] + HDR + 2 * j])
+
+
+@njit_inline
+def _list_update(where, pool, sc, ctx, sym, j):
     """Count sym in ctx's list (found at slot j, or j == length when absent).
-    The pool must have room for one list growth (sc[1] entries)."""
-    start = lst[ctx, 0]
-    ln = lst[ctx, 1]
+    The pool must have room for one list growth (HDR + 2 * capacity slots)."""
+    b = where[ctx]
+    ln = 0 if b < 0 else np.int64(pool[b])
     if j < ln:
-        i = start + j
-        lpool[2 * i + 1] += 2
-        lst[ctx, 3] += 2
-        while i > start and lpool[2 * i + 1] > lpool[2 * (i - 1) + 1]:
-            s = lpool[2 * i]
-            c = lpool[2 * i + 1]
-            lpool[2 * i] = lpool[2 * (i - 1)]
-            lpool[2 * i + 1] = lpool[2 * (i - 1) + 1]
-            lpool[2 * (i - 1)] = s
-            lpool[2 * (i - 1) + 1] = c
-            i -= 1
+        i = b + HDR + 2 * j
+        pool[i + 1] += 2
+        pool[b + 2] += 2
+        while i > b + HDR and pool[i + 1] > pool[i - 1]:
+            s = pool[i]
+            c = pool[i + 1]
+            pool[i] = pool[i - 2]
+            pool[i + 1] = pool[i - 1]
+            pool[i - 2] = s
+            pool[i - 1] = c
+            i -= 2
     else:
-        cap = lst[ctx, 2]
+        cap = 0 if b < 0 else np.int64(pool[b + 1])
         if ln == cap and cap < sc[1]:
             ncap = LIST_INITIAL_CAP if cap == 0 else min(cap * 2, sc[1])
             top = sc[0]
-            for k in range(ln):
-                lpool[2 * (top + k)] = lpool[2 * (start + k)]
-                lpool[2 * (top + k) + 1] = lpool[2 * (start + k) + 1]
-            lst[ctx, 0] = top
-            lst[ctx, 2] = ncap
-            sc[0] = top + ncap
-            start = top
+            if b >= 0:
+                for k in range(HDR + 2 * ln):
+                    pool[top + k] = pool[b + k]
+            pool[top + 1] = ncap
+            where[ctx] = top
+            sc[0] = top + HDR + 2 * ncap
+            b = top
             cap = ncap
+        i = b + HDR + 2 * ln
         if ln < cap:
-            lpool[2 * (start + ln)] = sym
-            lpool[2 * (start + ln) + 1] = 1
-            lst[ctx, 1] = ln + 1
-        else:  # full: the last (least counted) entry gives way
-            lst[ctx, 3] -= lpool[2 * (start + ln - 1) + 1]
-            lpool[2 * (start + ln - 1)] = sym
-            lpool[2 * (start + ln - 1) + 1] = 1
-        lst[ctx, 3] += 1
-        lst[ctx, 4] += 1
-    if lst[ctx, 3] > LIST_LIMIT:
-        t = 0
-        for k in range(lst[ctx, 1]):
-            c = (lpool[2 * (start + k) + 1] + 1) >> 1
-            lpool[2 * (start + k) + 1] = c
-            t += c
-        lst[ctx, 3] = t
-        lst[ctx, 4] = (lst[ctx, 4] + 1) >> 1
-
-
-@njit_inline
-def _list_encode(st, out, lst, lpool, ctx, sym):
-    """Code sym in ctx's list, or the escape; returns its slot (length if absent)."""
-    start = lst[ctx, 0]
-    ln = lst[ctx, 1]
-    j = 0
-    cum = 0
-    while j < ln and lpool[2 * (start + j)] != sym:
-        cum += lpool[2 * (start + j) + 1]
-        j += 1
-    if ln > 0:
-        total = lst[ctx, 3] + lst[ctx, 4]
-        if j < ln:
-            enc_encode(st, out, cum, lpool[2 * (start + j) + 1], total)
+            pool[b] = ln + 1
         else:
-            enc_encode(st, out, lst[ctx, 3], lst[ctx, 4], total)
+            i -= 2
+            pool[b + 2] -= pool[i + 1]
+        pool[i] = sym
+        pool[i + 1] = 1
+        pool[b + 2] += 1
+        pool[b + 3] += 1
+    if pool[b + 2] > LIST_LIMIT:
+        t = 0
+        for i in range(b + HDR + 1, b + HDR + 2 * pool[b], 2):
+            c = (pool[i] + 1) >> 1
+            pool[i] = c
+            t += c
+        pool[b + 2] = t
+        pool[b + 3] = (pool[b + 3] + 1) >> 1
+
+
+@njit_inline
+def _list_encode(st, out, where, pool, ctx, sym):
+    """Code sym in ctx's list, or the escape; returns its slot (length if absent)."""
+    b = where[ctx]
+    if b < 0:
+        return 0
+    ln = np.int64(pool[b])
+    j = 0
+    cum = 0
+    i = b + HDR
+    while j < ln and pool[i] != sym:
+        cum += pool[i + 1]
+        j += 1
+        i += 2
+    total = pool[b + 2] + pool[b + 3]
+    if j < ln:
+        enc_encode(st, out, cum, pool[i + 1], total)
+    else:
+        enc_encode(st, out, pool[b + 2], pool[b + 3], total)
     return j
 
 
 @njit_inline
-def _list_decode(st, inp, lst, lpool, ctx):
-    """Slot of the coded symbol in ctx's list, or the length on escape."""
-    start = lst[ctx, 0]
-    ln = lst[ctx, 1]
-    if ln == 0:
-        return 0
-    tot = lst[ctx, 3]
-    target = dec_target(st, tot + lst[ctx, 4])
+def _list_decode(code, rng, pos, inp, where, pool, ctx):
+    """(slot of the coded symbol in ctx's list, or the length on escape; code,
+    range, position)."""
+    b = where[ctx]
+    if b < 0:
+        return 0, code, rng, pos
+    tot = np.int64(pool[b + 2])
+    r, target = dec_target(code, rng, tot + pool[b + 3])
     if target >= tot:
-        dec_consume(st, inp, tot, lst[ctx, 4])
-        return ln
+        code, rng, pos = dec_consume(code, pos, inp, r, tot, pool[b + 3])
+        return np.int64(pool[b]), code, rng, pos
     cum = 0
-    j = 0
-    while cum + lpool[2 * (start + j) + 1] <= target:
-        cum += lpool[2 * (start + j) + 1]
-        j += 1
-    dec_consume(st, inp, cum, lpool[2 * (start + j) + 1])
-    return j
+    i = b + HDR
+    while cum + pool[i + 1] <= target:
+        cum += pool[i + 1]
+        i += 2
+    code, rng, pos = dec_consume(code, pos, inp, r, cum, pool[i + 1])
+    return (i - b - HDR) >> 1, code, rng, pos
 
 
 # ---------------------------------------------------------------------------
@@ -165,34 +190,34 @@ def _o0_add(o0_tree, o0_cnt, o0_tot, sym):
 @njit_inline
 def _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
     j = _list_encode(st, out, w1, w1pool, ctx, sym)
-    if j == w1[ctx, 1]:
+    if j == _list_len(w1, w1pool, ctx):
         enc_encode(st, out, fw_prefix(o0_tree, 0, sym), o0_cnt[sym], o0_tot[0])
         _o0_add(o0_tree, o0_cnt, o0_tot, sym)
     _list_update(w1, w1pool, wsc, ctx, sym, j)
 
 
 @njit_inline
-def _word_decode(st, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx):
-    """The word id, or -1 on corrupt input."""
-    j = _list_decode(st, inp, w1, w1pool, ctx)
-    if j < w1[ctx, 1]:
-        sym = np.int64(w1pool[2 * (w1[ctx, 0] + j)])
+def _word_decode(code, rng, pos, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx):
+    """(word id, or -1 on corrupt input; code, range, position)."""
+    j, code, rng, pos = _list_decode(code, rng, pos, inp, w1, w1pool, ctx)
+    if j < _list_len(w1, w1pool, ctx):
+        sym = _list_sym(w1, w1pool, ctx, j)
     else:
         if o0_tot[0] <= 0:
-            return -1
-        target = dec_target(st, o0_tot[0])
+            return -1, code, rng, pos
+        r, target = dec_target(code, rng, o0_tot[0])
         sym, cum = fw_find(o0_tree, 0, o0_tree.shape[0], target)
         if sym >= o0_cnt.shape[0] or o0_cnt[sym] == 0:
-            return -1
-        dec_consume(st, inp, cum, o0_cnt[sym])
+            return -1, code, rng, pos
+        code, rng, pos = dec_consume(code, pos, inp, r, cum, o0_cnt[sym])
         _o0_add(o0_tree, o0_cnt, o0_tot, sym)
     _list_update(w1, w1pool, wsc, ctx, sym, j)
-    return sym
+    return sym, code, rng, pos
 
 
 @njit_inline
 def _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
-    _list_update(w1, w1pool, wsc, ctx, sym, w1[ctx, 1])
+    _list_update(w1, w1pool, wsc, ctx, sym, _list_len(w1, w1pool, ctx))
     _o0_add(o0_tree, o0_cnt, o0_tot, sym)
 
 
@@ -213,8 +238,10 @@ def _choice_slot(ctab, ckey, word, lev):
 # Case flags and small helpers
 
 @njit_inline
-def _flag_ctx(last_flag, word, prev_flag, prev_cls):
-    return ((np.int64(last_flag[word]) * 3 + prev_flag) * 8 + prev_cls) * 2
+def _flag_ctx(info, prev_flag, prev_cls):
+    """Context of a word's case flag: its last flag (from its info byte), the
+    previous flag and the previous token's class."""
+    return (((info >> 5) * 3 + prev_flag) * 8 + prev_cls) * 2
 
 
 @njit_inline
@@ -265,18 +292,17 @@ def _models_new(n_words, n_entries, o1_cap):
     mdist_c, mdist_t = small_new(1, 48)
     flag_p = bits_new(N_FLAG_CTX * 2)
     newword_p = bits_new(4)
-    last_flag = np.full(n_words, 3, np.uint8)
     w1, w1pool, wsc = _lists_new(n_words + 1, 4 * n_words + 1024, o1_cap)
-    o0_tree = np.zeros(fw_size(n_words), np.int64)
-    o0_cnt = np.zeros(n_words, np.int64)
+    o0_tree = np.zeros(fw_size(n_words), np.int32)
+    o0_cnt = np.zeros(n_words, np.int32)
     o0_tot = np.zeros(1, np.int64)
     ebase = _entry_bases(n_entries)
     n_ent = ebase[N_LEVELS]
     c1, c1pool, csc = _lists_new(n_ent + 1, 2 * n_ent + 1024, CHOICE_CAP)
-    ctab = np.full(_table_size(n_ent), -1, np.int64)
+    ctab = np.full(_table_size(n_ent), -1, np.int32)
     ckey = np.zeros(n_ent + 1, np.int64)
     defined = np.zeros(N_LEVELS, np.int64)
-    return (lev_c, lev_t, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p, last_flag,
+    return (lev_c, lev_t, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
             w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
             ctab, ckey, defined)
 
@@ -285,14 +311,14 @@ def _models_new(n_words, n_entries, o1_cap):
 # Encoder
 
 @njit
-def encode_events(ids, flags, first, can_case, cls, e_pos, e_lev, e_val, n_entries,
+def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                   n_words, o1_cap, min_match):
     """Code the events and case flags; returns the range-coded bytes."""
     n_ev = e_pos.shape[0]
     n_tok = ids.shape[0]
     out = np.empty(64 + 16 * n_tok + 24 * n_ev, np.uint8)
     st = enc_new()
-    (lev_c, lev_t, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p, last_flag,
+    (lev_c, lev_t, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined) = _models_new(n_words, n_entries, o1_cap)
     n_ctx = 0
@@ -345,8 +371,9 @@ def encode_events(ids, flags, first, can_case, cls, e_pos, e_lev, e_val, n_entri
             p = e_pos[ee]
             n = lengths[lev]
             if mlen == 0:
-                if wsc[0] + 2 * wsc[1] * n + 8 > w1pool.shape[0] // 2:
-                    w1pool = _grow_pool(w1pool, wsc[0] + 2 * wsc[1] * n + 8)
+                need = wsc[0] + (HDR + 2 * wsc[1]) * n + 8
+                if need > w1pool.shape[0]:
+                    w1pool = _grow_pool(w1pool, need)
                 ctx = lv1 * N_LEVELS + lv2
                 small_encode(st, out, lev_c, lev_t, ctx, lev)
                 small_update(lev_c, lev_t, ctx, lev, SMALL_INC, SMALL_LIMIT)
@@ -378,23 +405,25 @@ def encode_events(ids, flags, first, can_case, cls, e_pos, e_lev, e_val, n_entri
                                 ctab[s] = cctx
                                 n_ctx += 1
                             j = _list_encode(st, out, c1, c1pool, cctx, val)
-                            if csc[0] + 2 * c1[cctx, 2] + 8 > c1pool.shape[0] // 2:
-                                c1pool = _grow_pool(c1pool, csc[0] + 2 * c1[cctx, 2] + 8)
+                            need = csc[0] + HDR + 4 * _list_cap(c1, c1pool, cctx) + 8
+                            if need > c1pool.shape[0]:
+                                c1pool = _grow_pool(c1pool, need)
                             _list_update(c1, c1pool, csc, cctx, val, j)
                         pw = w
                     if is_new:
                         defined[lev] += 1
             for k in range(n):
                 w = np.int64(ids[p + k])
-                if can_case[w]:
+                info = np.int64(winfo[w])
+                if info & 1:
                     f = np.int64(flags[p + k])
-                    fctx = _flag_ctx(last_flag, w, prev_flag, prev_cls)
+                    fctx = _flag_ctx(info, prev_flag, prev_cls)
                     enc_bit(st, out, flag_p, fctx, 1 if f else 0)
                     if f:
                         enc_bit(st, out, flag_p, fctx + 1, f - 1)
-                    last_flag[w] = f
+                    winfo[w] = (info & 31) | (f << 5)
                     prev_flag = f
-                prev_cls = np.int64(cls[w])
+                prev_cls = (info >> 1) & 7
             prev_tok = np.int64(ids[p + n - 1])
         e += n_coded
     size = enc_finish(st, out)
@@ -405,18 +434,23 @@ def encode_events(ids, flags, first, can_case, cls, e_pos, e_lev, e_val, n_entri
 # Decoder
 
 @njit
-def decode_events(inp, n_tok, n_words, can_case, cls, n_entries, o1_cap, min_match):
-    """Inverse of encode_events; returns (ids, flags, ok)."""
+def decode_events(inp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, vbytes, voffs,
+                  out_size):
+    """Inverse of encode_events, writing the original bytes straight away
+    (vbytes: the vocabulary plus 8 bytes of slack).
+
+    Returns (bytes, ok); ok is False on corrupt input or a size mismatch."""
     ids = np.empty(n_tok, np.int32)
-    flags = np.zeros(n_tok, np.uint8)
+    out = np.empty(out_size + 8, np.uint8)  # slack for emit_token's 8-byte moves
+    pos = 0
     ev_lev = np.empty(n_tok, np.int8)
-    ev_val = np.empty(n_tok, np.int64)
-    st = dec_new(inp)
-    (lev_c, lev_t, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p, last_flag,
+    ev_val = np.empty(n_tok, np.int32)
+    code, rng, ipos = dec_new(inp)
+    (lev_c, lev_t, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined) = _models_new(n_words, n_entries, o1_cap)
     n_ctx = 0
-    entry_pos = np.zeros(n_ent + 1, np.int64)
+    entry_pos = np.zeros(n_ent + 1, np.int32)
     lengths = PHRASE_LENGTHS
     prev_tok = n_words
     lv1 = 0
@@ -428,7 +462,7 @@ def decode_events(inp, n_tok, n_words, can_case, cls, n_entries, o1_cap, min_mat
     e = 0
     while t < n_tok:
         ctx = lv1 * N_LEVELS + lv2
-        lev0 = small_decode(st, inp, lev_c, lev_t, ctx)
+        lev0, code, rng, ipos = small_decode(code, rng, ipos, inp, lev_c, lev_t, ctx)
         small_update(lev_c, lev_t, ctx, lev0, SMALL_INC, SMALL_LIMIT)
         lv2 = lv1
         lv1 = lev0
@@ -436,17 +470,19 @@ def decode_events(inp, n_tok, n_words, can_case, cls, n_entries, o1_cap, min_mat
         src = 0
         if lev0 == LEVEL_MATCH:
             if min_match <= 0:
-                return ids, flags, False
-            b = small_decode(st, inp, mlen_c, mlen_t, 0)
+                return out, False
+            b, code, rng, ipos = small_decode(code, rng, ipos, inp, mlen_c, mlen_t, 0)
             small_update(mlen_c, mlen_t, 0, b, SMALL_INC, SMALL_LIMIT)
-            n_copy = ((1 << b) | dec_bits(st, inp, b)) + min_match - 1
-            b = small_decode(st, inp, mdist_c, mdist_t, 0)
+            low_bits, code, rng, ipos = dec_bits(code, rng, ipos, inp, b)
+            n_copy = ((1 << b) | low_bits) + min_match - 1
+            b, code, rng, ipos = small_decode(code, rng, ipos, inp, mdist_c, mdist_t, 0)
             small_update(mdist_c, mdist_t, 0, b, SMALL_INC, SMALL_LIMIT)
             if b > 40:
-                return ids, flags, False
-            dist = (1 << b) | dec_bits(st, inp, b)
+                return out, False
+            low_bits, code, rng, ipos = dec_bits(code, rng, ipos, inp, b)
+            dist = (1 << b) | low_bits
             if dist > e or n_copy > n_tok - t:
-                return ids, flags, False
+                return out, False
             src = e - dist
         for i in range(n_copy):
             if lev0 == LEVEL_MATCH:
@@ -457,7 +493,7 @@ def decode_events(inp, n_tok, n_words, can_case, cls, n_entries, o1_cap, min_mat
                 val = 0
             n = lengths[lev]
             if t + n > n_tok:
-                return ids, flags, False
+                return out, False
             if lev0 == LEVEL_MATCH:
                 if lev <= LEVEL_WORD:
                     ids[t] = val
@@ -466,63 +502,66 @@ def decode_events(inp, n_tok, n_words, can_case, cls, n_entries, o1_cap, min_mat
                     for k in range(n):
                         ids[t + k] = ids[q + k]
             else:
-                if wsc[0] + 2 * wsc[1] * n + 8 > w1pool.shape[0] // 2:
-                    w1pool = _grow_pool(w1pool, wsc[0] + 2 * wsc[1] * n + 8)
+                need = wsc[0] + (HDR + 2 * wsc[1]) * n + 8
+                if need > w1pool.shape[0]:
+                    w1pool = _grow_pool(w1pool, need)
                 if lev == LEVEL_NEW:
                     if next_new >= n_words:
-                        return ids, flags, False
+                        return out, False
                     val = next_new
                     next_new += 1
                     _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
                     ids[t] = val
                 elif lev == LEVEL_WORD:
-                    val = _word_decode(st, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
+                    val, code, rng, ipos = _word_decode(code, rng, ipos, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
                                        prev_tok)
                     if val < 0:
-                        return ids, flags, False
+                        return out, False
                     ids[t] = val
                 else:
                     if n_entries[lev] == 0:
-                        return ids, flags, False
+                        return out, False
                     pw = prev_tok
                     k = 0
                     is_new = True
                     while k < n and (k == 0 or is_new):
-                        nw = dec_bit(st, inp, newword_p, NEWWORD_FIRST if k == 0 else NEWWORD_INNER)
+                        nw, code, rng, ipos = dec_bit(code, rng, ipos, inp, newword_p,
+                                                      NEWWORD_FIRST if k == 0 else NEWWORD_INNER)
                         if nw:
                             if next_new >= n_words:
-                                return ids, flags, False
+                                return out, False
                             w = next_new
                             next_new += 1
                             _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
                         else:
-                            w = _word_decode(st, inp, w1, w1pool, wsc, o0_tree, o0_cnt,
+                            w, code, rng, ipos = _word_decode(code, rng, ipos, inp, w1, w1pool, wsc, o0_tree, o0_cnt,
                                              o0_tot, pw)
                             if w < 0:
-                                return ids, flags, False
+                                return out, False
                         ids[t + k] = w
                         if k == 0:
                             s = _choice_slot(ctab, ckey, w, lev)
                             cctx = ctab[s]
                             if cctx < 0:
                                 if n_ctx >= n_ent:
-                                    return ids, flags, False
+                                    return out, False
                                 cctx = n_ctx
                                 ckey[cctx] = w * 16 + lev
                                 ctab[s] = cctx
                                 n_ctx += 1
-                            j = _list_decode(st, inp, c1, c1pool, cctx)
-                            if j < c1[cctx, 1]:
+                            j, code, rng, ipos = _list_decode(code, rng, ipos, inp, c1, c1pool, cctx)
+                            if j < _list_len(c1, c1pool, cctx):
                                 is_new = False
-                                val = np.int64(c1pool[2 * (c1[cctx, 0] + j)])
+                                val = _list_sym(c1, c1pool, cctx, j)
                             else:
                                 if defined[lev] >= n_entries[lev]:
-                                    return ids, flags, False
+                                    return out, False
                                 val = defined[lev]
                                 defined[lev] += 1
                                 entry_pos[ebase[lev] + val] = t
-                            if csc[0] + 2 * c1[cctx, 2] + 8 > c1pool.shape[0] // 2:
-                                c1pool = _grow_pool(c1pool, csc[0] + 2 * c1[cctx, 2] + 8)
+                            need = csc[0] + HDR + 4 * _list_cap(c1, c1pool, cctx) + 8
+                            if need > c1pool.shape[0]:
+                                c1pool = _grow_pool(c1pool, need)
                             _list_update(c1, c1pool, csc, cctx, val, j)
                         pw = w
                         k += 1
@@ -535,15 +574,23 @@ def decode_events(inp, n_tok, n_words, can_case, cls, n_entries, o1_cap, min_mat
             e += 1
             for k in range(n):
                 w = np.int64(ids[t + k])
-                if can_case[w]:
-                    fctx = _flag_ctx(last_flag, w, prev_flag, prev_cls)
-                    f = dec_bit(st, inp, flag_p, fctx)
+                info = np.int64(winfo[w])
+                f = 0
+                if info & 1:
+                    fctx = _flag_ctx(info, prev_flag, prev_cls)
+                    f, code, rng, ipos = dec_bit(code, rng, ipos, inp, flag_p, fctx)
                     if f:
-                        f += dec_bit(st, inp, flag_p, fctx + 1)
-                    flags[t + k] = f
-                    last_flag[w] = f
+                        f2, code, rng, ipos = dec_bit(code, rng, ipos, inp, flag_p, fctx + 1)
+                        f += f2
+                    winfo[w] = (info & 31) | (f << 5)
                     prev_flag = f
-                prev_cls = np.int64(cls[w])
+                prev_cls = (info >> 1) & 7
+                a = voffs[w]
+                b = voffs[w + 1]
+                if pos + b - a > out_size:
+                    return out, False
+                emit_token(out, pos, vbytes, a, b, f)
+                pos += b - a
             t += n
             prev_tok = np.int64(ids[t - 1])
-    return ids, flags, True
+    return out[:out_size], pos == out_size

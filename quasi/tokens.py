@@ -11,7 +11,7 @@ used by the tests.
 """
 import numpy as np
 
-from ._jit import njit
+from ._jit import njit, njit_inline
 
 FLAG_LOWER = 0
 FLAG_TITLE = 1
@@ -138,15 +138,15 @@ def build_vocab(low, starts):
 
 
 @njit
-def vocab_classes(vbytes, voffs):
-    """Per vocabulary entry: whether a case flag is coded for it, and its class.
+def word_info(vbytes, voffs):
+    """One byte per vocabulary entry: bit 0 whether a case flag is coded for it,
+    bits 1-3 its class, bits 5-6 its last flag (3 = none yet; coders update it).
 
     A flag is coded only when the entry has a lower-case ASCII letter and no
     upper-case one. Class (0..7): letter word / '.!?' / other byte / whitespace
     start, times whether the entry holds a line feed."""
     n = voffs.shape[0] - 1
-    can_case = np.zeros(n, np.uint8)
-    cls = np.zeros(n, np.uint8)
+    info = np.zeros(n, np.uint8)
     for v in range(n):
         a = voffs[v]
         b = voffs[v + 1]
@@ -161,8 +161,6 @@ def vocab_classes(vbytes, voffs):
                 has_up = True
             elif c == 10:
                 has_lf = True
-        if has_low and not has_up:
-            can_case[v] = 1
         k = 0
         if b > a:
             c = vbytes[a]
@@ -174,36 +172,29 @@ def vocab_classes(vbytes, voffs):
                 k = 3
             else:
                 k = 2
-        cls[v] = k * 2 + (1 if has_lf else 0)
-    return can_case, cls
+        info[v] = (1 if has_low and not has_up else 0) | ((k * 2 + (1 if has_lf else 0)) << 1) | (3 << 5)
+    return info
 
 
-@njit
-def detokenize(ids, flags, vbytes, voffs, out_size):
-    """Rebuild the original bytes; returns (bytes, ok). ok is False when the
-    tokens do not add up to exactly out_size bytes."""
-    out = np.empty(out_size, np.uint8)
-    pos = 0
-    for t in range(ids.shape[0]):
-        v = ids[t]
-        a = voffs[v]
-        b = voffs[v + 1]
-        if pos + (b - a) > out_size:
-            return out, False
-        f = flags[t]
-        for i in range(a, b):
-            out[pos + i - a] = vbytes[i]
-        if f == FLAG_TITLE:
-            c = out[pos]
+@njit_inline
+def emit_token(out, pos, vbytes, a, b, flag):
+    """Write vocabulary bytes [a, b) at out[pos:] with case flag applied.
+
+    Copies in fixed 8-byte chunks (one machine move each), so out and vbytes
+    must both have 8 bytes of slack past their ends."""
+    n = b - a
+    for k in range(0, n, 8):
+        for i in range(8):
+            out[pos + k + i] = vbytes[a + k + i]
+    if flag == FLAG_TITLE:
+        c = out[pos]
+        if c >= 97 and c <= 122:
+            out[pos] = c - 32
+    elif flag == FLAG_UPPER:
+        for i in range(pos, pos + n):
+            c = out[i]
             if c >= 97 and c <= 122:
-                out[pos] = c - 32
-        elif f == FLAG_UPPER:
-            for i in range(pos, pos + b - a):
-                c = out[i]
-                if c >= 97 and c <= 122:
-                    out[i] = c - 32
-        pos += b - a
-    return out, pos == out_size
+                out[i] = c - 32
 
 
 # ---------------------------------------------------------------------------

@@ -26,17 +26,17 @@ def _encode_ops(ops):
 
 @njit
 def _decode_ops(inp, ops):
-    st = dec_new(inp)
+    code, rng, pos = dec_new(inp)
     probs = bits_new(4)
     got = np.zeros(ops.shape[0], np.int64)
     for i in range(ops.shape[0]):
         if ops[i, 0] == 0:
-            total = ops[i, 3]
-            v = dec_target(st, total)
+            r, v = dec_target(code, rng, ops[i, 3])
             got[i] = v
-            dec_consume(st, inp, ops[i, 1], ops[i, 2])  # the symbol the encoder coded
+            # consume the symbol the encoder coded
+            code, rng, pos = dec_consume(code, pos, inp, r, ops[i, 1], ops[i, 2])
         else:
-            got[i] = dec_bit(st, inp, probs, ops[i, 1])
+            got[i], code, rng, pos = dec_bit(code, rng, pos, inp, probs, ops[i, 1])
     return got
 
 

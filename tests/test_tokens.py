@@ -2,8 +2,9 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from quasi.tokens import (build_vocab, case_split, detokenize, py_case_split, py_tokens,
-                          token_starts, vocab_classes)
+from quasi._jit import njit
+from quasi.tokens import (build_vocab, case_split, emit_token, py_case_split, py_tokens,
+                          token_starts, word_info)
 from quasi.varint import decode_varints, encode_varints
 
 from conftest import word_soup
@@ -12,6 +13,19 @@ texts = st.one_of(
     st.binary(max_size=400),
     st.text(alphabet="abcABC xyZ\n\t\r.,;!?0123é\x00", max_size=400).map(lambda s: s.encode("utf-8")),
 )
+
+
+@njit
+def rebuild(ids, flags, vbytes, voffs, out_size):
+    """The decoder's use of emit_token: every token's bytes with its case flag."""
+    out = np.zeros(out_size + 8, np.uint8)
+    pos = 0
+    for t in range(ids.shape[0]):
+        a = voffs[ids[t]]
+        b = voffs[ids[t] + 1]
+        emit_token(out, pos, vbytes, a, b, flags[t])
+        pos += b - a
+    return out[:out_size], pos
 
 
 def kernel_tokens(data: bytes):
@@ -41,10 +55,10 @@ def test_case_split_matches_twin_and_rebuilds(data):
     vstart = starts[first]
     vlen = starts[first + 1] - vstart
     voffs = np.concatenate([[0], np.cumsum(vlen)]).astype(np.int64)
-    vbytes = np.concatenate([low[a:a + n] for a, n in zip(vstart, vlen)] or
-                            [np.zeros(0, np.uint8)])
-    out, ok = detokenize(ids, flags, vbytes, voffs, len(data))
-    assert ok and out.tobytes() == data
+    vbytes = np.concatenate([low[a:a + n] for a, n in zip(vstart, vlen)]
+                            + [np.zeros(8, np.uint8)])
+    out, size = rebuild(ids, flags, vbytes, voffs, len(data))
+    assert size == len(data) and out.tobytes() == data
 
 
 @settings(max_examples=200, deadline=None)
@@ -61,32 +75,19 @@ def test_vocab_is_exact_first_occurrence_numbering(data):
     assert len(first) == len(seen)
 
 
-def test_vocab_classes_match_definition():
+def test_word_info_matches_definition():
     data = word_soup(3000) + b"McDonald 123 . \n! ?\t  x"
     toks, buf, starts = kernel_tokens(data)
     vocab = sorted(set(toks))
     voffs = np.concatenate([[0], np.cumsum([len(v) for v in vocab])]).astype(np.int64)
-    can_case, cls = vocab_classes(np.frombuffer(b"".join(vocab), np.uint8), voffs)
-    for v, cc, c in zip(vocab, can_case, cls):
+    info = word_info(np.frombuffer(b"".join(vocab), np.uint8), voffs)
+    for v, byte in zip(vocab, info.tolist()):
         has_low = any(97 <= b <= 122 for b in v)
         has_up = any(65 <= b <= 90 for b in v)
-        assert cc == (has_low and not has_up)
         first = v[0]
         kind = (0 if (65 <= first <= 90 or 97 <= first <= 122 or first >= 128) else
                 1 if first in b".!?" else 3 if first in b" \n\r\t" else 2)
-        assert c == kind * 2 + (b"\n" in v)
-
-
-def test_detokenize_rejects_wrong_size():
-    data = b"Hello world"
-    toks, buf, starts = kernel_tokens(data)
-    low, flags = case_split(buf, starts)
-    ids, first = build_vocab(low, starts)
-    vbytes = np.frombuffer(b"hello world", np.uint8)
-    voffs = np.array([0, 6, 11], np.int64)
-    assert detokenize(ids, flags, vbytes, voffs, 11)[1]
-    assert not detokenize(ids, flags, vbytes, voffs, 10)[1]
-    assert not detokenize(ids, flags, vbytes, voffs, 12)[1]
+        assert byte == (has_low and not has_up) | (kind * 2 + (b"\n" in v)) << 1 | 3 << 5
 
 
 @settings(max_examples=200, deadline=None)
