@@ -1,0 +1,330 @@
+"""Pure-Python twin of quasi/events.py: the same models and stream, written
+plainly with lists and dicts (slow; tests only). It defines the event stream
+independently of the numba kernels: both must produce and accept the same bytes.
+"""
+from quasi.coder import PyRangeDecoder, PyRangeEncoder
+from quasi.events import (LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_CTX, NEWWORD_FIRST,
+                          NEWWORD_INNER, SMALL_INC, SMALL_LIMIT)
+from quasi.parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
+
+M64 = (1 << 64) - 1
+
+
+class Small:
+    """Frequency counts per context, linear cumulative sums."""
+
+    def __init__(self, n_ctx, n_sym):
+        self.c = [[1] * n_sym for _ in range(n_ctx)]
+
+    def encode(self, enc, ctx, sym):
+        c = self.c[ctx]
+        enc.encode(sum(c[:sym]), c[sym], sum(c))
+        self._update(ctx, sym)
+
+    def decode(self, dec, ctx):
+        c = self.c[ctx]
+        v = dec.target(sum(c))
+        sym, cum = 0, 0
+        while sym < len(c) - 1 and cum + c[sym] <= v:
+            cum += c[sym]
+            sym += 1
+        dec.consume(cum, c[sym])
+        self._update(ctx, sym)
+        return sym
+
+    def _update(self, ctx, sym):
+        c = self.c[ctx]
+        c[sym] += SMALL_INC
+        if sum(c) > SMALL_LIMIT:
+            c[:] = [(x + 1) >> 1 for x in c]
+
+
+class CountList:
+    """A self-organising list of [symbol, count] with a PPM escape weight."""
+
+    def __init__(self, cap):
+        self.items, self.esc, self.cap = [], 0, cap
+
+    def total(self):
+        return sum(c for _, c in self.items)
+
+    def slot(self, sym):
+        for j, (s, _) in enumerate(self.items):
+            if s == sym:
+                return j
+        return len(self.items)
+
+    def encode(self, enc, sym):
+        j = self.slot(sym)
+        if self.items:
+            tot = self.total()
+            if j < len(self.items):
+                enc.encode(sum(c for _, c in self.items[:j]), self.items[j][1], tot + self.esc)
+            else:
+                enc.encode(tot, self.esc, tot + self.esc)
+        return j
+
+    def decode(self, dec):
+        if not self.items:
+            return 0
+        tot = self.total()
+        v = dec.target(tot + self.esc)
+        if v >= tot:
+            dec.consume(tot, self.esc)
+            return len(self.items)
+        cum, j = 0, 0
+        while cum + self.items[j][1] <= v:
+            cum += self.items[j][1]
+            j += 1
+        dec.consume(cum, self.items[j][1])
+        return j
+
+    def update(self, sym, j):
+        if j < len(self.items):
+            self.items[j][1] += 2
+            while j > 0 and self.items[j][1] > self.items[j - 1][1]:
+                self.items[j - 1], self.items[j] = self.items[j], self.items[j - 1]
+                j -= 1
+        else:
+            if len(self.items) < self.cap:
+                self.items.append([sym, 1])
+            else:
+                self.items[-1] = [sym, 1]
+            self.esc += 1
+        if self.total() > LIST_LIMIT:
+            for item in self.items:
+                item[1] = (item[1] + 1) >> 1
+            self.esc = (self.esc + 1) >> 1
+
+
+class Models:
+    def __init__(self, n_words, o1_cap, winfo):
+        self.level = Small(N_LEVELS * N_LEVELS, N_LEVELS)
+        self.mlen, self.mdist = Small(1, 32), Small(1, 48)
+        self.flag = [1 << 15] * (N_FLAG_CTX * 2)
+        self.newword = [1 << 15] * 4
+        self.o1_cap = o1_cap
+        self.words = {}
+        self.o0 = [0] * n_words
+        self.choices = {}
+        self.defined = [0] * N_LEVELS
+        self.winfo = list(winfo)
+
+    def word_list(self, ctx):
+        return self.words.setdefault(ctx, CountList(self.o1_cap))
+
+    def encode_word(self, enc, ctx, w):
+        lst = self.word_list(ctx)
+        j = lst.encode(enc, w)
+        if j == len(lst.items):
+            enc.encode(sum(self.o0[:w]), self.o0[w], sum(self.o0))
+            self.o0[w] += 1
+        lst.update(w, j)
+
+    def decode_word(self, dec, ctx):
+        lst = self.word_list(ctx)
+        j = lst.decode(dec)
+        if j < len(lst.items):
+            w = lst.items[j][0]
+        else:
+            v = dec.target(sum(self.o0))
+            w, cum = 0, 0
+            while cum + self.o0[w] <= v:
+                cum += self.o0[w]
+                w += 1
+            dec.consume(cum, self.o0[w])
+            self.o0[w] += 1
+        lst.update(w, j)
+        return w
+
+    def new_word(self, ctx, w):
+        lst = self.word_list(ctx)
+        lst.update(w, len(lst.items))
+        self.o0[w] += 1
+
+    def flag_ctx(self, w, prev_flag, prev_cls):
+        return (((self.winfo[w] >> 5) * 3 + prev_flag) * 8 + prev_cls) * 2
+
+
+def _key(lev, val):
+    return ((LEVEL_WORD if lev == LEVEL_NEW else lev) << 56) ^ val
+
+
+def _hash3(keys, e):
+    x = (keys[e] * 0x9E3779B97F4A7C15) & M64
+    x = ((x ^ keys[e + 1]) * 0xC2B2AE3D27D4EB4F) & M64
+    x = ((x ^ keys[e + 2]) * 0x165667B19E3779F9) & M64
+    return x >> (64 - MATCH_HASH_BITS)
+
+
+def _bucket(v):
+    return v.bit_length() - 1
+
+
+def _put_bits(enc, value, nbits):
+    while nbits > 0:
+        k = min(16, nbits)
+        nbits -= k
+        enc.encode((value >> nbits) & ((1 << k) - 1), 1, 1 << k)
+
+
+def _get_bits(dec, nbits):
+    value = 0
+    while nbits > 0:
+        k = min(16, nbits)
+        nbits -= k
+        v = dec.target(1 << k)
+        dec.consume(v, 1)
+        value = (value << k) | v
+    return value
+
+
+def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_cap,
+                     min_match):
+    enc, m = PyRangeEncoder(), Models(n_words, o1_cap, winfo)
+    n_ev = len(e_pos)
+    keys = [_key(lev, val) for lev, val in zip(e_lev, e_val)]
+    mtab = {}
+    prev_tok, lv1, lv2, prev_flag, prev_cls = n_words, 0, 0, 0, 6
+    e = 0
+    while e < n_ev:
+        mlen = 0
+        if min_match > 0 and e + 3 <= n_ev:
+            h = _hash3(keys, e)
+            c = mtab.get(h, -1)
+            mtab[h] = e
+            if c >= 0:
+                ln = 0
+                while e + ln < n_ev and keys[c + ln] == keys[e + ln]:
+                    ln += 1
+                if ln >= min_match:
+                    mlen = ln
+                    m.level.encode(enc, lv1 * N_LEVELS + lv2, LEVEL_MATCH)
+                    v = mlen - min_match + 1
+                    m.mlen.encode(enc, 0, _bucket(v))
+                    _put_bits(enc, v, _bucket(v))
+                    m.mdist.encode(enc, 0, _bucket(e - c))
+                    _put_bits(enc, e - c, _bucket(e - c))
+                    lv1, lv2 = LEVEL_MATCH, lv1
+        for i in range(mlen or 1):
+            ee = e + i
+            if i > 0 and ee + 3 <= n_ev:
+                mtab[_hash3(keys, ee)] = ee
+            lev, val, p = e_lev[ee], e_val[ee], e_pos[ee]
+            n = PHRASE_LENGTHS[lev]
+            if mlen == 0:
+                m.level.encode(enc, lv1 * N_LEVELS + lv2, lev)
+                lv1, lv2 = lev, lv1
+                if lev == LEVEL_NEW:
+                    m.new_word(prev_tok, val)
+                elif lev == LEVEL_WORD:
+                    m.encode_word(enc, prev_tok, val)
+                else:
+                    is_new = val == m.defined[lev]
+                    pw = prev_tok
+                    for k in range(n if is_new else 1):
+                        w = ids[p + k]
+                        nw = int(first[w] == p + k)
+                        enc.encode_bit(m.newword, NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
+                        if nw:
+                            m.new_word(pw, w)
+                        else:
+                            m.encode_word(enc, pw, w)
+                        if k == 0:
+                            lst = m.choices.setdefault((w, lev), CountList(1 << 62))
+                            lst.update(val, lst.encode(enc, val))
+                        pw = w
+                    if is_new:
+                        m.defined[lev] += 1
+            for k in range(n):
+                w = ids[p + k]
+                if m.winfo[w] & 1:
+                    f = flags[p + k]
+                    fctx = m.flag_ctx(w, prev_flag, prev_cls)
+                    enc.encode_bit(m.flag, fctx, int(f > 0))
+                    if f:
+                        enc.encode_bit(m.flag, fctx + 1, f - 1)
+                    m.winfo[w] = (m.winfo[w] & 31) | (f << 5)
+                    prev_flag = f
+                prev_cls = (m.winfo[w] >> 1) & 7
+            prev_tok = ids[p + n - 1]
+        e += mlen or 1
+    return enc.finish()
+
+
+def py_decode_events(data, n_tok, n_words, winfo, o1_cap, min_match):
+    """Returns (ids, flags); raises on corrupt input."""
+    dec, m = PyRangeDecoder(data), Models(n_words, o1_cap, winfo)
+    ids, flags, events, entry_pos = [], [], [], {}
+    prev_tok, lv1, lv2, prev_flag, prev_cls, next_new = n_words, 0, 0, 0, 6, 0
+    while len(ids) < n_tok:
+        lev0 = m.level.decode(dec, lv1 * N_LEVELS + lv2)
+        lv1, lv2 = lev0, lv1
+        if lev0 == LEVEL_MATCH:
+            b = m.mlen.decode(dec, 0)
+            n_copy = ((1 << b) | _get_bits(dec, b)) + min_match - 1
+            b = m.mdist.decode(dec, 0)
+            dist = (1 << b) | _get_bits(dec, b)
+            if dist > len(events):
+                raise ValueError("match before the start")
+            # copies may overlap their source: extend event by event
+            batch = []
+            for i in range(n_copy):
+                batch.append(events[len(events) - dist + i] if i < dist else batch[i - dist])
+            new_events = batch
+        else:
+            new_events = [(lev0, None)]
+        for i, (lev, val) in enumerate(new_events):
+            t = len(ids)
+            n = PHRASE_LENGTHS[lev]
+            if lev0 == LEVEL_MATCH:
+                ids.extend([val] if lev == LEVEL_WORD else
+                           ids[entry_pos[lev, val]:entry_pos[lev, val] + n])
+            elif lev == LEVEL_NEW:
+                val = next_new
+                next_new += 1
+                m.new_word(prev_tok, val)
+                ids.append(val)
+                lev = LEVEL_WORD
+            elif lev == LEVEL_WORD:
+                val = m.decode_word(dec, prev_tok)
+                ids.append(val)
+            else:
+                pw, k, is_new = prev_tok, 0, True
+                while k < n and (k == 0 or is_new):
+                    nw = dec.decode_bit(m.newword, NEWWORD_FIRST if k == 0 else NEWWORD_INNER)
+                    if nw:
+                        w = next_new
+                        next_new += 1
+                        m.new_word(pw, w)
+                    else:
+                        w = m.decode_word(dec, pw)
+                    ids.append(w)
+                    if k == 0:
+                        lst = m.choices.setdefault((w, lev), CountList(1 << 62))
+                        j = lst.decode(dec)
+                        if j < len(lst.items):
+                            is_new, val = False, lst.items[j][0]
+                        else:
+                            val = m.defined[lev]
+                            m.defined[lev] += 1
+                            entry_pos[lev, val] = t
+                        lst.update(val, j)
+                    pw, k = w, k + 1
+                if not is_new:
+                    q = entry_pos[lev, val]
+                    ids.extend(ids[q + 1:q + n])
+            events.append((lev, val))
+            for w in ids[t:t + n]:
+                f = 0
+                if m.winfo[w] & 1:
+                    fctx = m.flag_ctx(w, prev_flag, prev_cls)
+                    f = dec.decode_bit(m.flag, fctx)
+                    if f:
+                        f += dec.decode_bit(m.flag, fctx + 1)
+                    m.winfo[w] = (m.winfo[w] & 31) | (f << 5)
+                    prev_flag = f
+                prev_cls = (m.winfo[w] >> 1) & 7
+                flags.append(f)
+            prev_tok = ids[-1]
+    return ids, flags
