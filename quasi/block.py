@@ -1,8 +1,8 @@
 """One block: raw bytes <-> the coded sections the container frames.
 
 Sections of a coded block, in order:
-  0 meta: varints n_tokens, n_words, o1_cap, min_match, then entries per event
-    level (13 values)
+  0 meta: varints codec revision (1), n_tokens, n_words, o1_cap, min_match, then
+    entries per event level (13 values)
   1 vocabulary lengths: zstd frame of one varint per word, first-occurrence order
   2 vocabulary bytes: zstd frame of the words back to back
   3 events: the range-coded event stream (see events.py)
@@ -20,6 +20,7 @@ from .tokens import build_vocab, case_split, token_starts, word_info
 from .varint import decode_varints, encode_varints
 
 N_SECTIONS = 4
+CODEC_REVISION = 1  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
 
 
@@ -51,7 +52,8 @@ def encode_block(data: bytes, spec, params: BlockParams) -> list:
     vbytes = _gather(low, vstart, vlen, voffs)
     payload = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev, e_val,
                             n_entries, n_words, params.o1_cap, params.min_match)
-    meta = encode_varints(np.array([n_tok, n_words, params.o1_cap, params.min_match]
+    meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
+                                    params.min_match]
                                    + [int(x) for x in n_entries], np.int64)).tobytes()
     zc = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
     return [meta, zc.compress(encode_varints(vlen).tobytes()), zc.compress(vbytes.tobytes()),
@@ -62,11 +64,14 @@ def decode_block(sections, raw_size: int) -> bytes:
     """Inverse of encode_block (a uint8 array); raises QuasiError on any inconsistency."""
     if len(sections) != N_SECTIONS:
         raise QuasiError(f"coded block has {len(sections)} sections, expected {N_SECTIONS}")
-    meta = decode_varints(np.frombuffer(sections[0], np.uint8), 4 + N_LEVELS)
+    meta = decode_varints(np.frombuffer(sections[0], np.uint8), 5 + N_LEVELS)
     if meta is None:
         raise QuasiError("corrupt block meta section")
-    n_tok, n_words, o1_cap, min_match = (int(x) for x in meta[:4])
-    n_entries = meta[4:].astype(np.int64)
+    if meta[0] != CODEC_REVISION:
+        raise QuasiError(f"unsupported codec revision {meta[0]} "
+                         f"(this quasi reads {CODEC_REVISION})")
+    n_tok, n_words, o1_cap, min_match = (int(x) for x in meta[1:5])
+    n_entries = meta[5:].astype(np.int64)
     if not (1 <= n_tok <= raw_size and 1 <= n_words <= n_tok and 1 <= o1_cap <= 1 << 16
             and 0 <= min_match <= 1 << 16 and int(n_entries.sum()) <= n_tok):
         raise QuasiError("corrupt block meta section")

@@ -1,0 +1,80 @@
+"""Write the golden files of the current format version (run once per version).
+
+    python tests/golden/make_golden.py
+
+Each tests/golden/vN/NAME.qz decodes to tests/golden/vN/NAME.raw forever; files
+in tests/golden/bad/ must fail with the message in bad/EXPECTED.tsv. Existing
+files are never overwritten: golden files of a released version are frozen."""
+import os
+import random
+import struct
+import sys
+import zlib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+import quasi  # noqa: E402
+from quasi.container import FORMAT_VERSION  # noqa: E402
+
+
+def text(n_words, seed):
+    rng = random.Random(seed)
+    words = "the of and to in a is that Alice said Queen THE King. , ;\n".split(" ")
+    return "".join(rng.choice(words) + rng.choice([" ", " ", ", ", ".\n"])
+                   for _ in range(n_words)).encode()
+
+
+def cases():
+    t = text(1500, 1)
+    yield "empty", b"", {}
+    yield "raw-block", random.Random(2).randbytes(300), {}
+    yield "multi-block", t * 2, {"block_size": 4000}
+    for spec in ("multi", "fib", "period5", "none", "dense", "alpha:0.6@0.25"):
+        yield "tiling-" + spec.replace(":", "-").replace("@", "-"), t, {"tiling": spec}
+    yield "level-1", t, {"level": 1}
+    yield "level-9", t, {"level": 9}
+    yield "binary-mix", bytes(range(256)) * 4 + t[:2000] + b"\x00" * 300, {}
+    yield "no-checksum", t[:3000], {"checksum": False}
+
+
+def bad_cases(good):
+    g = bytearray(good)
+    flipped = bytearray(good)
+    flipped[len(flipped) // 2] ^= 0x10
+    huge = bytearray(good)
+    # first block record starts after the frame header: raw_size field to 2^32-1
+    spec_len = good[7]
+    off = 16 + spec_len
+    struct.pack_into("<I", huge, off + 1, 0xFFFFFFFF)
+    yield "bad-magic", b"PK\x03\x04" + bytes(g[4:]), "not a quasi stream|magic"
+    yield "truncated", bytes(g[: len(g) - 7]), "truncated"
+    yield "flipped", bytes(flipped), "CRC mismatch"
+    yield "oversized", bytes(huge), "CRC mismatch|out of range"
+    yield "unknown-version", bytes(g[:4]) + b"\x63" + bytes(g[5:]), "unsupported format version 99"
+
+
+def main():
+    out = HERE / f"v{FORMAT_VERSION}"
+    out.mkdir(exist_ok=True)
+    for name, data, kw in cases():
+        qz, raw = out / f"{name}.qz", out / f"{name}.raw"
+        if qz.exists():
+            continue
+        qz.write_bytes(quasi.compress(data, **kw))
+        raw.write_bytes(data)
+    bad = HERE / "bad"
+    bad.mkdir(exist_ok=True)
+    good = (out / "tiling-multi.qz").read_bytes()
+    rows = []
+    for name, data, pattern in bad_cases(good):
+        p = bad / f"{name}.qz"
+        if not p.exists():
+            p.write_bytes(data)
+        rows.append(f"{name}.qz\t{pattern}")
+    (bad / "EXPECTED.tsv").write_text("\n".join(rows) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""Golden files: every committed .qz of every format version keeps decoding to
+its .raw; the must-fail files keep failing with their documented message."""
+import re
+from pathlib import Path
+
+import pytest
+
+import quasi
+from quasi.container import read_frame_infos
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+GOOD = sorted(GOLDEN.glob("v*/*.qz"))
+BAD = [line.split("\t") for line in (GOLDEN / "bad" / "EXPECTED.tsv").read_text().splitlines()]
+
+
+def test_golden_set_is_complete():
+    names = {p.stem for p in GOOD}
+    for kind in ("empty", "raw-block", "multi-block", "tiling-multi", "tiling-fib",
+                 "tiling-period5", "tiling-none", "tiling-dense"):
+        assert kind in names
+
+
+@pytest.mark.parametrize("path", GOOD, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_golden_decodes(path):
+    assert quasi.decompress(path.read_bytes()) == path.with_suffix(".raw").read_bytes()
+    info = read_frame_infos(path.read_bytes())[0]
+    if path.stem.startswith("tiling-"):
+        spec = info.spec.replace(":", "-").replace("@", "-")
+        assert path.stem == "tiling-" + ("period5" if spec == "period-LLSLS" else spec)
+
+
+@pytest.mark.parametrize("name,pattern", BAD, ids=[b[0] for b in BAD])
+def test_must_fail(name, pattern):
+    with pytest.raises(quasi.QuasiError) as err:
+        quasi.decompress((GOLDEN / "bad" / name).read_bytes())
+    assert re.search(pattern, str(err.value)), str(err.value)
