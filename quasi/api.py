@@ -10,9 +10,9 @@ DEFAULT_TILING = "multi"
 def _level_table():
     from .block import BlockParams
 
-    fast = BlockParams(o1_cap=64, min_match=6, min_count=8)
+    fast = BlockParams(o1_cap=64)
     default = BlockParams()
-    strong = BlockParams(o1_cap=1024, min_match=4, min_count=4)
+    strong = BlockParams(o1_cap=1024)
     return {1: fast, 2: fast, 3: fast, 4: default, 5: default, 6: default,
             7: strong, 8: strong, 9: strong}
 

@@ -31,7 +31,7 @@ class BlockParams:
     o1_cap: int = 256
     min_match: int = 4
     use_bigrams: bool = False
-    min_count: int = 6
+    min_count: int = 24
 
 
 def encode_block(data: bytes, spec, params: BlockParams) -> list:

@@ -235,6 +235,33 @@ def _choice_slot(ctab, ckey, word, lev):
 
 
 # ---------------------------------------------------------------------------
+# Levels: "a word?" and "a new word?" as binary decisions (the common case costs
+# no division), the other levels through a frequency model.
+
+@njit_inline
+def _level_encode(st, out, lev_p, lev_c, lev_t, ctx, lev):
+    if lev <= LEVEL_WORD:
+        enc_bit(st, out, lev_p, 2 * ctx, 0)
+        enc_bit(st, out, lev_p, 2 * ctx + 1, 1 if lev == LEVEL_NEW else 0)
+    else:
+        enc_bit(st, out, lev_p, 2 * ctx, 1)
+        small_encode(st, out, lev_c, lev_t, ctx, lev - 2)
+        small_update(lev_c, lev_t, ctx, lev - 2, SMALL_INC, SMALL_LIMIT)
+
+
+@njit_inline
+def _level_decode(code, rng, pos, inp, lev_p, lev_c, lev_t, ctx):
+    """(level, code, range, position)."""
+    other, code, rng, pos = dec_bit(code, rng, pos, inp, lev_p, 2 * ctx)
+    if other == 0:
+        new, code, rng, pos = dec_bit(code, rng, pos, inp, lev_p, 2 * ctx + 1)
+        return (LEVEL_NEW if new else LEVEL_WORD), code, rng, pos
+    lev, code, rng, pos = small_decode(code, rng, pos, inp, lev_c, lev_t, ctx)
+    small_update(lev_c, lev_t, ctx, lev, SMALL_INC, SMALL_LIMIT)
+    return lev + 2, code, rng, pos
+
+
+# ---------------------------------------------------------------------------
 # Case flags and small helpers
 
 @njit_inline
@@ -287,7 +314,8 @@ def _table_size(n):
 @njit
 def _models_new(n_words, n_entries, o1_cap):
     """Every adaptive model, fresh; encoder and decoder start from the same state."""
-    lev_c, lev_t = small_new(N_LEVELS * N_LEVELS, N_LEVELS)
+    lev_c, lev_t = small_new(N_LEVELS * N_LEVELS, N_LEVELS - 2)
+    lev_p = bits_new(2 * N_LEVELS * N_LEVELS)
     mlen_c, mlen_t = small_new(1, 32)
     mdist_c, mdist_t = small_new(1, 48)
     flag_p = bits_new(N_FLAG_CTX * 2)
@@ -302,7 +330,7 @@ def _models_new(n_words, n_entries, o1_cap):
     ctab = np.full(_table_size(n_ent), -1, np.int32)
     ckey = np.zeros(n_ent + 1, np.int64)
     defined = np.zeros(N_LEVELS, np.int64)
-    return (lev_c, lev_t, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
+    return (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
             w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
             ctab, ckey, defined)
 
@@ -318,7 +346,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     n_tok = ids.shape[0]
     out = np.empty(64 + 16 * n_tok + 24 * n_ev, np.uint8)
     st = enc_new()
-    (lev_c, lev_t, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
+    (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined) = _models_new(n_words, n_entries, o1_cap)
     n_ctx = 0
@@ -347,8 +375,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 if ln >= min_match:
                     mlen = ln
                     ctx = lv1 * N_LEVELS + lv2
-                    small_encode(st, out, lev_c, lev_t, ctx, LEVEL_MATCH)
-                    small_update(lev_c, lev_t, ctx, LEVEL_MATCH, SMALL_INC, SMALL_LIMIT)
+                    _level_encode(st, out, lev_p, lev_c, lev_t, ctx, LEVEL_MATCH)
                     v = mlen - min_match + 1
                     b = _bucket(v)
                     small_encode(st, out, mlen_c, mlen_t, 0, b)
@@ -375,8 +402,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 if need > w1pool.shape[0]:
                     w1pool = _grow_pool(w1pool, need)
                 ctx = lv1 * N_LEVELS + lv2
-                small_encode(st, out, lev_c, lev_t, ctx, lev)
-                small_update(lev_c, lev_t, ctx, lev, SMALL_INC, SMALL_LIMIT)
+                _level_encode(st, out, lev_p, lev_c, lev_t, ctx, lev)
                 lv2 = lv1
                 lv1 = lev
                 if lev == LEVEL_NEW:
@@ -446,7 +472,7 @@ def decode_events(inp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, vbyt
     ev_lev = np.empty(n_tok, np.int8)
     ev_val = np.empty(n_tok, np.int32)
     code, rng, ipos = dec_new(inp)
-    (lev_c, lev_t, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
+    (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined) = _models_new(n_words, n_entries, o1_cap)
     n_ctx = 0
@@ -462,8 +488,7 @@ def decode_events(inp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, vbyt
     e = 0
     while t < n_tok:
         ctx = lv1 * N_LEVELS + lv2
-        lev0, code, rng, ipos = small_decode(code, rng, ipos, inp, lev_c, lev_t, ctx)
-        small_update(lev_c, lev_t, ctx, lev0, SMALL_INC, SMALL_LIMIT)
+        lev0, code, rng, ipos = _level_decode(code, rng, ipos, inp, lev_p, lev_c, lev_t, ctx)
         lv2 = lv1
         lv1 = lev0
         n_copy = 1

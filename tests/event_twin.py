@@ -99,7 +99,8 @@ class CountList:
 
 class Models:
     def __init__(self, n_words, o1_cap, winfo):
-        self.level = Small(N_LEVELS * N_LEVELS, N_LEVELS)
+        self.level = Small(N_LEVELS * N_LEVELS, N_LEVELS - 2)
+        self.level_bits = [1 << 15] * (2 * N_LEVELS * N_LEVELS)
         self.mlen, self.mdist = Small(1, 32), Small(1, 48)
         self.flag = [1 << 15] * (N_FLAG_CTX * 2)
         self.newword = [1 << 15] * 4
@@ -109,6 +110,19 @@ class Models:
         self.choices = {}
         self.defined = [0] * N_LEVELS
         self.winfo = list(winfo)
+
+    def encode_level(self, enc, ctx, lev):
+        """Binary "other than a word?", then "new word?" or the level's frequency."""
+        enc.encode_bit(self.level_bits, 2 * ctx, int(lev > LEVEL_WORD))
+        if lev > LEVEL_WORD:
+            self.level.encode(enc, ctx, lev - 2)
+        else:
+            enc.encode_bit(self.level_bits, 2 * ctx + 1, int(lev == LEVEL_NEW))
+
+    def decode_level(self, dec, ctx):
+        if dec.decode_bit(self.level_bits, 2 * ctx):
+            return self.level.decode(dec, ctx) + 2
+        return LEVEL_NEW if dec.decode_bit(self.level_bits, 2 * ctx + 1) else LEVEL_WORD
 
     def word_list(self, ctx):
         return self.words.setdefault(ctx, CountList(self.o1_cap))
@@ -199,7 +213,7 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
                     ln += 1
                 if ln >= min_match:
                     mlen = ln
-                    m.level.encode(enc, lv1 * N_LEVELS + lv2, LEVEL_MATCH)
+                    m.encode_level(enc, lv1 * N_LEVELS + lv2, LEVEL_MATCH)
                     v = mlen - min_match + 1
                     m.mlen.encode(enc, 0, _bucket(v))
                     _put_bits(enc, v, _bucket(v))
@@ -213,7 +227,7 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
             lev, val, p = e_lev[ee], e_val[ee], e_pos[ee]
             n = PHRASE_LENGTHS[lev]
             if mlen == 0:
-                m.level.encode(enc, lv1 * N_LEVELS + lv2, lev)
+                m.encode_level(enc, lv1 * N_LEVELS + lv2, lev)
                 lv1, lv2 = lev, lv1
                 if lev == LEVEL_NEW:
                     m.new_word(prev_tok, val)
@@ -258,7 +272,7 @@ def py_decode_events(data, n_tok, n_words, winfo, o1_cap, min_match):
     ids, flags, events, entry_pos = [], [], [], {}
     prev_tok, lv1, lv2, prev_flag, prev_cls, next_new = n_words, 0, 0, 0, 6, 0
     while len(ids) < n_tok:
-        lev0 = m.level.decode(dec, lv1 * N_LEVELS + lv2)
+        lev0 = m.decode_level(dec, lv1 * N_LEVELS + lv2)
         lv1, lv2 = lev0, lv1
         if lev0 == LEVEL_MATCH:
             b = m.mlen.decode(dec, 0)
