@@ -1,8 +1,9 @@
 """quasi beside lzma (preset 9e), side by side in one run on the same bytes.
 
-Times are medians of N repeats after a warm-up call; the warm-up (numba
-compilation, or loading the on-disk cache) is reported on its own. What counts
-is the ratio of times, not absolute seconds."""
+Each repeat times quasi and then lzma on the same bytes; reported are the
+medians of the times and of the per-pair time ratios, after a warm-up call whose
+time (numba compilation, or loading the on-disk cache) is reported on its own.
+What counts is the ratio of times, not absolute seconds."""
 import json
 import lzma
 import statistics
@@ -14,14 +15,25 @@ import quasi
 import quasi_corpora
 
 
-def _median_time(fn, repeats):
-    times = []
-    result = None
+def _timed(fn):
+    t0 = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - t0, result
+
+
+def _paired(ours, theirs, repeats):
+    """Run ours then theirs, repeats times; medians of each and of the per-pair
+    time ratio (robust to the machine speeding up or slowing down between pairs)."""
+    ours_t, theirs_t, ratios = [], [], []
+    ours_out = theirs_out = None
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
+        a, ours_out = _timed(ours)
+        b, theirs_out = _timed(theirs)
+        ours_t.append(a)
+        theirs_t.append(b)
+        ratios.append(a / b)
+    return (statistics.median(ours_t), statistics.median(theirs_t), statistics.median(ratios),
+            ours_out, theirs_out)
 
 
 def measure(data, level=None, tiling="multi", repeats=3):
@@ -31,18 +43,19 @@ def measure(data, level=None, tiling="multi", repeats=3):
     t1 = time.perf_counter()
     quasi.decompress(warm_packed)
     t2 = time.perf_counter()
-    qc, packed = _median_time(lambda: quasi.compress(data, level, tiling=tiling), repeats)
-    qd, restored = _median_time(lambda: quasi.decompress(packed), repeats)
+    qc, xc, c_ratio, packed, xpacked = _paired(
+        lambda: quasi.compress(data, level, tiling=tiling),
+        lambda: lzma.compress(data, preset=9 | lzma.PRESET_EXTREME), repeats)
+    qd, xd, d_ratio, restored, _ = _paired(
+        lambda: quasi.decompress(packed), lambda: lzma.decompress(xpacked), repeats)
     if restored != data:
         raise click.ClickException("quasi round trip failed")
-    xc, xpacked = _median_time(lambda: lzma.compress(data, preset=9 | lzma.PRESET_EXTREME), repeats)
-    xd, _ = _median_time(lambda: lzma.decompress(xpacked), repeats)
     return dict(bytes=len(data), level=level or quasi.DEFAULT_LEVEL, tiling=tiling,
                 repeats=repeats, warmup_compress_s=t1 - t0, warmup_decompress_s=t2 - t1,
                 quasi_bytes=len(packed), lzma_bytes=len(xpacked),
                 quasi_compress_s=qc, quasi_decompress_s=qd,
                 lzma_compress_s=xc, lzma_decompress_s=xd,
-                compress_ratio_vs_lzma=qc / xc, decompress_ratio_vs_lzma=qd / xd)
+                compress_ratio_vs_lzma=c_ratio, decompress_ratio_vs_lzma=d_ratio)
 
 
 @click.command()
@@ -65,7 +78,7 @@ def speed(files, level, tiling, repeats, json_out):
             f"= {r['compress_ratio_vs_lzma']:.2f}x | decompress {r['quasi_decompress_s']:.3f} s "
             f"vs {r['lzma_decompress_s']:.3f} s = {r['decompress_ratio_vs_lzma']:.2f}x | "
             f"JIT warm-up {r['warmup_compress_s']:.2f} s + {r['warmup_decompress_s']:.2f} s "
-            f"(median of {repeats})")
+            f"(medians of {repeats} paired runs)")
     if json_out:
         with open(json_out, "w") as fh:
             json.dump(rows, fh, indent=1)

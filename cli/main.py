@@ -72,10 +72,10 @@ def cli(ctx, files, decompress, to_stdout, keep, remove, force, tiling, verbose,
 
 
 def _process(name, decompress, to_stdout, remove, force, level, tiling, verbose):
+    if (name == "-" or to_stdout) and not decompress and not force and _stdout_is_terminal():
+        raise CliError("compressed data not written to a terminal (use -f to force)")
     if name == "-":
         data = sys.stdin.buffer.read()
-        if not decompress and sys.stdout.isatty():
-            raise CliError("compressed data not written to a terminal (use -f to force)")
         out = _transform(data, decompress, level, tiling, "stdin")
         sys.stdout.buffer.write(out)
         sys.stdout.buffer.flush()
@@ -109,6 +109,10 @@ def _process(name, decompress, to_stdout, remove, force, level, tiling, verbose)
         raw, packed = (len(out), len(data)) if decompress else (len(data), len(out))
         ratio = packed / raw if raw else 0.0
         click.echo(f"{name}: {raw} -> {packed} bytes ({ratio:.2%}) in {elapsed:.2f} s", err=True)
+
+
+def _stdout_is_terminal():
+    return sys.stdout.isatty()
 
 
 def _transform(data, decompress, level, tiling, name):

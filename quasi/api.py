@@ -7,24 +7,18 @@ DEFAULT_BLOCK_SIZE = 32 << 20
 DEFAULT_TILING = "multi"
 
 
-def _level_table():
-    from .block import BlockParams
-
-    fast = BlockParams(o1_cap=64)
-    default = BlockParams()
-    strong = BlockParams(o1_cap=1024)
-    return {1: fast, 2: fast, 3: fast, 4: default, 5: default, 6: default,
-            7: strong, 8: strong, 9: strong}
-
-
 def _level_params(level):
-    LEVEL_PARAMS = _level_table()
+    """(level, BlockParams) for a level 1..9 or None (the default).
+
+    Levels differ in the length of the word-context lists: 64 entries at 1-3
+    (fastest), 256 at 4-6, 1024 at 7-9 (smallest)."""
+    from .block import BlockParams
 
     if level is None:
         level = DEFAULT_LEVEL
     if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 9:
         raise QuasiError(f"level must be an integer from 1 to 9, not {level!r}")
-    return level, LEVEL_PARAMS[level]
+    return level, BlockParams(o1_cap=64 if level <= 3 else 256 if level <= 6 else 1024)
 
 
 def _as_bytes(data, what="data"):

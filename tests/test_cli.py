@@ -93,3 +93,11 @@ def test_subprocess_pipe_and_fast_help(sample):
             "try:\n    m.cli(['--help'])\nexcept SystemExit:\n    pass\n"
             "assert 'numba' not in sys.modules, 'quasi --help imported numba'")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_refuses_compressed_data_to_a_terminal(sample, monkeypatch):
+    import quasi_cli.main as m
+    monkeypatch.setattr(m, "_stdout_is_terminal", lambda: True)
+    r = CliRunner().invoke(cli, ["-c", str(sample)])
+    assert r.exit_code == 1 and "terminal" in r.output
+    assert CliRunner().invoke(cli, ["-c", "-f", str(sample)]).exit_code == 0
