@@ -6,6 +6,7 @@ Sections of a coded block, in order:
   1 vocabulary lengths: zstd frame of one varint per word, first-occurrence order
   2 vocabulary bytes: zstd frame of the words back to back
   3 events: the range-coded event stream (see events.py)
+  4 case: the range-coded case flags
 """
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from .parse import N_LEVELS, parse
 from .tokens import build_vocab, case_split, token_starts, word_info
 from .varint import decode_varints, encode_varints
 
-N_SECTIONS = 4
+N_SECTIONS = 5
 CODEC_REVISION = 1  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
 
@@ -50,14 +51,14 @@ def encode_block(data: bytes, spec, params: BlockParams) -> list:
     voffs = np.zeros(n_words + 1, np.int64)
     np.cumsum(vlen, out=voffs[1:])
     vbytes = _gather(low, vstart, vlen, voffs)
-    payload = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev, e_val,
-                            n_entries, n_words, params.o1_cap, params.min_match)
+    events, case = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
+                                 e_val, n_entries, n_words, params.o1_cap, params.min_match)
     meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
                                     params.min_match]
                                    + [int(x) for x in n_entries], np.int64)).tobytes()
     zc = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
     return [meta, zc.compress(encode_varints(vlen).tobytes()), zc.compress(vbytes.tobytes()),
-            payload.tobytes()]
+            events.tobytes(), case.tobytes()]
 
 
 def decode_block(sections, raw_size: int) -> bytes:
@@ -86,7 +87,8 @@ def decode_block(sections, raw_size: int) -> bytes:
     np.cumsum(vlen, out=voffs[1:])
     if voffs[-1] != len(vocab):
         raise QuasiError("vocabulary lengths do not match the vocabulary")
-    out, ok = decode_events(np.frombuffer(sections[3], np.uint8), n_tok, n_words,
+    out, ok = decode_events(np.frombuffer(sections[3], np.uint8),
+                            np.frombuffer(sections[4], np.uint8), n_tok, n_words,
                             word_info(vbytes, voffs), n_entries, o1_cap, min_match,
                             vbytes, voffs, raw_size)
     if not ok:

@@ -14,9 +14,10 @@ One range-coded stream carries, in text order, for every event:
   entry costs nothing until it is used;
 * for an LZ match over events, its length and distance.
 
-After every token its case flag follows when the token can carry case, as two
-binary decisions (context: the flag this word had last time, the previous flag
-and the class of the previous token). The decoder never needs the tiling.
+Case flags travel in a second range-coded stream of their own (so that the CPU
+can decode both chains at once): for every token that can carry case, two binary
+decisions (context: the flag this word had last time, the previous flag and the
+class of the previous token). The decoder never needs the tiling.
 """
 import numpy as np
 
@@ -341,11 +342,14 @@ def _models_new(n_words, n_entries, o1_cap):
 @njit
 def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                   n_words, o1_cap, min_match):
-    """Code the events and case flags; returns the range-coded bytes."""
+    """Code the events and case flags; returns the two range-coded streams
+    (events, case flags)."""
     n_ev = e_pos.shape[0]
     n_tok = ids.shape[0]
     out = np.empty(64 + 16 * n_tok + 24 * n_ev, np.uint8)
     st = enc_new()
+    fout = np.empty(64 + 4 * n_tok, np.uint8)  # case flags: a coder of their own
+    fst = enc_new()
     (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined) = _models_new(n_words, n_entries, o1_cap)
@@ -444,26 +448,27 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 if info & 1:
                     f = np.int64(flags[p + k])
                     fctx = _flag_ctx(info, prev_flag, prev_cls)
-                    enc_bit(st, out, flag_p, fctx, 1 if f else 0)
+                    enc_bit(fst, fout, flag_p, fctx, 1 if f else 0)
                     if f:
-                        enc_bit(st, out, flag_p, fctx + 1, f - 1)
+                        enc_bit(fst, fout, flag_p, fctx + 1, f - 1)
                     winfo[w] = (info & 31) | (f << 5)
                     prev_flag = f
                 prev_cls = (info >> 1) & 7
             prev_tok = np.int64(ids[p + n - 1])
         e += n_coded
     size = enc_finish(st, out)
-    return out[:size].copy()
+    fsize = enc_finish(fst, fout)
+    return out[:size].copy(), fout[:fsize].copy()
 
 
 # ---------------------------------------------------------------------------
 # Decoder
 
 @njit
-def decode_events(inp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, vbytes, voffs,
-                  out_size):
-    """Inverse of encode_events, writing the original bytes straight away
-    (vbytes: the vocabulary plus 8 bytes of slack).
+def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, vbytes,
+                  voffs, out_size):
+    """Inverse of encode_events (inp: events, finp: case flags), writing the
+    original bytes straight away (vbytes: the vocabulary plus 8 bytes of slack).
 
     Returns (bytes, ok); ok is False on corrupt input or a size mismatch."""
     ids = np.empty(n_tok, np.int32)
@@ -472,6 +477,7 @@ def decode_events(inp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, vbyt
     ev_lev = np.empty(n_tok, np.int8)
     ev_val = np.empty(n_tok, np.int32)
     code, rng, ipos = dec_new(inp)
+    fcode, frng, fpos = dec_new(finp)
     (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined) = _models_new(n_words, n_entries, o1_cap)
@@ -603,9 +609,9 @@ def decode_events(inp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, vbyt
                 f = 0
                 if info & 1:
                     fctx = _flag_ctx(info, prev_flag, prev_cls)
-                    f, code, rng, ipos = dec_bit(code, rng, ipos, inp, flag_p, fctx)
+                    f, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, flag_p, fctx)
                     if f:
-                        f2, code, rng, ipos = dec_bit(code, rng, ipos, inp, flag_p, fctx + 1)
+                        f2, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, flag_p, fctx + 1)
                         f += f2
                     winfo[w] = (info & 31) | (f << 5)
                     prev_flag = f

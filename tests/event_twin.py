@@ -195,7 +195,8 @@ def _get_bits(dec, nbits):
 
 def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_cap,
                      min_match):
-    enc, m = PyRangeEncoder(), Models(n_words, o1_cap, winfo)
+    """Returns (event stream, case-flag stream)."""
+    enc, fenc, m = PyRangeEncoder(), PyRangeEncoder(), Models(n_words, o1_cap, winfo)
     n_ev = len(e_pos)
     keys = [_key(lev, val) for lev, val in zip(e_lev, e_val)]
     mtab = {}
@@ -255,20 +256,20 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
                 if m.winfo[w] & 1:
                     f = flags[p + k]
                     fctx = m.flag_ctx(w, prev_flag, prev_cls)
-                    enc.encode_bit(m.flag, fctx, int(f > 0))
+                    fenc.encode_bit(m.flag, fctx, int(f > 0))
                     if f:
-                        enc.encode_bit(m.flag, fctx + 1, f - 1)
+                        fenc.encode_bit(m.flag, fctx + 1, f - 1)
                     m.winfo[w] = (m.winfo[w] & 31) | (f << 5)
                     prev_flag = f
                 prev_cls = (m.winfo[w] >> 1) & 7
             prev_tok = ids[p + n - 1]
         e += mlen or 1
-    return enc.finish()
+    return enc.finish(), fenc.finish()
 
 
-def py_decode_events(data, n_tok, n_words, winfo, o1_cap, min_match):
+def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match):
     """Returns (ids, flags); raises on corrupt input."""
-    dec, m = PyRangeDecoder(data), Models(n_words, o1_cap, winfo)
+    dec, fdec, m = PyRangeDecoder(data), PyRangeDecoder(case_data), Models(n_words, o1_cap, winfo)
     ids, flags, events, entry_pos = [], [], [], {}
     prev_tok, lv1, lv2, prev_flag, prev_cls, next_new = n_words, 0, 0, 0, 6, 0
     while len(ids) < n_tok:
@@ -333,9 +334,9 @@ def py_decode_events(data, n_tok, n_words, winfo, o1_cap, min_match):
                 f = 0
                 if m.winfo[w] & 1:
                     fctx = m.flag_ctx(w, prev_flag, prev_cls)
-                    f = dec.decode_bit(m.flag, fctx)
+                    f = fdec.decode_bit(m.flag, fctx)
                     if f:
-                        f += dec.decode_bit(m.flag, fctx + 1)
+                        f += fdec.decode_bit(m.flag, fctx + 1)
                     m.winfo[w] = (m.winfo[w] & 31) | (f << 5)
                     prev_flag = f
                 prev_cls = (m.winfo[w] >> 1) & 7

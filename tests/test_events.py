@@ -35,12 +35,12 @@ def test_twin_writes_and_reads_the_same_stream(seed, n_words, spec, min_count, o
         data = data + data[:cut] + data[cut // 2:]
     ids, flags, first, winfo, (e_pos, e_lev, e_val, n_entries) = prepared(data, spec, min_count)
     n_words_v = first.shape[0]
-    payload = encode_events(ids, flags, first, winfo.copy(), e_pos, e_lev, e_val, n_entries,
-                            n_words_v, o1_cap, min_match).tobytes()
+    events, case = encode_events(ids, flags, first, winfo.copy(), e_pos, e_lev, e_val, n_entries,
+                                 n_words_v, o1_cap, min_match)
     twin = py_encode_events(ids.tolist(), flags.tolist(), first.tolist(), winfo.tolist(),
                             e_pos.tolist(), e_lev.tolist(), e_val.tolist(), n_words_v, o1_cap,
                             min_match)
-    assert twin == payload
-    got_ids, got_flags = py_decode_events(payload, len(ids), n_words_v, winfo.tolist(),
+    assert twin == (events.tobytes(), case.tobytes())
+    got_ids, got_flags = py_decode_events(twin[0], twin[1], len(ids), n_words_v, winfo.tolist(),
                                           o1_cap, min_match)
     assert got_ids == ids.tolist() and got_flags == flags.tolist()
