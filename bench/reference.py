@@ -37,7 +37,6 @@ def reference(files, level, dense, json_out):
             theirs = ref.get(name, {}).get(mode)
             rows.append(dict(file=name, bytes=len(data), mode=mode, quasi=len(packed),
                              reference=theirs, roundtrip=ok, compress_s=round(t1 - t0, 3)))
-            r = rows[-1]
             delta = "" if theirs is None else f"{(len(packed) - theirs) / theirs:+.2%}"
             click.echo(f"{name:<26} {mode:<8} quasi {len(packed):>10,}  reference "
                        f"{theirs if theirs is not None else '-':>10}  {delta:>8}  "

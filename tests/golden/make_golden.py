@@ -5,11 +5,9 @@
 Each tests/golden/vN/NAME.qz decodes to tests/golden/vN/NAME.raw forever; files
 in tests/golden/bad/ must fail with the message in bad/EXPECTED.tsv. Existing
 files are never overwritten: golden files of a released version are frozen."""
-import os
 import random
 import struct
 import sys
-import zlib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
