@@ -6,7 +6,7 @@ Sections of a coded block, in order:
   1 vocabulary lengths: zstd frame of one varint per word, first-occurrence order
   2 vocabulary bytes: zstd frame of the words back to back
   3 events: the range-coded event stream (see events.py)
-  4 case: the range-coded case flags
+  4 side: the range-coded binary decisions (word or not, new word or not, case flags)
 """
 from dataclasses import dataclass
 

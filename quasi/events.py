@@ -1,8 +1,9 @@
 """Event stream coding: models shared by encoder and decoder (numba).
 
-One range-coded stream carries, in text order, for every event:
+The main range-coded stream carries, in text order, for every event:
 
-* its level, with an order-2 context on the two previous levels;
+* its level (context: the two previous levels), except the word / new-word
+  decisions, which are in the side stream;
 * for a known word, its id: an order-1 model on the previous word (a short
   self-organising list per context), escaping to an order-0 model over every
   word seen so far; a new word needs no id, since the vocabulary is sent in
@@ -14,10 +15,13 @@ One range-coded stream carries, in text order, for every event:
   entry costs nothing until it is used;
 * for an LZ match over events, its length and distance.
 
-Case flags travel in a second range-coded stream of their own (so that the CPU
-can decode both chains at once): for every token that can carry case, two binary
+A second range-coded stream, the side stream, carries the binary decisions: per
+event "a word or not" and "a new word or not" (before the level's frequency model
+and the word's models in the main stream), the "new word" decisions inside
+phrases, and for every token that can carry case its case flag as two binary
 decisions (context: the flag this word had last time, the previous flag and the
-class of the previous token). The decoder never needs the tiling.
+class of the previous token). Two independent coders let the CPU decode both
+dependency chains at once. The decoder never needs the tiling.
 """
 import numpy as np
 
@@ -236,30 +240,20 @@ def _choice_slot(ctab, ckey, word, lev):
 
 
 # ---------------------------------------------------------------------------
-# Levels: "a word?" and "a new word?" as binary decisions (the common case costs
-# no division), the other levels through a frequency model.
+# Levels: "a word?" and "a new word?" are binary decisions coded in the side
+# stream (sst/sout, together with the case flags), so that the decoder can work
+# on them while the main stream is still busy; the other levels go through a
+# frequency model in the main stream.
 
 @njit_inline
-def _level_encode(st, out, lev_p, lev_c, lev_t, ctx, lev):
+def _level_encode(st, out, sst, sout, lev_p, lev_c, lev_t, ctx, lev):
     if lev <= LEVEL_WORD:
-        enc_bit(st, out, lev_p, 2 * ctx, 0)
-        enc_bit(st, out, lev_p, 2 * ctx + 1, 1 if lev == LEVEL_NEW else 0)
+        enc_bit(sst, sout, lev_p, 2 * ctx, 0)
+        enc_bit(sst, sout, lev_p, 2 * ctx + 1, 1 if lev == LEVEL_NEW else 0)
     else:
-        enc_bit(st, out, lev_p, 2 * ctx, 1)
+        enc_bit(sst, sout, lev_p, 2 * ctx, 1)
         small_encode(st, out, lev_c, lev_t, ctx, lev - 2)
         small_update(lev_c, lev_t, ctx, lev - 2, SMALL_INC, SMALL_LIMIT)
-
-
-@njit_inline
-def _level_decode(code, rng, pos, inp, lev_p, lev_c, lev_t, ctx):
-    """(level, code, range, position)."""
-    other, code, rng, pos = dec_bit(code, rng, pos, inp, lev_p, 2 * ctx)
-    if other == 0:
-        new, code, rng, pos = dec_bit(code, rng, pos, inp, lev_p, 2 * ctx + 1)
-        return (LEVEL_NEW if new else LEVEL_WORD), code, rng, pos
-    lev, code, rng, pos = small_decode(code, rng, pos, inp, lev_c, lev_t, ctx)
-    small_update(lev_c, lev_t, ctx, lev, SMALL_INC, SMALL_LIMIT)
-    return lev + 2, code, rng, pos
 
 
 # ---------------------------------------------------------------------------
@@ -343,12 +337,12 @@ def _models_new(n_words, n_entries, o1_cap):
 def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                   n_words, o1_cap, min_match):
     """Code the events and case flags; returns the two range-coded streams
-    (events, case flags)."""
+    (main, side)."""
     n_ev = e_pos.shape[0]
     n_tok = ids.shape[0]
     out = np.empty(64 + 16 * n_tok + 24 * n_ev, np.uint8)
     st = enc_new()
-    fout = np.empty(64 + 4 * n_tok, np.uint8)  # case flags: a coder of their own
+    fout = np.empty(64 + 12 * n_tok, np.uint8)  # the side stream: a coder of its own
     fst = enc_new()
     (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
@@ -379,7 +373,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 if ln >= min_match:
                     mlen = ln
                     ctx = lv1 * N_LEVELS + lv2
-                    _level_encode(st, out, lev_p, lev_c, lev_t, ctx, LEVEL_MATCH)
+                    _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, LEVEL_MATCH)
                     v = mlen - min_match + 1
                     b = _bucket(v)
                     small_encode(st, out, mlen_c, mlen_t, 0, b)
@@ -406,7 +400,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 if need > w1pool.shape[0]:
                     w1pool = _grow_pool(w1pool, need)
                 ctx = lv1 * N_LEVELS + lv2
-                _level_encode(st, out, lev_p, lev_c, lev_t, ctx, lev)
+                _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, lev)
                 lv2 = lv1
                 lv1 = lev
                 if lev == LEVEL_NEW:
@@ -420,7 +414,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                     for k in range(n if is_new else 1):
                         w = np.int64(ids[p + k])
                         nw = 1 if first[w] == p + k else 0
-                        enc_bit(st, out, newword_p, NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
+                        enc_bit(fst, fout, newword_p, NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
                         if nw:
                             _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
                         else:
@@ -467,7 +461,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
 @njit
 def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, vbytes,
                   voffs, out_size):
-    """Inverse of encode_events (inp: events, finp: case flags), writing the
+    """Inverse of encode_events (inp: main stream, finp: side stream), writing the
     original bytes straight away (vbytes: the vocabulary plus 8 bytes of slack).
 
     Returns (bytes, ok); ok is False on corrupt input or a size mismatch."""
@@ -494,7 +488,14 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
     e = 0
     while t < n_tok:
         ctx = lv1 * N_LEVELS + lv2
-        lev0, code, rng, ipos = _level_decode(code, rng, ipos, inp, lev_p, lev_c, lev_t, ctx)
+        other, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, lev_p, 2 * ctx)
+        if other == 0:
+            nw, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, lev_p, 2 * ctx + 1)
+            lev0 = LEVEL_NEW if nw else LEVEL_WORD
+        else:
+            lev0, code, rng, ipos = small_decode(code, rng, ipos, inp, lev_c, lev_t, ctx)
+            small_update(lev_c, lev_t, ctx, lev0, SMALL_INC, SMALL_LIMIT)
+            lev0 += 2
         lv2 = lv1
         lv1 = lev0
         n_copy = 1
@@ -556,8 +557,8 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                     k = 0
                     is_new = True
                     while k < n and (k == 0 or is_new):
-                        nw, code, rng, ipos = dec_bit(code, rng, ipos, inp, newword_p,
-                                                      NEWWORD_FIRST if k == 0 else NEWWORD_INNER)
+                        nw, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, newword_p,
+                                                        NEWWORD_FIRST if k == 0 else NEWWORD_INNER)
                         if nw:
                             if next_new >= n_words:
                                 return out, False

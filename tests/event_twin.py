@@ -111,18 +111,19 @@ class Models:
         self.defined = [0] * N_LEVELS
         self.winfo = list(winfo)
 
-    def encode_level(self, enc, ctx, lev):
-        """Binary "other than a word?", then "new word?" or the level's frequency."""
-        enc.encode_bit(self.level_bits, 2 * ctx, int(lev > LEVEL_WORD))
+    def encode_level(self, enc, side, ctx, lev):
+        """Side stream: "other than a word?", then "new word?"; main stream: the
+        frequency of the other levels."""
+        side.encode_bit(self.level_bits, 2 * ctx, int(lev > LEVEL_WORD))
         if lev > LEVEL_WORD:
             self.level.encode(enc, ctx, lev - 2)
         else:
-            enc.encode_bit(self.level_bits, 2 * ctx + 1, int(lev == LEVEL_NEW))
+            side.encode_bit(self.level_bits, 2 * ctx + 1, int(lev == LEVEL_NEW))
 
-    def decode_level(self, dec, ctx):
-        if dec.decode_bit(self.level_bits, 2 * ctx):
+    def decode_level(self, dec, side, ctx):
+        if side.decode_bit(self.level_bits, 2 * ctx):
             return self.level.decode(dec, ctx) + 2
-        return LEVEL_NEW if dec.decode_bit(self.level_bits, 2 * ctx + 1) else LEVEL_WORD
+        return LEVEL_NEW if side.decode_bit(self.level_bits, 2 * ctx + 1) else LEVEL_WORD
 
     def word_list(self, ctx):
         return self.words.setdefault(ctx, CountList(self.o1_cap))
@@ -195,7 +196,7 @@ def _get_bits(dec, nbits):
 
 def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_cap,
                      min_match):
-    """Returns (event stream, case-flag stream)."""
+    """Returns (main stream, side stream)."""
     enc, fenc, m = PyRangeEncoder(), PyRangeEncoder(), Models(n_words, o1_cap, winfo)
     n_ev = len(e_pos)
     keys = [_key(lev, val) for lev, val in zip(e_lev, e_val)]
@@ -214,7 +215,7 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
                     ln += 1
                 if ln >= min_match:
                     mlen = ln
-                    m.encode_level(enc, lv1 * N_LEVELS + lv2, LEVEL_MATCH)
+                    m.encode_level(enc, fenc, lv1 * N_LEVELS + lv2, LEVEL_MATCH)
                     v = mlen - min_match + 1
                     m.mlen.encode(enc, 0, _bucket(v))
                     _put_bits(enc, v, _bucket(v))
@@ -228,7 +229,7 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
             lev, val, p = e_lev[ee], e_val[ee], e_pos[ee]
             n = PHRASE_LENGTHS[lev]
             if mlen == 0:
-                m.encode_level(enc, lv1 * N_LEVELS + lv2, lev)
+                m.encode_level(enc, fenc, lv1 * N_LEVELS + lv2, lev)
                 lv1, lv2 = lev, lv1
                 if lev == LEVEL_NEW:
                     m.new_word(prev_tok, val)
@@ -240,7 +241,7 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
                     for k in range(n if is_new else 1):
                         w = ids[p + k]
                         nw = int(first[w] == p + k)
-                        enc.encode_bit(m.newword, NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
+                        fenc.encode_bit(m.newword, NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
                         if nw:
                             m.new_word(pw, w)
                         else:
@@ -273,7 +274,7 @@ def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match):
     ids, flags, events, entry_pos = [], [], [], {}
     prev_tok, lv1, lv2, prev_flag, prev_cls, next_new = n_words, 0, 0, 0, 6, 0
     while len(ids) < n_tok:
-        lev0 = m.decode_level(dec, lv1 * N_LEVELS + lv2)
+        lev0 = m.decode_level(dec, fdec, lv1 * N_LEVELS + lv2)
         lv1, lv2 = lev0, lv1
         if lev0 == LEVEL_MATCH:
             b = m.mlen.decode(dec, 0)
@@ -307,7 +308,7 @@ def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match):
             else:
                 pw, k, is_new = prev_tok, 0, True
                 while k < n and (k == 0 or is_new):
-                    nw = dec.decode_bit(m.newword, NEWWORD_FIRST if k == 0 else NEWWORD_INNER)
+                    nw = fdec.decode_bit(m.newword, NEWWORD_FIRST if k == 0 else NEWWORD_INNER)
                     if nw:
                         w = next_new
                         next_new += 1
