@@ -40,6 +40,8 @@ def _level_flags(f):
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("-d", "--decompress", is_flag=True, help="decompress")
+@click.option("-l", "--list", "list_", is_flag=True,
+              help="list sizes, ratio, tiling and blocks of .qz files (with -v: bytes per stream)")
 @click.option("-c", "--stdout", "to_stdout", is_flag=True, help="write to standard output")
 @click.option("-k", "--keep", is_flag=True, help="keep input files (the default)")
 @click.option("--rm", "remove", is_flag=True, help="delete input files after success")
@@ -52,7 +54,8 @@ def _level_flags(f):
 @click.version_option(quasi.__version__, "-V", "--version", prog_name="quasi")
 @_level_flags
 @click.pass_context
-def cli(ctx, files, decompress, to_stdout, keep, remove, force, tiling, verbose, quiet, demo):
+def cli(ctx, files, decompress, list_, to_stdout, keep, remove, force, tiling, verbose, quiet,
+        demo):
     """Compress or decompress FILEs (by default compress, keeping the input)."""
     level = (ctx.obj or {}).get("level")
     try:
@@ -64,6 +67,10 @@ def cli(ctx, files, decompress, to_stdout, keep, remove, force, tiling, verbose,
             raise click.UsageError("--keep and --rm contradict each other")
         if not files:
             files = ("-",)
+        if list_:
+            from .listing import list_files
+            list_files(files, verbose)
+            return
         for name in files:
             _process(name, decompress, to_stdout, remove, force, level, tiling, verbose)
     except (CliError, QuasiError, OSError) as exc:

@@ -101,3 +101,24 @@ def test_refuses_compressed_data_to_a_terminal(sample, monkeypatch):
     r = CliRunner().invoke(cli, ["-c", str(sample)])
     assert r.exit_code == 1 and "terminal" in r.output
     assert CliRunner().invoke(cli, ["-c", "-f", str(sample)]).exit_code == 0
+
+
+def test_list_reads_headers_only(sample, tmp_path):
+    assert run(str(sample)).exit_code == 0
+    packed = sample.with_name("sample.txt.qz")
+    r = run("-l", str(packed))
+    assert r.exit_code == 0
+    assert f"{len(DATA):,}" in r.output and f"{packed.stat().st_size:,}" in r.output
+    assert "multi" in r.output and "CRC32" in r.output
+    r = run("-l", "-v", str(packed))
+    sizes = [int(line.split()[0].replace(",", "")) for line in r.output.splitlines()[2:]
+             if line.startswith(" " * 14)]
+    assert sum(sizes) == packed.stat().st_size  # the streams and the container add up
+    bad = tmp_path / "bad.qz"
+    bad.write_bytes(b"garbage")
+    r = run("-l", str(bad))
+    assert r.exit_code == 1 and "bad.qz" in r.output
+    code = ("import sys, quasi_cli.main as m\n"
+            f"try:\n    m.cli(['-l', {str(packed)!r}])\nexcept SystemExit:\n    pass\n"
+            "assert 'numba' not in sys.modules, 'quasi -l imported numba'")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
