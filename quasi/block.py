@@ -61,7 +61,7 @@ def encode_block(data: bytes, spec, params: BlockParams) -> list:
             events.tobytes(), case.tobytes()]
 
 
-def decode_block(sections, raw_size: int) -> bytes:
+def decode_block(sections, raw_size: int) -> np.ndarray:
     """Inverse of encode_block (a uint8 array); raises QuasiError on any inconsistency."""
     if len(sections) != N_SECTIONS:
         raise QuasiError(f"coded block has {len(sections)} sections, expected {N_SECTIONS}")
