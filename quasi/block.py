@@ -35,8 +35,12 @@ class BlockParams:
     min_count: int = 24
 
 
-def encode_block(data: bytes, spec, params: BlockParams) -> list:
-    """Code one block of raw bytes into its sections."""
+def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = None) -> list:
+    """Code one block of raw bytes into its sections.
+
+    stats: if a dict, it receives what the parse did: n_tokens, n_words,
+    events_per_level and entries_used_per_level (lists indexed by event level,
+    see parse.py) and entries_per_level (codebook sizes)."""
     buf = np.frombuffer(data, np.uint8)
     starts = token_starts(buf)
     low, flags = case_split(buf, starts)
@@ -46,6 +50,8 @@ def encode_block(data: bytes, spec, params: BlockParams) -> list:
     lookup = lookup_starts(spec, n_tok)
     e_pos, e_lev, e_val, n_entries = parse(ids, first, lookup, use_bigrams=params.use_bigrams,
                                           min_count=params.min_count)
+    if stats is not None:
+        stats.update(_parse_stats(e_lev, e_val, n_entries, n_tok, n_words))
     vstart = starts[first]
     vlen = starts[first + 1] - vstart
     voffs = np.zeros(n_words + 1, np.int64)
@@ -94,6 +100,17 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
     if not ok:
         raise QuasiError("corrupt event stream")
     return out
+
+
+def _parse_stats(e_lev, e_val, n_entries, n_tok, n_words) -> dict:
+    events = np.bincount(e_lev, minlength=N_LEVELS)
+    used = [0] * N_LEVELS
+    for lev in range(2, N_LEVELS):
+        used[lev] = int(np.unique(e_val[e_lev == lev]).shape[0])
+    return {"n_tokens": int(n_tok), "n_words": int(n_words),
+            "events_per_level": [int(x) for x in events],
+            "entries_per_level": [int(x) for x in n_entries],
+            "entries_used_per_level": used}
 
 
 def _gather(src, starts, lengths, offs):
