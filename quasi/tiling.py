@@ -18,7 +18,8 @@ Two kinds of tiling exist:
 
 Spec strings (``parse_spec``): ``multi`` (default, 36 tilings), ``fib`` (12 golden phases),
 ``period:PATTERN`` (alias ``period5`` = ``period:LLSLS``), ``alpha:SLOPE[@PHASE]``, ``none``,
-``dense``.
+``dense``. ``structure(spec, n_words)`` reports what a spec offers level by level (lookup
+positions, coverage, node counts, factor complexity).
 """
 import math
 from dataclasses import dataclass
@@ -208,3 +209,11 @@ def tile_stream(tiling, n_words: int) -> np.ndarray:
     n = check_n_words(n_words)
     out = np.empty(n, np.uint8)
     return out[:lay_tiles(tiling, n, out)].copy()
+
+
+def structure(spec, n_words: int):
+    """Per-level lookup positions, coverage, node counts and factor complexity of ``spec`` over
+    ``n_words`` words: ``quasi.structure.structure``, imported on first use since it builds on
+    the hierarchy, which builds on this module."""
+    from .structure import structure as measure
+    return measure(spec, n_words)

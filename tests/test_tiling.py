@@ -1,4 +1,5 @@
 """Tests for quasi.tiling and quasi.hierarchy (DESIGN section 4)."""
+import itertools
 import math
 import random
 from fractions import Fraction
@@ -15,6 +16,15 @@ from quasi.hierarchy import (
     lookup_mask,
     lookup_starts,
 )
+from quasi.structure import (
+    collapse,
+    factor_complexity,
+    fibonacci_word,
+    log_phi,
+    structure,
+    tiling_patterns,
+)
+from quasi import tiling
 from quasi.tiling import (
     FIB_LENGTHS,
     GOLDEN_SLOPE,
@@ -27,6 +37,7 @@ from quasi.tiling import (
 )
 
 GOLDEN = CutProject(GOLDEN_SLOPE, 0.0)
+GOLDEN_SPEC = f"alpha:{GOLDEN_SLOPE!r}"
 W = 1_000_000
 
 
@@ -117,8 +128,11 @@ def test_golden_lookup_counts_exact():
     counts = [s.n_starts for s in golden_counts()]
     assert counts[1:] == [236067, 145898, 90169, 55728, 34441, 21286, 13155, 8130, 5025]
     assert counts[0] == 381966
-    starts = lookup_starts(f"alpha:{GOLDEN_SLOPE!r}", W)
+    starts = lookup_starts(GOLDEN_SPEC, W)
     assert [len(s) for s in starts] == counts
+    report = tiling.structure(GOLDEN_SPEC, W)
+    assert [r.positions for r in report.levels] == counts
+    assert [r.length for r in report.levels] == list(FIB_LENGTHS)
 
 
 def test_golden_end_effects():
@@ -132,15 +146,20 @@ def test_golden_end_effects():
 
 @pytest.mark.parametrize("phase", [0.0, 0.5, math.fmod(7 / PHI, 1.0)])
 def test_golden_long_short_ratio_tends_to_phi(phase):
-    for s in golden_counts(phase=phase)[:8]:
-        assert abs(s.n_long / s.n_short - PHI) / PHI < 0.01
+    report = structure(f"alpha:{GOLDEN_SLOPE!r}@{phase!r}", W)
+    # levels 8 and 9 have only ~95k and ~59k nodes: the ratio is still converging there
+    for r in report.levels[:8]:
+        assert abs(r.ratio - PHI) / PHI < 0.01
+        assert r.ratio == r.n_long / r.n_short
+    assert [(r.n_long, r.n_short) for r in report.levels] == \
+        [(s.n_long, s.n_short) for s in golden_counts(phase=phase)]
 
 
 def test_golden_coverage_tends_to_phi_over_sqrt5():
     target = PHI / math.sqrt(5)
-    for k, s in enumerate(golden_counts()):
-        coverage = s.n_starts * FIB_LENGTHS[k] / W
-        assert abs(coverage - target) / target < (0.01 if FIB_LENGTHS[k] >= 13 else 0.06)
+    for r in structure(GOLDEN_SPEC, W).levels:
+        assert r.coverage == r.positions * r.length / W
+        assert abs(r.coverage - target) / target < (0.01 if r.length >= 13 else 0.06)
 
 
 def test_period5_collapses():
@@ -148,23 +167,98 @@ def test_period5_collapses():
     assert all(c > 0 for c in counts[:4])       # 2, 3, 5 and also 8 words
     assert counts[4:] == [0] * 6                 # nothing at 13 words and beyond
     assert [len(s) for s in lookup_starts("period5", 100_000)] == counts
+    report = structure("period5", W)
+    assert [r.positions for r in report.levels[4:]] == [0] * 6
+    assert report.deepest_level == 3
+    assert report.factor_complexity == ((2, 3, 4, 5) + (5,) * 12,)   # a period of 5 tiles
+    # 12,500 periods of 8 words in the steady state; the text's end costs one start at 5 and 8
+    assert [c * 12_500 for c in collapse("LLSLS").per_period] == [37500, 25000, 12500, 12500] \
+        + [0] * 6
+    assert counts[:4] == [37500, 25000, 12499, 12499]
 
 
-def factor_counts(tiles, max_len):
-    t = tiles.astype(np.int64)
-    codes = np.zeros(len(t), np.int64)
-    out = []
-    for n in range(1, max_len + 1):
-        codes = codes[:len(t) - n + 1] * 2 + t[n - 1:]
-        out.append(len(np.unique(codes)))
-    return out
+def py_factor_counts(tiles, max_len):
+    """Distinct substrings of the stream, straight from the definition."""
+    text = "".join(str(int(t)) for t in tiles)
+    return [len({text[i:i + n] for i in range(len(text) - n + 1)}) for n in range(1, max_len + 1)]
+
+
+def test_factor_complexity_matches_twin():
+    rng = np.random.default_rng(8)
+    for n in (0, 1, 2, 5, 17, 300):
+        tiles = rng.integers(0, 2, n).astype(np.uint8)
+        assert factor_complexity(tiles, 12) == py_factor_counts(tiles, 12)
+    tiles = tile_stream(CutProject(0.3, 0.25), 2000)
+    assert factor_complexity(tiles) == py_factor_counts(tiles, 16)
+    with pytest.raises(QuasiError):
+        factor_complexity(tiles, 25)
 
 
 @pytest.mark.parametrize("tiling", [GOLDEN, CutProject(GOLDEN_SLOPE, 0.3)]
                          + list(parse_spec("multi").tilings[12:18]))
 def test_sturmian_factor_complexity(tiling):
     tiles = tile_stream(tiling, 200_000)[:-1]   # drop the possibly shortened last tile
-    assert factor_counts(tiles, 16) == list(range(2, 18))
+    assert factor_complexity(tiles, 16) == list(range(2, 18))
+
+
+def test_structure_factor_complexity_per_member():
+    report = structure("fib", 100_000)
+    assert report.tilings == tuple(f"alpha:{t.slope!r}@{t.phase!r}"
+                                   for t in parse_spec("fib").tilings)
+    assert report.factor_complexity == (tuple(range(2, 18)),) * 12
+
+
+# ---------------------------------------------------------------- periodic collapse
+
+FIBONACCI_PERIODS = (5, 8, 13, 21, 34, 55)
+
+
+def test_fibonacci_word():
+    assert fibonacci_word(13) == "LSLLSLSLLSLLS"
+    assert fibonacci_word(89)[:55] == fibonacci_word(55)
+    assert fibonacci_word(5) in "LLSLS" * 2       # period5 is a rotation of its 5-prefix
+
+
+@pytest.mark.parametrize("i", range(len(FIBONACCI_PERIODS)))
+def test_fibonacci_prefix_collapses_at_log_phi_of_its_period(i):
+    p = FIBONACCI_PERIODS[i]
+    state = collapse(fibonacci_word(p))
+    depth = state.deepest_level
+    assert depth == math.floor(log_phi(p)) == i + 3
+    assert state.period_words == FIB_LENGTHS[depth]       # one super-L spans the period
+    # per period: the Fibonacci numbers down from p at levels 0..depth, then nothing
+    want = [FIB_LENGTHS[depth - 2 - k] if k < depth - 1 else 1 for k in range(depth + 1)]
+    assert list(state.per_period) == want + [0] * (9 - depth)
+
+
+def test_no_periodic_tiling_outlives_log_phi_of_its_period():
+    # exhaustive over every tiling of period p up to rotation: the Fibonacci word's prefix is
+    # the only one that reaches floor(log_phi p) at a Fibonacci period
+    for p in range(1, 14):
+        depths = {w: collapse(w, 512).deepest_level for w in tiling_patterns(p)}
+        assert max(depths.values()) <= math.floor(log_phi(p)), p
+        if p in (2, 3, 5, 8, 13):
+            best = [w for w, d in depths.items() if d == math.floor(log_phi(p))]
+            fib = fibonacci_word(p)
+            assert best == [min(fib[i:] + fib[:i] for i in range(p))], p
+
+
+def test_collapse_steady_state_ignores_end_effects():
+    # period:LLS leaves one 8-word start at the end of a text: the steady state has none
+    assert structure("period:LLS", 100_000).levels[3].positions == 1
+    assert collapse("LLS").per_period == (2, 1, 1) + (0,) * 7
+    assert collapse("L").per_period == (1,) + (0,) * 9
+
+
+def test_tiling_patterns():
+    assert tiling_patterns(1) == ["L"]
+    assert tiling_patterns(5) == ["LLLLL", "LLLLS", "LLSLS"]
+    for p in range(1, 12):
+        got = tiling_patterns(p)
+        want = {min(w[i:] + w[:i] for i in range(p))
+                for w in ("".join(t) for t in itertools.product("LS", repeat=p))
+                if "L" in w and "SS" not in w + w[0]}
+        assert sorted(want) == got
 
 
 def test_no_two_adjacent_short_tiles():
@@ -256,6 +350,38 @@ def test_multi_is_union_of_members():
     assert [s.tolist() for s in lookup_starts("multi", n)] == [sorted(u) for u in union]
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_structure_matches_twins(seed):
+    rng = random.Random(100 + seed)
+    for case in range(25):
+        spec = random_spec(rng)
+        n = case if case < 4 else rng.randint(0, 400)
+        report = structure(spec, n)
+        parsed = parse_spec(spec)
+        assert report.spec == parsed.canonical and report.n_words == n
+        starts = py_lookup_starts(spec, n)
+        assert [r.positions for r in report.levels] == [len(s) for s in starts], (spec, n)
+        assert [r.coverage for r in report.levels] == \
+            [len(s) * f / n if n else 0.0 for s, f in zip(starts, FIB_LENGTHS)]
+        if parsed.tilings:
+            twins = [py_level_structure(t, n) for t in parsed.tilings]
+            assert [(r.n_long, r.n_short) for r in report.levels] == \
+                [(sum(t[k].n_long for t in twins), sum(t[k].n_short for t in twins))
+                 for k in range(10)], (spec, n)
+            assert report.factor_complexity == tuple(
+                tuple(py_factor_counts(py_tiles(t, n)[:-1], 16)) for t in parsed.tilings)
+        else:
+            assert all(r.n_long is None and r.ratio is None for r in report.levels)
+            assert report.factor_complexity == ()
+
+
+def test_structure_as_dict():
+    d = structure("period5", 1000).as_dict()
+    assert d["spec"] == "period:LLSLS" and len(d["levels"]) == 10
+    assert d["levels"][0]["ratio"] == d["levels"][0]["n_long"] / d["levels"][0]["n_short"]
+    assert structure("dense", 1000).as_dict()["levels"][9]["positions"] == 1000 - 144 + 1
+
+
 def test_lookup_rejects_bad_arguments():
     for bad in (-1, 2.5, "10", None):
         with pytest.raises(QuasiError):
@@ -264,6 +390,11 @@ def test_lookup_rejects_bad_arguments():
         lookup_starts(3, 10)
     with pytest.raises(QuasiError):
         tile_stream("fib", 10)
+    for bad in (-1, 2.5):
+        with pytest.raises(QuasiError):
+            structure("fib", bad)
+    with pytest.raises(QuasiError):
+        structure(3, 10)
 
 
 # ---------------------------------------------------------------- parse_spec
