@@ -1,12 +1,19 @@
 """One block: raw bytes <-> the coded sections the container frames.
 
-Sections of a coded block, in order:
-  0 meta: varints codec revision (1), n_tokens, n_words, o1_cap, min_match, then
-    entries per event level (13 values)
-  1 vocabulary lengths: zstd frame of one varint per word, first-occurrence order
-  2 vocabulary bytes: zstd frame of the words back to back
-  3 events: the range-coded event stream (see events.py)
+A token is a core (a run of letters, or any other single byte) and the
+whitespace after it. Sections of a coded block (codec revision 2), in order:
+  0 meta: varints codec revision, n_tokens, n_words, o1_cap, min_match, entries
+    per event level (13 values), vocabulary bytes, whitespace entries
+  1 vocabulary: the distinct cores in first-occurrence order, spelled by the
+    context-mixing model of vocab.py
+  2 whitespace vocabulary: varint lengths, then the entries back to back
+  3 events: the range-coded event stream over the cores (see events.py)
   4 side: the range-coded binary decisions (word or not, new word or not, case flags)
+  5 spaces: the range-coded whitespace entry of every token (see spaces.py)
+
+Codec revision 1 (still decoded) had no whitespace split: its vocabulary entries
+carried their whitespace and came as two zstd frames (varint lengths, bytes), in
+sections 1 and 2 of 5.
 """
 from dataclasses import dataclass
 
@@ -17,12 +24,14 @@ from .hierarchy import lookup_starts
 from .errors import QuasiError
 from .events import decode_events, encode_events
 from .parse import N_LEVELS, parse
-from .tokens import build_vocab, case_split, token_starts, word_info
+from .sections import SECTION_NAMES, codec_revision
+from .spaces import core_shapes, decode_spaces, encode_spaces, space_shapes
+from .tokens import build_vocab, case_split, core_ends, emit_text, token_starts, word_info
 from .varint import decode_varints, encode_varints
+from .vocab import decode_vocab, encode_vocab
 
-N_SECTIONS = 5
-CODEC_REVISION = 1  # bump whenever the models change what a stream means
-ZSTD_LEVEL = 19
+CODEC_REVISION = 2  # bump whenever the models change what a stream means
+N_META = {1: 5 + N_LEVELS, 2: 7 + N_LEVELS}
 
 
 @dataclass(frozen=True)
@@ -43,8 +52,10 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     see parse.py) and entries_per_level (codebook sizes)."""
     buf = np.frombuffer(data, np.uint8)
     starts = token_starts(buf)
+    ends = core_ends(buf, starts)
     low, flags = case_split(buf, starts)
-    ids, first = build_vocab(low, starts)
+    ids, first = build_vocab(low, starts, ends)
+    ws_ids, ws_first = build_vocab(low, ends, starts[1:])
     n_tok = ids.shape[0]
     n_words = first.shape[0]
     lookup = lookup_starts(spec, n_tok)
@@ -52,53 +63,64 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
                                           min_count=params.min_count)
     if stats is not None:
         stats.update(_parse_stats(e_lev, e_val, n_entries, n_tok, n_words))
-    vstart = starts[first]
-    vlen = starts[first + 1] - vstart
-    voffs = np.zeros(n_words + 1, np.int64)
-    np.cumsum(vlen, out=voffs[1:])
-    vbytes = _gather(low, vstart, vlen, voffs)
-    events, case = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
+    vbytes, voffs = _gather(low, starts[first], ends[first])
+    wbytes, woffs = _gather(low, ends[ws_first], starts[ws_first + 1])
+    events, side = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
                                  e_val, n_entries, n_words, params.o1_cap, params.min_match)
+    spaces = encode_spaces(ids, ws_ids, *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs))
     meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
-                                    params.min_match]
-                                   + [int(x) for x in n_entries], np.int64)).tobytes()
-    zc = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
-    return [meta, zc.compress(encode_varints(vlen).tobytes()), zc.compress(vbytes.tobytes()),
-            events.tobytes(), case.tobytes()]
+                                    params.min_match] + [int(x) for x in n_entries]
+                                   + [vbytes.shape[0], ws_first.shape[0]], np.int64)).tobytes()
+    ws_section = encode_varints(np.diff(woffs)).tobytes() + wbytes.tobytes()
+    return [meta, encode_vocab(vbytes, voffs).tobytes(), ws_section, events.tobytes(),
+            side.tobytes(), spaces.tobytes()]
 
 
 def decode_block(sections, raw_size: int) -> np.ndarray:
     """Inverse of encode_block (a uint8 array); raises QuasiError on any inconsistency."""
-    if len(sections) != N_SECTIONS:
-        raise QuasiError(f"coded block has {len(sections)} sections, expected {N_SECTIONS}")
-    meta = decode_varints(np.frombuffer(sections[0], np.uint8), 5 + N_LEVELS)
+    revision = codec_revision(sections[0]) if sections else -1
+    if revision not in SECTION_NAMES:
+        raise QuasiError(f"unsupported codec revision {revision} "
+                         f"(this quasi reads {sorted(SECTION_NAMES)})")
+    if len(sections) != len(SECTION_NAMES[revision]):
+        raise QuasiError(f"coded block has {len(sections)} sections, "
+                         f"expected {len(SECTION_NAMES[revision])}")
+    meta = decode_varints(np.frombuffer(sections[0], np.uint8), N_META[revision])
     if meta is None:
         raise QuasiError("corrupt block meta section")
-    if meta[0] != CODEC_REVISION:
-        raise QuasiError(f"unsupported codec revision {meta[0]} "
-                         f"(this quasi reads {CODEC_REVISION})")
     n_tok, n_words, o1_cap, min_match = (int(x) for x in meta[1:5])
-    n_entries = meta[5:].astype(np.int64)
+    n_entries = meta[5:5 + N_LEVELS].astype(np.int64)
     if not (1 <= n_tok <= raw_size and 1 <= n_words <= n_tok and 1 <= o1_cap <= 1 << 16
             and 0 <= min_match <= 1 << 16 and int(n_entries.sum()) <= n_tok):
         raise QuasiError("corrupt block meta section")
-    vlen_raw = _unzstd(sections[1], 10 * n_words, "vocabulary lengths")
-    vlen = decode_varints(np.frombuffer(vlen_raw, np.uint8), n_words)
-    if vlen is None or (vlen < 1).any():
-        raise QuasiError("corrupt vocabulary lengths")
-    vocab = _unzstd(sections[2], raw_size, "vocabulary")
-    vbytes = np.zeros(len(vocab) + 8, np.uint8)  # slack for 8-byte moves
-    vbytes[: len(vocab)] = np.frombuffer(vocab, np.uint8)
-    voffs = np.zeros(n_words + 1, np.int64)
-    np.cumsum(vlen, out=voffs[1:])
-    if voffs[-1] != len(vocab):
-        raise QuasiError("vocabulary lengths do not match the vocabulary")
-    out, ok = decode_events(np.frombuffer(sections[3], np.uint8),
-                            np.frombuffer(sections[4], np.uint8), n_tok, n_words,
-                            word_info(vbytes, voffs), n_entries, o1_cap, min_match,
-                            vbytes, voffs, raw_size)
+    if revision == 1:
+        vbytes, voffs = _zstd_vocab(sections[1], sections[2], n_words, raw_size)
+        wbytes = np.zeros(8, np.uint8)
+        woffs = np.zeros(1, np.int64)
+    else:
+        n_vbytes, n_ws = int(meta[-2]), int(meta[-1])
+        if not (n_words <= n_vbytes <= raw_size and 1 <= n_ws <= n_tok):
+            raise QuasiError("corrupt block meta section")
+        vbytes, voffs, ok = decode_vocab(np.frombuffer(sections[1], np.uint8), n_words, n_vbytes)
+        if not ok:
+            raise QuasiError("corrupt vocabulary section")
+        wbytes, woffs = _ws_vocab(sections[2], n_ws, raw_size)
+    winfo = word_info(vbytes, voffs)
+    ids, flags, ok = decode_events(np.frombuffer(sections[3], np.uint8),
+                                   np.frombuffer(sections[4], np.uint8), n_tok, n_words,
+                                   winfo, n_entries, o1_cap, min_match)
     if not ok:
         raise QuasiError("corrupt event stream")
+    if revision == 1:
+        ws_ids = np.zeros(0, np.int32)
+    else:
+        ws_ids, ok = decode_spaces(np.frombuffer(sections[5], np.uint8), ids,
+                                   *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs))
+        if not ok:
+            raise QuasiError("corrupt whitespace stream")
+    out, ok = emit_text(ids, flags, ws_ids, vbytes, voffs, wbytes, woffs, raw_size)
+    if not ok:
+        raise QuasiError("decoded block does not have its declared size")
     return out
 
 
@@ -113,11 +135,42 @@ def _parse_stats(e_lev, e_val, n_entries, n_tok, n_words) -> dict:
             "entries_used_per_level": used}
 
 
-def _gather(src, starts, lengths, offs):
-    out = np.empty(int(offs[-1]), np.uint8)
-    idx = np.repeat(starts - offs[:-1], lengths) + np.arange(out.shape[0])
-    out[:] = src[idx]
-    return out
+def _gather(src, starts, ends):
+    """(bytes, offsets): the strings src[starts[i]:ends[i]] back to back."""
+    lengths = ends - starts
+    offs = np.zeros(lengths.shape[0] + 1, np.int64)
+    np.cumsum(lengths, out=offs[1:])
+    idx = np.repeat(starts - offs[:-1], lengths) + np.arange(int(offs[-1]))
+    return src[idx], offs
+
+
+def _zstd_vocab(lengths_blob, bytes_blob, n_words: int, raw_size: int):
+    """Codec revision 1's vocabulary: (bytes with 8 bytes of slack, offsets)."""
+    vlen = decode_varints(np.frombuffer(_unzstd(lengths_blob, 10 * n_words, "vocabulary lengths"),
+                                        np.uint8), n_words)
+    if vlen is None or (vlen < 1).any():
+        raise QuasiError("corrupt vocabulary lengths")
+    vocab = _unzstd(bytes_blob, raw_size, "vocabulary")
+    return _with_offsets(vocab, vlen, "vocabulary")
+
+
+def _ws_vocab(blob, n_ws: int, raw_size: int):
+    """The whitespace vocabulary section: (bytes with 8 bytes of slack, offsets)."""
+    view = np.frombuffer(blob, np.uint8)
+    wlen, used = decode_varints(view, n_ws, with_size=True)
+    if wlen is None or (wlen > raw_size).any():
+        raise QuasiError("corrupt whitespace vocabulary")
+    return _with_offsets(bytes(view[used:]), wlen, "whitespace vocabulary")
+
+
+def _with_offsets(data: bytes, lengths, what: str):
+    offs = np.zeros(lengths.shape[0] + 1, np.int64)
+    np.cumsum(lengths, out=offs[1:])
+    if offs[-1] != len(data):
+        raise QuasiError(f"{what} lengths do not match its bytes")
+    out = np.zeros(len(data) + 8, np.uint8)  # slack for 8-byte moves
+    out[:len(data)] = np.frombuffer(data, np.uint8)
+    return out, offs
 
 
 def _unzstd(blob, limit: int, what: str) -> bytes:

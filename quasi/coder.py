@@ -151,6 +151,30 @@ def dec_bit(code, rng, pos, inp, probs, i):
 
 
 # ---------------------------------------------------------------------------
+# Bits with a probability computed by the caller (mixing models): p0 is
+# P(bit = 0) in 1/65536, 0 < p0 < 65536.
+
+@njit_inline
+def enc_bit_p(st, out, p0, bit):
+    bound = (st[1] >> np.uint64(16)) * np.uint64(p0)
+    if bit == 0:
+        _enc_set(st, out, np.uint64(0), bound)
+    else:
+        _enc_set(st, out, bound, st[1] - bound)
+
+
+@njit_inline
+def dec_bit_p(code, rng, pos, inp, p0):
+    """(bit, code, range, position)."""
+    bound = (rng >> np.uint64(16)) * np.uint64(p0)
+    if code < bound:
+        code, rng, pos = _dec_norm(code, bound, pos, inp)
+        return 0, code, rng, pos
+    code, rng, pos = _dec_norm(code - bound, rng - bound, pos, inp)
+    return 1, code, rng, pos
+
+
+# ---------------------------------------------------------------------------
 # Raw bits (uniform), up to 16 at a time
 
 @njit_inline
@@ -306,6 +330,13 @@ class PyRangeEncoder:
             probs[i] = p - (p >> 5)
             self.encode(0, 0, 0, add=bound, rng=self.rng - bound)
 
+    def encode_bit_p(self, p0, bit):
+        bound = (self.rng >> 16) * p0
+        if bit == 0:
+            self.encode(0, 0, 0, rng=bound)
+        else:
+            self.encode(0, 0, 0, add=bound, rng=self.rng - bound)
+
     def finish(self):
         for _ in range(8):
             self.out.append(self.low >> 56)
@@ -333,6 +364,14 @@ class PyRangeDecoder:
             self._settle(0, bound)
             return 0
         probs[i] = p - (p >> 5)
+        self._settle(bound, self.rng - bound)
+        return 1
+
+    def decode_bit_p(self, p0):
+        bound = (self.rng >> 16) * p0
+        if self.code < bound:
+            self._settle(0, bound)
+            return 0
         self._settle(bound, self.rng - bound)
         return 1
 

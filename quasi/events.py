@@ -29,7 +29,6 @@ from ._jit import njit, njit_inline
 from .coder import (bits_new, dec_bit, dec_bits, dec_consume, dec_new, dec_target, enc_bit,
                     enc_bits, enc_encode, enc_finish, enc_new, fw_add, fw_find, fw_prefix,
                     fw_size, small_decode, small_encode, small_new, small_update)
-from .tokens import emit_token
 from .parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
 
 SMALL_INC = 24
@@ -459,15 +458,13 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
 # Decoder
 
 @njit
-def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, vbytes,
-                  voffs, out_size):
-    """Inverse of encode_events (inp: main stream, finp: side stream), writing the
-    original bytes straight away (vbytes: the vocabulary plus 8 bytes of slack).
+def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match):
+    """Inverse of encode_events (inp: main stream, finp: side stream).
 
-    Returns (bytes, ok); ok is False on corrupt input or a size mismatch."""
+    Returns (ids, flags, ok): the vocabulary id and case flag of every token;
+    ok is False on corrupt input."""
     ids = np.empty(n_tok, np.int32)
-    out = np.empty(out_size + 8, np.uint8)  # slack for emit_token's 8-byte moves
-    pos = 0
+    flags = np.zeros(n_tok, np.uint8)
     ev_lev = np.empty(n_tok, np.int8)
     ev_val = np.empty(n_tok, np.int32)
     code, rng, ipos = dec_new(inp)
@@ -502,7 +499,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
         src = 0
         if lev0 == LEVEL_MATCH:
             if min_match <= 0:
-                return out, False
+                return ids, flags, False
             b, code, rng, ipos = small_decode(code, rng, ipos, inp, mlen_c, mlen_t, 0)
             small_update(mlen_c, mlen_t, 0, b, SMALL_INC, SMALL_LIMIT)
             low_bits, code, rng, ipos = dec_bits(code, rng, ipos, inp, b)
@@ -510,11 +507,11 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
             b, code, rng, ipos = small_decode(code, rng, ipos, inp, mdist_c, mdist_t, 0)
             small_update(mdist_c, mdist_t, 0, b, SMALL_INC, SMALL_LIMIT)
             if b > 40:
-                return out, False
+                return ids, flags, False
             low_bits, code, rng, ipos = dec_bits(code, rng, ipos, inp, b)
             dist = (1 << b) | low_bits
             if dist > e or n_copy > n_tok - t:
-                return out, False
+                return ids, flags, False
             src = e - dist
         for i in range(n_copy):
             if lev0 == LEVEL_MATCH:
@@ -525,7 +522,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                 val = 0
             n = lengths[lev]
             if t + n > n_tok:
-                return out, False
+                return ids, flags, False
             if lev0 == LEVEL_MATCH:
                 if lev <= LEVEL_WORD:
                     ids[t] = val
@@ -539,7 +536,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                     w1pool = _grow_pool(w1pool, need)
                 if lev == LEVEL_NEW:
                     if next_new >= n_words:
-                        return out, False
+                        return ids, flags, False
                     val = next_new
                     next_new += 1
                     _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
@@ -548,11 +545,11 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                     val, code, rng, ipos = _word_decode(code, rng, ipos, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
                                        prev_tok)
                     if val < 0:
-                        return out, False
+                        return ids, flags, False
                     ids[t] = val
                 else:
                     if n_entries[lev] == 0:
-                        return out, False
+                        return ids, flags, False
                     pw = prev_tok
                     k = 0
                     is_new = True
@@ -561,7 +558,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                                                         NEWWORD_FIRST if k == 0 else NEWWORD_INNER)
                         if nw:
                             if next_new >= n_words:
-                                return out, False
+                                return ids, flags, False
                             w = next_new
                             next_new += 1
                             _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
@@ -569,14 +566,14 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                             w, code, rng, ipos = _word_decode(code, rng, ipos, inp, w1, w1pool, wsc, o0_tree, o0_cnt,
                                              o0_tot, pw)
                             if w < 0:
-                                return out, False
+                                return ids, flags, False
                         ids[t + k] = w
                         if k == 0:
                             s = _choice_slot(ctab, ckey, w, lev)
                             cctx = ctab[s]
                             if cctx < 0:
                                 if n_ctx >= n_ent:
-                                    return out, False
+                                    return ids, flags, False
                                 cctx = n_ctx
                                 ckey[cctx] = w * 16 + lev
                                 ctab[s] = cctx
@@ -587,7 +584,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                                 val = _list_sym(c1, c1pool, cctx, j)
                             else:
                                 if defined[lev] >= n_entries[lev]:
-                                    return out, False
+                                    return ids, flags, False
                                 val = defined[lev]
                                 defined[lev] += 1
                                 entry_pos[ebase[lev] + val] = t
@@ -617,12 +614,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                     winfo[w] = (info & 31) | (f << 5)
                     prev_flag = f
                 prev_cls = (info >> 1) & 7
-                a = voffs[w]
-                b = voffs[w + 1]
-                if pos + b - a > out_size:
-                    return out, False
-                emit_token(out, pos, vbytes, a, b, f)
-                pos += b - a
+                flags[t + k] = f
             t += n
             prev_tok = np.int64(ids[t - 1])
-    return out[:out_size], pos == out_size
+    return ids, flags, True

@@ -51,6 +51,22 @@ def token_starts(buf):
 
 
 @njit
+def core_ends(buf, starts):
+    """End of every token's core, where its trailing whitespace begins: after
+    the run of letters, or after the single byte of any other token."""
+    n_tok = starts.shape[0] - 1
+    ends = np.empty(n_tok, np.int64)
+    n = buf.shape[0]
+    for t in range(n_tok):
+        i = starts[t] + 1
+        if _is_letter(buf[starts[t]]):
+            while i < n and _is_letter(buf[i]):
+                i += 1
+        ends[t] = i
+    return ends
+
+
+@njit
 def case_split(buf, starts):
     """Lower-case every token that can be rebuilt from (lowered, flag).
 
@@ -95,12 +111,13 @@ def _hash_bytes(buf, a, b):
 
 
 @njit
-def build_vocab(low, starts):
-    """Number distinct lowered tokens in order of first occurrence.
+def build_vocab(low, starts, ends):
+    """Number the distinct strings low[starts[t]:ends[t]] (possibly empty) in
+    order of first occurrence.
 
     Returns (ids per token as int32, token index of each id's first occurrence).
     Exact: candidate matches are confirmed byte by byte."""
-    n_tok = starts.shape[0] - 1
+    n_tok = ends.shape[0]
     size = 16
     while size < 2 * n_tok:
         size *= 2
@@ -111,7 +128,7 @@ def build_vocab(low, starts):
     n_ids = 0
     for t in range(n_tok):
         a = starts[t]
-        b = starts[t + 1]
+        b = ends[t]
         slot = _hash_bytes(low, a, b) & mask
         while True:
             v = table[slot]
@@ -123,7 +140,7 @@ def build_vocab(low, starts):
                 break
             f = first[v]
             fa = starts[f]
-            fb = starts[f + 1]
+            fb = ends[f]
             if fb - fa == b - a:
                 same = True
                 for k in range(b - a):
@@ -195,6 +212,34 @@ def emit_token(out, pos, vbytes, a, b, flag):
             c = out[i]
             if c >= 97 and c <= 122:
                 out[i] = c - 32
+
+
+@njit
+def emit_text(ids, flags, ws_ids, vbytes, voffs, wbytes, woffs, out_size):
+    """Rebuild a block's bytes: for every token its core (vocabulary entry ids[t]
+    with case flag flags[t]) and then its trailing whitespace (entry ws_ids[t] of
+    the whitespace vocabulary; with no ws_ids the cores carry their own).
+    vbytes and wbytes need 8 bytes of slack. Returns (bytes, ok)."""
+    out = np.empty(out_size + 8, np.uint8)
+    pos = 0
+    has_ws = ws_ids.shape[0] > 0
+    for t in range(ids.shape[0]):
+        w = ids[t]
+        a = voffs[w]
+        b = voffs[w + 1]
+        if pos + b - a > out_size:
+            return out[:out_size], False
+        emit_token(out, pos, vbytes, a, b, flags[t])
+        pos += b - a
+        if has_ws:
+            s = ws_ids[t]
+            a = woffs[s]
+            b = woffs[s + 1]
+            if pos + b - a > out_size:
+                return out[:out_size], False
+            emit_token(out, pos, wbytes, a, b, 0)
+            pos += b - a
+    return out[:out_size], pos == out_size
 
 
 # ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def _decode(buf, count):
         shift = 0
         while True:
             if pos >= n or shift > 56:
-                return out, False
+                return out, -1
             b = np.int64(buf[pos])
             pos += 1
             v |= (b & 0x7F) << shift
@@ -37,13 +37,18 @@ def _decode(buf, count):
             if b < 0x80:
                 break
         out[i] = v
-    return out, pos == n
+    return out, pos
 
 
 _decode_jit = njit(_decode)
 
 
-def decode_varints(buf, count):
-    """Exactly ``count`` varints filling ``buf`` (values < 2**63), or None."""
-    out, ok = _decode_jit(buf, count)
-    return out if ok else None
+def decode_varints(buf, count, with_size=False):
+    """Exactly ``count`` varints filling ``buf`` (values < 2**63), or None.
+
+    with_size: the varints may be followed by other bytes; returns (values,
+    bytes used), or (None, 0)."""
+    out, used = _decode_jit(buf, count)
+    if with_size:
+        return (out, used) if used >= 0 else (None, 0)
+    return out if used == buf.shape[0] else None

@@ -13,8 +13,9 @@ M64 = (1 << 64) - 1
 class Small:
     """Frequency counts per context, linear cumulative sums."""
 
-    def __init__(self, n_ctx, n_sym):
+    def __init__(self, n_ctx, n_sym, inc=SMALL_INC, limit=SMALL_LIMIT):
         self.c = [[1] * n_sym for _ in range(n_ctx)]
+        self.inc, self.limit = inc, limit
 
     def encode(self, enc, ctx, sym):
         c = self.c[ctx]
@@ -34,8 +35,8 @@ class Small:
 
     def _update(self, ctx, sym):
         c = self.c[ctx]
-        c[sym] += SMALL_INC
-        if sum(c) > SMALL_LIMIT:
+        c[sym] += self.inc
+        if sum(c) > self.limit:
             c[:] = [(x + 1) >> 1 for x in c]
 
 

@@ -15,7 +15,7 @@ def prepared(data, spec, min_count):
     buf = np.frombuffer(data, np.uint8)
     starts = token_starts(buf)
     low, flags = case_split(buf, starts)
-    ids, first = build_vocab(low, starts)
+    ids, first = build_vocab(low, starts, starts[1:])
     vstart = starts[first]
     vlen = starts[first + 1] - vstart
     voffs = np.concatenate([[0], np.cumsum(vlen)]).astype(np.int64)

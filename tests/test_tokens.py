@@ -51,7 +51,7 @@ def test_case_split_matches_twin_and_rebuilds(data):
         stored, flag = py_case_split(tok)
         assert bytes(low[starts[i]:starts[i + 1]]) == stored
         assert flags[i] == flag
-    ids, first = build_vocab(low, starts)
+    ids, first = build_vocab(low, starts, starts[1:])
     vstart = starts[first]
     vlen = starts[first + 1] - vstart
     voffs = np.concatenate([[0], np.cumsum(vlen)]).astype(np.int64)
@@ -66,7 +66,7 @@ def test_case_split_matches_twin_and_rebuilds(data):
 def test_vocab_is_exact_first_occurrence_numbering(data):
     toks, buf, starts = kernel_tokens(data)
     low, _ = case_split(buf, starts)
-    ids, first = build_vocab(low, starts)
+    ids, first = build_vocab(low, starts, starts[1:])
     seen = {}
     for i in range(len(toks)):
         key = bytes(low[starts[i]:starts[i + 1]])

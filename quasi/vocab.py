@@ -1,0 +1,251 @@
+"""Vocabulary coder: a block's distinct words, spelled by a bitwise
+context-mixing model over their bytes (numba).
+
+Words come in first-occurrence order. Each byte is coded as 8 binary
+decisions, high bit first, and after each byte one more decision says whether
+the word ends there. Every decision is predicted by N_MODELS adaptive context
+models over the word's preceding bytes (order 0, order 1, hashed orders 2, 3,
+4 and 6, and the position in the word with the last byte); their predictions
+are mixed in the logistic domain by a gated linear mixer whose weight set is
+chosen by the decision's place in the byte and the class of the last byte.
+All arithmetic is integer, so encoder and decoder agree on every machine.
+
+The decoder writes the words back to back into a buffer of the size the block
+meta declares and returns their offsets; corrupt input makes it stop with
+ok = False, never write out of bounds.
+"""
+import numpy as np
+
+from ._jit import njit, njit_inline
+from .coder import dec_bit_p, dec_new, enc_bit_p, enc_finish, enc_new
+
+N_MODELS = 7
+N_INPUTS = N_MODELS + 1  # and a bias input
+N_SETS = 9 * 4  # (end decision or bit 0..7) x class of the last byte
+COUNT_LIMIT = 255
+MIX_RATE = 14
+W_INIT = 20000  # about 0.3 in 16.16 fixed point
+END_SLOT = 0  # the end-of-word decision uses slot 0 of a context's 256 (bits use 1..255)
+
+
+def _squash_table():
+    """squash(d) = 4096 / (1 + e^(-d/256)) for d in -2047..2047, by integer
+    interpolation of 33 knots, so every machine computes the same table."""
+    knots = [1, 2, 3, 6, 10, 16, 27, 45, 73, 120, 194, 310, 488, 747, 1101, 1546, 2047,
+             2549, 2994, 3348, 3607, 3785, 3901, 3975, 4022, 4050, 4068, 4079, 4085, 4089,
+             4092, 4093, 4094]
+    out = np.empty(4095, np.int64)
+    for d in range(-2047, 2048):
+        w = d & 127
+        k = (d >> 7) + 16
+        out[d + 2047] = (knots[k] * (128 - w) + knots[k + 1] * w + 64) >> 7
+    return out
+
+
+def _stretch_table(squash):
+    """stretch(p) for p in 0..4095: the inverse of squash."""
+    out = np.empty(4096, np.int64)
+    p_prev = 0
+    for d in range(-2047, 2048):
+        v = int(squash[d + 2047])
+        out[p_prev:v + 1] = d
+        p_prev = max(p_prev, v + 1)
+    out[p_prev:] = 2047
+    return out
+
+
+SQUASH = _squash_table()
+STRETCH = _stretch_table(SQUASH)
+# Adaptation rate of a counter seen n times: 2 / (2n + 3) in 1/65536.
+RATE = np.array([(2 << 16) // (2 * n + 3) for n in range(COUNT_LIMIT + 1)], np.int64)
+
+
+@njit_inline
+def _squash(d):
+    if d > 2047:
+        d = 2047
+    if d < -2047:
+        d = -2047
+    return SQUASH[d + 2047]
+
+
+@njit
+def _hash_bits(n_bytes):
+    """log2 of the buckets per hashed model for n_bytes of vocabulary."""
+    bits = 6
+    while bits < 16 and (1 << bits) < n_bytes // 4:
+        bits += 1
+    return bits
+
+
+@njit
+def _model_new(n_bytes):
+    hb = _hash_bits(n_bytes)
+    size = 256 + 257 * 256 + 5 * (256 << hb)
+    prob = np.full(size, 32768, np.uint16)
+    cnt = np.zeros(size, np.uint8)
+    w = np.full(N_SETS * N_INPUTS, W_INIT, np.int64)
+    for s in range(N_SETS):
+        w[s * N_INPUTS + N_MODELS] = 0
+    return prob, cnt, w, hb
+
+
+@njit_inline
+def _class(b):
+    """0 word start, 1 letter, 2 whitespace, 3 other (b is byte + 1, 0 = none)."""
+    if b == 0:
+        return 0
+    c = b - 1
+    if (c | 32) >= 97 and (c | 32) <= 122 or c >= 128:
+        return 1
+    if c == 32 or c == 10 or c == 13 or c == 9:
+        return 2
+    return 3
+
+
+@njit_inline
+def _bucket(h, hb):
+    return ((h * np.int64(-7046029254386353131)) >> np.int64(40)) & ((np.int64(1) << hb) - 1)
+
+
+@njit_inline
+def _set_contexts(idx, hist, pos, hb):
+    """Base index (a 256-slot bucket) of every model for the next byte."""
+    b1 = hist[0]
+    idx[0] = 0
+    idx[1] = 256 + b1 * 256
+    base = 256 + 257 * 256
+    h = np.int64(0)
+    k = 0
+    for m in range(2, 6):
+        order = 6 if m == 5 else m
+        while k < order:
+            h = (h + hist[k] + 1) * np.int64(0x2F0B3A5)
+            k += 1
+        idx[m] = base + (_bucket(h + m, hb) << 8)
+        base += 256 << hb
+    p = pos if pos < 24 else 24
+    idx[6] = base + (_bucket((p << 9) + b1 + 977, hb) << 8)
+
+
+@njit_inline
+def _predict(prob, idx, slot, stv, w, wbase):
+    dot = np.int64(0)
+    for i in range(N_MODELS):
+        s = STRETCH[prob[idx[i] + slot] >> 4]
+        stv[i] = s
+        dot += w[wbase + i] * s
+    stv[N_MODELS] = 256
+    dot += w[wbase + N_MODELS] * 256
+    p = _squash(dot >> 16)
+    if p < 1:
+        p = 1
+    if p > 4095:
+        p = 4095
+    return p
+
+
+@njit_inline
+def _update(prob, cnt, idx, slot, stv, w, wbase, p, y):
+    err = ((y << 12) - p) * MIX_RATE
+    for i in range(N_INPUTS):
+        w[wbase + i] += (stv[i] * err) >> 16
+    for i in range(N_MODELS):
+        j = idx[i] + slot
+        q = np.int64(prob[j])
+        n = cnt[j]
+        prob[j] = q + ((((y << 16) - q) * RATE[n]) >> 16)
+        if n < COUNT_LIMIT:
+            cnt[j] = n + 1
+
+
+@njit_inline
+def _p0(p):
+    """The coder's P(bit = 0) in 1/65536 from the model's P(bit = 1) in 1/4096."""
+    return (4096 - p) << 4
+
+
+@njit
+def encode_vocab(vbytes, voffs):
+    """Range-code the words vbytes[voffs[i]:voffs[i+1]] (each at least 1 byte)."""
+    n_words = voffs.shape[0] - 1
+    n_bytes = voffs[n_words]
+    prob, cnt, w, hb = _model_new(n_bytes)
+    idx = np.zeros(N_MODELS, np.int64)
+    stv = np.zeros(N_INPUTS, np.int64)
+    hist = np.zeros(6, np.int64)
+    out = np.zeros(n_bytes * 14 + 64, np.uint8)  # at most 12 bits per decision
+    st = enc_new()
+    for wd in range(n_words):
+        hist[:] = 0
+        start = voffs[wd]
+        end = voffs[wd + 1]
+        _set_contexts(idx, hist, 0, hb)
+        for i in range(start, end):
+            pos = i - start
+            cls = _class(hist[0]) * 9
+            c = np.int64(vbytes[i])
+            c0 = 1
+            for b in range(7, -1, -1):
+                y = (c >> b) & 1
+                wbase = (cls + 8 - b) * N_INPUTS
+                p = _predict(prob, idx, c0, stv, w, wbase)
+                enc_bit_p(st, out, _p0(p), y)
+                _update(prob, cnt, idx, c0, stv, w, wbase, p, y)
+                c0 = (c0 << 1) | y
+            for k in range(5, 0, -1):
+                hist[k] = hist[k - 1]
+            hist[0] = c + 1
+            _set_contexts(idx, hist, pos + 1, hb)
+            y = 1 if i + 1 == end else 0
+            wbase = _class(hist[0]) * 9 * N_INPUTS
+            p = _predict(prob, idx, END_SLOT, stv, w, wbase)
+            enc_bit_p(st, out, _p0(p), y)
+            _update(prob, cnt, idx, END_SLOT, stv, w, wbase, p, y)
+    n = enc_finish(st, out)
+    return out[:n]
+
+
+@njit
+def decode_vocab(inp, n_words, n_bytes):
+    """(vbytes with 8 bytes of slack, voffs, ok): the inverse of encode_vocab for
+    n_words words of n_bytes bytes in all."""
+    prob, cnt, w, hb = _model_new(n_bytes)
+    idx = np.zeros(N_MODELS, np.int64)
+    stv = np.zeros(N_INPUTS, np.int64)
+    hist = np.zeros(6, np.int64)
+    vbytes = np.zeros(n_bytes + 8, np.uint8)
+    voffs = np.zeros(n_words + 1, np.int64)
+    code, rng, ipos = dec_new(inp)
+    i = 0
+    for wd in range(n_words):
+        hist[:] = 0
+        start = i
+        _set_contexts(idx, hist, 0, hb)
+        while True:
+            if i >= n_bytes or ipos > inp.shape[0] + 8:
+                return vbytes, voffs, False
+            pos = i - start
+            cls = _class(hist[0]) * 9
+            c0 = 1
+            for b in range(7, -1, -1):
+                wbase = (cls + 8 - b) * N_INPUTS
+                p = _predict(prob, idx, c0, stv, w, wbase)
+                y, code, rng, ipos = dec_bit_p(code, rng, ipos, inp, _p0(p))
+                _update(prob, cnt, idx, c0, stv, w, wbase, p, y)
+                c0 = (c0 << 1) | y
+            c = c0 & 255
+            vbytes[i] = c
+            i += 1
+            for k in range(5, 0, -1):
+                hist[k] = hist[k - 1]
+            hist[0] = c + 1
+            _set_contexts(idx, hist, pos + 1, hb)
+            wbase = _class(hist[0]) * 9 * N_INPUTS
+            p = _predict(prob, idx, END_SLOT, stv, w, wbase)
+            y, code, rng, ipos = dec_bit_p(code, rng, ipos, inp, _p0(p))
+            _update(prob, cnt, idx, END_SLOT, stv, w, wbase, p, y)
+            if y == 1:
+                break
+        voffs[wd + 1] = i
+    return vbytes, voffs, i == n_bytes

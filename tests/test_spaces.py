@@ -1,0 +1,125 @@
+"""The whitespace split: core_ends, the whitespace coder against its pure-Python
+twin, and emit_text rebuilding the bytes."""
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from quasi.coder import PyRangeDecoder, PyRangeEncoder
+from quasi.spaces import (DIRECT, ESCAPE, INC, LIMIT, MAX_COLUMN_BUCKET, core_shapes,
+                          decode_spaces, encode_spaces, space_shapes)
+from quasi.tokens import build_vocab, case_split, core_ends, emit_text, py_tokens, token_starts
+
+from conftest import word_soup
+from event_twin import Small, M64
+
+texts = st.one_of(st.binary(max_size=400),
+                  st.builds(lambda n, s, pad: word_soup(n, s).replace(b" ", pad),
+                            st.integers(0, 300), st.integers(0, 99),
+                            st.sampled_from((b" ", b"  ", b"\n\t", b" \r\n "))))
+
+
+def split(data):
+    """Kernel split: (low, flags, core ids, ws ids, vocab bytes/offsets, ws bytes/offsets)."""
+    buf = np.frombuffer(data, np.uint8)
+    starts = token_starts(buf)
+    ends = core_ends(buf, starts)
+    low, flags = case_split(buf, starts)
+    ids, first = build_vocab(low, starts, ends)
+    ws_ids, ws_first = build_vocab(low, ends, starts[1:])
+    vocab = [bytes(low[starts[f]:ends[f]]) for f in first]
+    spaces = [bytes(low[ends[f]:starts[f + 1]]) for f in ws_first]
+    return flags, ids, ws_ids, vocab, spaces
+
+
+def packed(strings):
+    offs = np.concatenate([[0], np.cumsum([len(s) for s in strings])]).astype(np.int64)
+    return np.frombuffer(b"".join(strings) + bytes(8), np.uint8), offs
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts)
+def test_core_and_whitespace_split_matches_the_token_rule(data):
+    _, ids, ws_ids, vocab, spaces = split(data)
+    for tok, w, s in zip(py_tokens(data), ids, ws_ids):
+        core = tok[:1] + (tok[1:].rstrip(b" \n\r\t") if tok[:1].isalpha() or tok[0] >= 128
+                          else b"")
+        assert vocab[w].lower() == core.lower() and spaces[s] == tok[len(core):]
+
+
+def py_context(last_prev, head_next, prev_ws, col, n_next, mask):
+    cb = min((col + 1 + n_next) >> 2, MAX_COLUMN_BUCKET)
+    h = ((last_prev * 263 + head_next) * 4 + min(prev_ws, 3)) * 24 + cb
+    prod = (h * -7046029254386353131) & M64
+    prod = prod - (1 << 64) if prod >> 63 else prod
+    return (prod >> 32) & mask
+
+
+def py_code_spaces(ids, vocab, spaces, coder, ws_ids=None):
+    """Twin of encode_spaces (ws_ids given) and decode_spaces (coder a decoder)."""
+    def ctx_byte(c):
+        return 256 if 97 <= (c | 32) <= 122 or c >= 128 else c
+    n_ctx = 1 << 8
+    while n_ctx < 1 << 14 and n_ctx < len(ids) // 4:
+        n_ctx <<= 1
+    model = Small(n_ctx, DIRECT + 1, INC, LIMIT)
+    col, prev, got = 0, 0, []
+    for t, w in enumerate(ids):
+        col += len(vocab[w])
+        nxt = vocab[ids[t + 1]] if t + 1 < len(ids) else None
+        ctx = py_context(ctx_byte(vocab[w][-1]), ctx_byte(nxt[0]) if nxt else 257, prev, col,
+                         len(nxt) if nxt else 0, n_ctx - 1)
+        if ws_ids is not None:
+            s = ws_ids[t]
+            model.encode(coder, ctx, min(s, ESCAPE))
+            if s >= DIRECT:
+                coder.encode(s - DIRECT, 1, len(spaces) - DIRECT)
+        else:
+            s = model.decode(coder, ctx)
+            if s == ESCAPE:
+                s = DIRECT + coder.target(len(spaces) - DIRECT)
+                coder.consume(s - DIRECT, 1)
+        got.append(s)
+        tail = spaces[s].rfind(b"\n")
+        col = len(spaces[s]) - tail - 1 if tail >= 0 else col + len(spaces[s])
+        prev = s
+    return got
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts, st.integers(0, 30))
+def test_spaces_coder_matches_twin_and_round_trips(data, n_rare):
+    data += b"".join(b"x" + b" " * (k + 2) + b"\t" for k in range(n_rare))  # escapes
+    flags, ids, ws_ids, vocab, spaces = split(data)
+    if not len(ids):
+        return
+    vb, vo = packed(vocab)
+    wb, wo = packed(spaces)
+    shapes = core_shapes(vb, vo) + space_shapes(wb, wo)
+    coded = encode_spaces(ids, ws_ids, *shapes).tobytes()
+    enc = PyRangeEncoder()
+    py_code_spaces(ids.tolist(), vocab, spaces, enc, ws_ids.tolist())
+    assert enc.finish() == coded
+    assert py_code_spaces(ids.tolist(), vocab, spaces, PyRangeDecoder(coded)) == ws_ids.tolist()
+    got, ok = decode_spaces(np.frombuffer(coded, np.uint8), ids, *shapes)
+    assert ok and got.tolist() == ws_ids.tolist()
+    out, ok = emit_text(ids, flags, got, vb, vo, wb, wo, len(data))
+    assert ok and out.tobytes() == data
+
+
+def test_spaces_decoder_rejects_garbage_without_crashing():
+    flags, ids, ws_ids, vocab, spaces = split(word_soup(400, 3))
+    vb, vo = packed(vocab)
+    wb, wo = packed(spaces)
+    shapes = core_shapes(vb, vo) + space_shapes(wb, wo)
+    rng = np.random.default_rng(5)
+    for n in (0, 1, 9, 200):
+        got, ok = decode_spaces(rng.integers(0, 256, n).astype(np.uint8), ids, *shapes)
+        assert not ok or got.max(initial=0) < len(spaces)
+
+
+def test_emit_text_refuses_a_wrong_size():
+    flags, ids, ws_ids, vocab, spaces = split(b"Hello  world,\nagain")
+    vb, vo = packed(vocab)
+    wb, wo = packed(spaces)
+    assert emit_text(ids, flags, ws_ids, vb, vo, wb, wo, 19)[1]
+    assert not emit_text(ids, flags, ws_ids, vb, vo, wb, wo, 18)[1]
+    assert not emit_text(ids, flags, ws_ids, vb, vo, wb, wo, 20)[1]
