@@ -8,9 +8,7 @@ import click
 
 from quasi.container import BLOCK_CODED, StreamReader
 from quasi.errors import QuasiError
-
-# what each section of a coded block holds (FORMAT.md section 8)
-STREAMS = ("meta", "vocabulary lengths", "vocabulary", "events (main)", "side: decisions + case")
+from quasi.sections import SECTION_NAMES, codec_revision
 
 
 def _read(name):
@@ -27,13 +25,14 @@ def list_files(files, verbose=False):
     for name in files:
         label, data = _read(name)
         reader = StreamReader(data, verify=False)
-        streams = [0] * len(STREAMS)
+        streams = {}  # (codec revision, section name) -> bytes
         raw_blocks = 0
         try:
             for _hdr, rec in reader:
-                if rec.type == BLOCK_CODED and len(rec.sections) == len(STREAMS):
-                    for i, sec in enumerate(rec.sections):
-                        streams[i] += len(sec)
+                rev = codec_revision(rec.sections[0]) if rec.type == BLOCK_CODED else -1
+                if len(rec.sections) == len(SECTION_NAMES.get(rev, ())):
+                    for name, sec in zip(SECTION_NAMES[rev], rec.sections):
+                        streams[rev, name] = streams.get((rev, name), 0) + len(sec)
                 else:
                     raw_blocks += 1
         except QuasiError as exc:
@@ -48,9 +47,11 @@ def list_files(files, verbose=False):
         click.echo(f"{len(frames):>6} {blocks:>6} {len(data):>13,} {content:>13,} {ratio:>6.3f} "
                    f"{check:>5} {levels:>5}  {specs:<12} {label}")
         if verbose:
-            container = len(data) - sum(streams)
-            for what, size in zip(STREAMS, streams):
-                click.echo(f"{'':>14}{size:>13,}  {what}")
+            container = len(data) - sum(streams.values())
+            revisions = {rev for rev, _ in streams}
+            for (rev, what), size in streams.items():
+                label_rev = f" (codec revision {rev})" if len(revisions) > 1 else ""
+                click.echo(f"{'':>14}{size:>13,}  {what}{label_rev}")
             if raw_blocks:
                 click.echo(f"{'':>14}{'':>13}  ({raw_blocks} block(s) stored raw)")
             click.echo(f"{'':>14}{container:>13,}  container and stored blocks")
