@@ -1,8 +1,10 @@
-"""Write the golden files of the current format version (run once per version).
+"""Write the golden files of the current format version and codec revision
+(run once per version and revision).
 
     python tests/golden/make_golden.py
 
-Each tests/golden/vN/NAME.qz decodes to tests/golden/vN/NAME.raw forever; files
+Each tests/golden/vN-rM/NAME.qz (format version N, codec revision M) decodes to
+its NAME.raw forever; files
 in tests/golden/bad/ must fail with the message in bad/EXPECTED.tsv. Existing
 files are never overwritten: golden files of a released version are frozen."""
 import random
@@ -14,6 +16,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 import quasi  # noqa: E402
+from quasi.block import CODEC_REVISION  # noqa: E402
 from quasi.container import FORMAT_VERSION  # noqa: E402
 
 
@@ -54,7 +57,7 @@ def bad_cases(good):
 
 
 def main():
-    out = HERE / f"v{FORMAT_VERSION}"
+    out = HERE / f"v{FORMAT_VERSION}-r{CODEC_REVISION}"
     out.mkdir(exist_ok=True)
     for name, data, kw in cases():
         qz, raw = out / f"{name}.qz", out / f"{name}.raw"
@@ -64,7 +67,7 @@ def main():
         raw.write_bytes(data)
     bad = HERE / "bad"
     bad.mkdir(exist_ok=True)
-    good = (out / "tiling-multi.qz").read_bytes()
+    good = (HERE / "v1-r1" / "tiling-multi.qz").read_bytes()
     rows = []
     for name, data, pattern in bad_cases(good):
         p = bad / f"{name}.qz"
