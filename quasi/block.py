@@ -3,10 +3,12 @@
 A token is a core (a run of letters, or any other single byte) and the
 whitespace after it. Sections of a coded block (codec revision 2), in order:
   0 meta: varints codec revision, n_tokens, n_words, o1_cap, min_match, entries
-    per event level (13 values), vocabulary bytes, whitespace entries
+    per event level (13 values), vocabulary bytes, whitespace entries,
+    vocabulary model set (vocab.LIGHT or FULL)
   1 vocabulary: the distinct cores in first-occurrence order, spelled by the
     context-mixing model of vocab.py
-  2 whitespace vocabulary: varint lengths, then the entries back to back
+  2 whitespace vocabulary: a zstd frame of varint lengths, then the entries
+    back to back
   3 events: the range-coded event stream over the cores (see events.py)
   4 side: the range-coded binary decisions (word or not, new word or not, case flags)
   5 spaces: the range-coded whitespace entry of every token (see spaces.py)
@@ -28,10 +30,11 @@ from .sections import SECTION_NAMES, codec_revision
 from .spaces import core_shapes, decode_spaces, encode_spaces, space_shapes
 from .tokens import build_vocab, case_split, core_ends, emit_text, token_starts, word_info
 from .varint import decode_varints, encode_varints
-from .vocab import decode_vocab, encode_vocab
+from .vocab import FULL, LIGHT, MODEL_SETS, decode_vocab, encode_vocab
 
 CODEC_REVISION = 2  # bump whenever the models change what a stream means
-N_META = {1: 5 + N_LEVELS, 2: 7 + N_LEVELS}
+ZSTD_LEVEL = 19
+N_META = {1: 5 + N_LEVELS, 2: 8 + N_LEVELS}
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,14 @@ class BlockParams:
     min_match: int = 4
     use_bigrams: bool = False
     min_count: int = 24
+    vocab_models: int = LIGHT
+
+    @classmethod
+    def for_level(cls, level: int) -> "BlockParams":
+        """Levels differ in the length of the word-context lists (64 entries at
+        1-3, 256 at 4-6, 1024 at 7-9) and in the vocabulary model (FULL at 7-9)."""
+        return cls(o1_cap=64 if level <= 3 else 256 if level <= 6 else 1024,
+                   vocab_models=FULL if level >= 7 else LIGHT)
 
 
 def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = None) -> list:
@@ -70,9 +81,11 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     spaces = encode_spaces(ids, ws_ids, *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs))
     meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
                                     params.min_match] + [int(x) for x in n_entries]
-                                   + [vbytes.shape[0], ws_first.shape[0]], np.int64)).tobytes()
-    ws_section = encode_varints(np.diff(woffs)).tobytes() + wbytes.tobytes()
-    return [meta, encode_vocab(vbytes, voffs).tobytes(), ws_section, events.tobytes(),
+                                   + [vbytes.shape[0], ws_first.shape[0], params.vocab_models],
+                                   np.int64)).tobytes()
+    ws_section = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(
+        encode_varints(np.diff(woffs)).tobytes() + wbytes.tobytes())
+    return [meta, encode_vocab(vbytes, voffs, params.vocab_models).tobytes(), ws_section, events.tobytes(),
             side.tobytes(), spaces.tobytes()]
 
 
@@ -98,10 +111,12 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
         wbytes = np.zeros(8, np.uint8)
         woffs = np.zeros(1, np.int64)
     else:
-        n_vbytes, n_ws = int(meta[-2]), int(meta[-1])
-        if not (n_words <= n_vbytes <= raw_size and 1 <= n_ws <= n_tok):
+        n_vbytes, n_ws, vocab_models = (int(x) for x in meta[-3:])
+        if not (n_words <= n_vbytes <= raw_size and 1 <= n_ws <= n_tok
+                and 0 <= vocab_models < len(MODEL_SETS)):
             raise QuasiError("corrupt block meta section")
-        vbytes, voffs, ok = decode_vocab(np.frombuffer(sections[1], np.uint8), n_words, n_vbytes)
+        vbytes, voffs, ok = decode_vocab(np.frombuffer(sections[1], np.uint8), n_words, n_vbytes,
+                                         vocab_models)
         if not ok:
             raise QuasiError("corrupt vocabulary section")
         wbytes, woffs = _ws_vocab(sections[2], n_ws, raw_size)
@@ -156,7 +171,7 @@ def _zstd_vocab(lengths_blob, bytes_blob, n_words: int, raw_size: int):
 
 def _ws_vocab(blob, n_ws: int, raw_size: int):
     """The whitespace vocabulary section: (bytes with 8 bytes of slack, offsets)."""
-    view = np.frombuffer(blob, np.uint8)
+    view = np.frombuffer(_unzstd(blob, raw_size + 10 * n_ws, "whitespace vocabulary"), np.uint8)
     wlen, used = decode_varints(view, n_ws, with_size=True)
     if wlen is None or (wlen > raw_size).any():
         raise QuasiError("corrupt whitespace vocabulary")

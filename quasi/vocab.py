@@ -3,12 +3,16 @@ context-mixing model over their bytes (numba).
 
 Words come in first-occurrence order. Each byte is coded as 8 binary
 decisions, high bit first, and after each byte one more decision says whether
-the word ends there. Every decision is predicted by N_MODELS adaptive context
-models over the word's preceding bytes (order 0, order 1, hashed orders 2, 3,
-4 and 6, and the position in the word with the last byte); their predictions
-are mixed in the logistic domain by a gated linear mixer whose weight set is
-chosen by the decision's place in the byte and the class of the last byte.
-All arithmetic is integer, so encoder and decoder agree on every machine.
+the word ends there. Every decision is predicted by a set of adaptive context
+models, each hashing the last `order` bytes of the word (and, for some, the
+position in the word); their predictions are mixed in the logistic domain by a
+gated linear mixer whose weight set is chosen by the decision's place in the
+byte and the class of the last byte. A context owns two 16-slot buckets per
+byte, one for each nibble, so a byte touches two cache lines per model. All
+arithmetic is integer, so encoder and decoder agree on every machine.
+
+Two model sets: LIGHT (3 models, fast) and FULL (7 models, smaller output);
+the block meta records which one coded the vocabulary.
 
 The decoder writes the words back to back into a buffer of the size the block
 meta declares and returns their offsets; corrupt input makes it stop with
@@ -19,13 +23,18 @@ import numpy as np
 from ._jit import njit, njit_inline
 from .coder import dec_bit_p, dec_new, enc_bit_p, enc_finish, enc_new
 
-N_MODELS = 7
-N_INPUTS = N_MODELS + 1  # and a bias input
+# (order, with position in the word) of every model, by model set
+MODEL_SETS = (np.array([[2, 0], [1, 1], [4, 0]], np.int64),
+              np.array([[1, 0], [2, 0], [3, 0], [4, 0], [6, 0], [1, 1], [0, 0]], np.int64))
+LIGHT = 0
+FULL = 1
+MAX_MODELS = 7
 N_SETS = 9 * 4  # (end decision or bit 0..7) x class of the last byte
 COUNT_LIMIT = 255
 MIX_RATE = 14
 W_INIT = 20000  # about 0.3 in 16.16 fixed point
-END_SLOT = 0  # the end-of-word decision uses slot 0 of a context's 256 (bits use 1..255)
+END_SLOT = 0  # slot 0 of a context's first bucket: the end-of-word decision
+MAX_TABLE_BITS = 16
 
 
 def _squash_table():
@@ -70,24 +79,29 @@ def _squash(d):
 
 
 @njit
-def _hash_bits(n_bytes):
-    """log2 of the buckets per hashed model for n_bytes of vocabulary."""
+def _table_bits(n_bytes, order, with_pos):
+    """log2 of the buckets of one model: enough for the data and the order."""
     bits = 6
-    while bits < 16 and (1 << bits) < n_bytes // 4:
+    while bits < MAX_TABLE_BITS and (1 << bits) < n_bytes // 2:
         bits += 1
-    return bits
+    cap = 5 + 9 * order + 5 * with_pos
+    return bits if bits < cap else cap
 
 
 @njit
-def _model_new(n_bytes):
-    hb = _hash_bits(n_bytes)
-    size = 256 + 257 * 256 + 5 * (256 << hb)
-    prob = np.full(size, 32768, np.uint16)
-    cnt = np.zeros(size, np.uint8)
-    w = np.full(N_SETS * N_INPUTS, W_INIT, np.int64)
+def _model_new(n_bytes, models):
+    n = models.shape[0]
+    base = np.zeros(n + 1, np.int64)
+    bits = np.zeros(n, np.int64)
+    for m in range(n):
+        bits[m] = _table_bits(n_bytes, models[m, 0], models[m, 1])
+        base[m + 1] = base[m] + (16 << bits[m])
+    prob = np.full(base[n], 32768, np.uint16)
+    cnt = np.zeros(base[n], np.uint8)
+    w = np.full(N_SETS * (n + 1), W_INIT, np.int64)
     for s in range(N_SETS):
-        w[s * N_INPUTS + N_MODELS] = 0
-    return prob, cnt, w, hb
+        w[s * (n + 1) + n] = 0
+    return prob, cnt, w, base, bits
 
 
 @njit_inline
@@ -104,39 +118,38 @@ def _class(b):
 
 
 @njit_inline
-def _bucket(h, hb):
-    return ((h * np.int64(-7046029254386353131)) >> np.int64(40)) & ((np.int64(1) << hb) - 1)
+def _bucket(h, bits):
+    return ((h * np.int64(-7046029254386353131)) >> np.int64(40)) & ((np.int64(1) << bits) - 1)
 
 
 @njit_inline
-def _set_contexts(idx, hist, pos, hb):
-    """Base index (a 256-slot bucket) of every model for the next byte."""
-    b1 = hist[0]
-    idx[0] = 0
-    idx[1] = 256 + b1 * 256
-    base = 256 + 257 * 256
-    h = np.int64(0)
-    k = 0
-    for m in range(2, 6):
-        order = 6 if m == 5 else m
-        while k < order:
+def _byte_contexts(hashes, idx, models, base, bits, hist, pos):
+    """Hash of every model's context for the next byte, and its first bucket."""
+    for m in range(models.shape[0]):
+        h = np.int64(m + 1)
+        for k in range(models[m, 0]):
             h = (h + hist[k] + 1) * np.int64(0x2F0B3A5)
-            k += 1
-        idx[m] = base + (_bucket(h + m, hb) << 8)
-        base += 256 << hb
-    p = pos if pos < 24 else 24
-    idx[6] = base + (_bucket((p << 9) + b1 + 977, hb) << 8)
+        if models[m, 1]:
+            h = (h + (pos if pos < 24 else 24) + 977) * np.int64(0x2F0B3A5)
+        hashes[m] = h
+        idx[m] = base[m] + (_bucket(h, bits[m]) << 4)
 
 
 @njit_inline
-def _predict(prob, idx, slot, stv, w, wbase):
+def _low_nibble_contexts(hashes, idx, models, base, bits, high):
+    for m in range(models.shape[0]):
+        idx[m] = base[m] + (_bucket(hashes[m] + high * np.int64(0x9E3779B1), bits[m]) << 4)
+
+
+@njit_inline
+def _predict(prob, idx, n, slot, stv, w, wbase):
     dot = np.int64(0)
-    for i in range(N_MODELS):
+    for i in range(n):
         s = STRETCH[prob[idx[i] + slot] >> 4]
         stv[i] = s
         dot += w[wbase + i] * s
-    stv[N_MODELS] = 256
-    dot += w[wbase + N_MODELS] * 256
+    stv[n] = 256
+    dot += w[wbase + n] * 256
     p = _squash(dot >> 16)
     if p < 1:
         p = 1
@@ -146,17 +159,17 @@ def _predict(prob, idx, slot, stv, w, wbase):
 
 
 @njit_inline
-def _update(prob, cnt, idx, slot, stv, w, wbase, p, y):
+def _update(prob, cnt, idx, n, slot, stv, w, wbase, p, y):
     err = ((y << 12) - p) * MIX_RATE
-    for i in range(N_INPUTS):
+    for i in range(n + 1):
         w[wbase + i] += (stv[i] * err) >> 16
-    for i in range(N_MODELS):
+    for i in range(n):
         j = idx[i] + slot
         q = np.int64(prob[j])
-        n = cnt[j]
-        prob[j] = q + ((((y << 16) - q) * RATE[n]) >> 16)
-        if n < COUNT_LIMIT:
-            cnt[j] = n + 1
+        c = cnt[j]
+        prob[j] = q + ((((y << 16) - q) * RATE[c]) >> 16)
+        if c < COUNT_LIMIT:
+            cnt[j] = c + 1
 
 
 @njit_inline
@@ -166,13 +179,17 @@ def _p0(p):
 
 
 @njit
-def encode_vocab(vbytes, voffs):
-    """Range-code the words vbytes[voffs[i]:voffs[i+1]] (each at least 1 byte)."""
+def encode_vocab(vbytes, voffs, model_set):
+    """Range-code the words vbytes[voffs[i]:voffs[i+1]] (each at least 1 byte)
+    with model set LIGHT or FULL."""
+    models = MODEL_SETS[model_set]
+    n = models.shape[0]
     n_words = voffs.shape[0] - 1
     n_bytes = voffs[n_words]
-    prob, cnt, w, hb = _model_new(n_bytes)
-    idx = np.zeros(N_MODELS, np.int64)
-    stv = np.zeros(N_INPUTS, np.int64)
+    prob, cnt, w, base, bits = _model_new(n_bytes, models)
+    idx = np.zeros(n, np.int64)
+    hashes = np.zeros(n, np.int64)
+    stv = np.zeros(n + 1, np.int64)
     hist = np.zeros(6, np.int64)
     out = np.zeros(n_bytes * 14 + 64, np.uint8)  # at most 12 bits per decision
     st = enc_new()
@@ -180,39 +197,46 @@ def encode_vocab(vbytes, voffs):
         hist[:] = 0
         start = voffs[wd]
         end = voffs[wd + 1]
-        _set_contexts(idx, hist, 0, hb)
+        _byte_contexts(hashes, idx, models, base, bits, hist, 0)
         for i in range(start, end):
-            pos = i - start
             cls = _class(hist[0]) * 9
             c = np.int64(vbytes[i])
             c0 = 1
+            slot = 1  # the partial nibble with a leading 1
             for b in range(7, -1, -1):
+                if b == 3:
+                    _low_nibble_contexts(hashes, idx, models, base, bits, c0)
+                    slot = 1
                 y = (c >> b) & 1
-                wbase = (cls + 8 - b) * N_INPUTS
-                p = _predict(prob, idx, c0, stv, w, wbase)
+                wbase = (cls + 8 - b) * (n + 1)
+                p = _predict(prob, idx, n, slot, stv, w, wbase)
                 enc_bit_p(st, out, _p0(p), y)
-                _update(prob, cnt, idx, c0, stv, w, wbase, p, y)
+                _update(prob, cnt, idx, n, slot, stv, w, wbase, p, y)
                 c0 = (c0 << 1) | y
+                slot = (slot << 1) | y
             for k in range(5, 0, -1):
                 hist[k] = hist[k - 1]
             hist[0] = c + 1
-            _set_contexts(idx, hist, pos + 1, hb)
+            _byte_contexts(hashes, idx, models, base, bits, hist, i + 1 - start)
             y = 1 if i + 1 == end else 0
-            wbase = _class(hist[0]) * 9 * N_INPUTS
-            p = _predict(prob, idx, END_SLOT, stv, w, wbase)
+            wbase = _class(hist[0]) * 9 * (n + 1)
+            p = _predict(prob, idx, n, END_SLOT, stv, w, wbase)
             enc_bit_p(st, out, _p0(p), y)
-            _update(prob, cnt, idx, END_SLOT, stv, w, wbase, p, y)
-    n = enc_finish(st, out)
-    return out[:n]
+            _update(prob, cnt, idx, n, END_SLOT, stv, w, wbase, p, y)
+    size = enc_finish(st, out)
+    return out[:size]
 
 
 @njit
-def decode_vocab(inp, n_words, n_bytes):
+def decode_vocab(inp, n_words, n_bytes, model_set):
     """(vbytes with 8 bytes of slack, voffs, ok): the inverse of encode_vocab for
     n_words words of n_bytes bytes in all."""
-    prob, cnt, w, hb = _model_new(n_bytes)
-    idx = np.zeros(N_MODELS, np.int64)
-    stv = np.zeros(N_INPUTS, np.int64)
+    models = MODEL_SETS[model_set]
+    n = models.shape[0]
+    prob, cnt, w, base, bits = _model_new(n_bytes, models)
+    idx = np.zeros(n, np.int64)
+    hashes = np.zeros(n, np.int64)
+    stv = np.zeros(n + 1, np.int64)
     hist = np.zeros(6, np.int64)
     vbytes = np.zeros(n_bytes + 8, np.uint8)
     voffs = np.zeros(n_words + 1, np.int64)
@@ -221,30 +245,34 @@ def decode_vocab(inp, n_words, n_bytes):
     for wd in range(n_words):
         hist[:] = 0
         start = i
-        _set_contexts(idx, hist, 0, hb)
+        _byte_contexts(hashes, idx, models, base, bits, hist, 0)
         while True:
             if i >= n_bytes or ipos > inp.shape[0] + 8:
                 return vbytes, voffs, False
-            pos = i - start
             cls = _class(hist[0]) * 9
             c0 = 1
+            slot = 1  # the partial nibble with a leading 1
             for b in range(7, -1, -1):
-                wbase = (cls + 8 - b) * N_INPUTS
-                p = _predict(prob, idx, c0, stv, w, wbase)
+                if b == 3:
+                    _low_nibble_contexts(hashes, idx, models, base, bits, c0)
+                    slot = 1
+                wbase = (cls + 8 - b) * (n + 1)
+                p = _predict(prob, idx, n, slot, stv, w, wbase)
                 y, code, rng, ipos = dec_bit_p(code, rng, ipos, inp, _p0(p))
-                _update(prob, cnt, idx, c0, stv, w, wbase, p, y)
+                _update(prob, cnt, idx, n, slot, stv, w, wbase, p, y)
                 c0 = (c0 << 1) | y
+                slot = (slot << 1) | y
             c = c0 & 255
             vbytes[i] = c
             i += 1
             for k in range(5, 0, -1):
                 hist[k] = hist[k - 1]
             hist[0] = c + 1
-            _set_contexts(idx, hist, pos + 1, hb)
-            wbase = _class(hist[0]) * 9 * N_INPUTS
-            p = _predict(prob, idx, END_SLOT, stv, w, wbase)
+            _byte_contexts(hashes, idx, models, base, bits, hist, i - start)
+            wbase = _class(hist[0]) * 9 * (n + 1)
+            p = _predict(prob, idx, n, END_SLOT, stv, w, wbase)
             y, code, rng, ipos = dec_bit_p(code, rng, ipos, inp, _p0(p))
-            _update(prob, cnt, idx, END_SLOT, stv, w, wbase, p, y)
+            _update(prob, cnt, idx, n, END_SLOT, stv, w, wbase, p, y)
             if y == 1:
                 break
         voffs[wd + 1] = i

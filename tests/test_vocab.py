@@ -3,7 +3,7 @@ its pure-Python twin, and its decoder on corrupt input."""
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from quasi.vocab import SQUASH, STRETCH, decode_vocab, encode_vocab
+from quasi.vocab import FULL, LIGHT, SQUASH, STRETCH, decode_vocab, encode_vocab
 
 from vocab_twin import py_decode_vocab, py_encode_vocab
 
@@ -22,13 +22,13 @@ def test_stretch_inverts_squash():
 
 
 @settings(max_examples=40, deadline=None)
-@given(words)
-def test_vocab_coder_matches_twin_and_round_trips(ws):
+@given(words, st.sampled_from((LIGHT, FULL)))
+def test_vocab_coder_matches_twin_and_round_trips(ws, model_set):
     vb, vo = packed(ws)
-    coded = encode_vocab(vb, vo).tobytes()
-    assert py_encode_vocab(ws) == coded
-    assert py_decode_vocab(coded, len(ws), len(vb)) == ws
-    got, offs, ok = decode_vocab(np.frombuffer(coded, np.uint8), len(ws), len(vb))
+    coded = encode_vocab(vb, vo, model_set).tobytes()
+    assert py_encode_vocab(ws, model_set) == coded
+    assert py_decode_vocab(coded, len(ws), len(vb), model_set) == ws
+    got, offs, ok = decode_vocab(np.frombuffer(coded, np.uint8), len(ws), len(vb), model_set)
     assert ok and got[:len(vb)].tobytes() == vb.tobytes() and offs.tolist() == vo.tolist()
 
 
@@ -37,7 +37,7 @@ def test_vocab_coder_compresses_english_words():
                                "this are or his from at which but have an they you were her "
                                "she there been one all we their has would when").split()] * 3
     vb, vo = packed(ws)
-    assert len(encode_vocab(vb, vo)) < 0.6 * len(vb)
+    assert len(encode_vocab(vb, vo, FULL)) < len(encode_vocab(vb, vo, LIGHT)) < 0.6 * len(vb)
 
 
 def test_vocab_decoder_stops_on_garbage():
@@ -45,7 +45,7 @@ def test_vocab_decoder_stops_on_garbage():
     for n in (0, 3, 50, 500):
         junk = rng.integers(0, 256, n).astype(np.uint8)
         for n_words, n_bytes in ((1, 1), (10, 40), (100, 300)):
-            got, offs, ok = decode_vocab(junk, n_words, n_bytes)
+            got, offs, ok = decode_vocab(junk, n_words, n_bytes, n_bytes % 2)
             assert got.shape[0] == n_bytes + 8
             if ok:
                 assert offs[-1] == n_bytes and (np.diff(offs) >= 1).all()

@@ -1,10 +1,11 @@
 """Pure-Python twin of quasi/vocab.py (tests only): the same context-mixing
 model written plainly, coding through the big-integer twin of the range coder."""
 from quasi.coder import PyRangeDecoder, PyRangeEncoder
-from quasi.vocab import (COUNT_LIMIT, MIX_RATE, N_MODELS, N_SETS, RATE, SQUASH, STRETCH,
-                         W_INIT)
+from quasi.vocab import (COUNT_LIMIT, MAX_TABLE_BITS, MIX_RATE, MODEL_SETS, N_SETS, RATE,
+                         SQUASH, STRETCH, W_INIT)
 
 M64 = (1 << 64) - 1
+K1, K2 = 0x2F0B3A5, 0x9E3779B1
 
 
 def _signed(x):
@@ -12,15 +13,8 @@ def _signed(x):
     return x - (1 << 64) if x >> 63 else x
 
 
-def _hash_bits(n_bytes):
-    bits = 6
-    while bits < 16 and (1 << bits) < n_bytes // 4:
-        bits += 1
-    return bits
-
-
-def _bucket(h, hb):
-    return (_signed(h * -7046029254386353131) >> 40) & ((1 << hb) - 1)
+def _bucket(h, bits):
+    return (_signed(h * -7046029254386353131) >> 40) & ((1 << bits) - 1)
 
 
 def _cls(b):
@@ -33,35 +27,40 @@ def _cls(b):
 
 
 class Model:
-    def __init__(self, n_bytes):
-        self.hb = _hash_bits(n_bytes)
-        size = 256 + 257 * 256 + 5 * (256 << self.hb)
-        self.prob = [32768] * size
-        self.cnt = [0] * size
-        self.w = [[W_INIT] * N_MODELS + [0] for _ in range(N_SETS)]
-        self.idx = [0] * N_MODELS
+    def __init__(self, n_bytes, model_set):
+        self.models = [tuple(int(x) for x in m) for m in MODEL_SETS[model_set]]
+        self.bits = []
+        for order, with_pos in self.models:
+            bits = 6
+            while bits < MAX_TABLE_BITS and (1 << bits) < n_bytes // 2:
+                bits += 1
+            self.bits.append(min(bits, 5 + 9 * order + 5 * with_pos))
+        self.tables = [dict() for _ in self.models]  # slot -> [prob, count]
+        n = len(self.models)
+        self.w = [[W_INIT] * n + [0] for _ in range(N_SETS)]
 
-    def contexts(self, hist, pos):
-        b1, hb = hist[0], self.hb
-        idx = [0, 256 + b1 * 256]
-        base = 256 + 257 * 256
-        h = k = 0
-        for m in range(2, 6):
-            order = 6 if m == 5 else m
-            while k < order:
-                h = _signed((h + hist[k] + 1) * 0x2F0B3A5)
-                k += 1
-            idx.append(base + (_bucket(h + m, hb) << 8))
-            base += 256 << hb
-        idx.append(base + (_bucket((min(pos, 24) << 9) + b1 + 977, hb) << 8))
-        self.idx = idx
+    def byte_contexts(self, hist, pos):
+        self.hashes = []
+        for m, (order, with_pos) in enumerate(self.models):
+            h = m + 1
+            for k in range(order):
+                h = _signed((h + hist[k] + 1) * K1)
+            if with_pos:
+                h = _signed((h + min(pos, 24) + 977) * K1)
+            self.hashes.append(h)
+        self.idx = [_bucket(h, b) << 4 for h, b in zip(self.hashes, self.bits)]
+
+    def low_nibble_contexts(self, high):
+        self.idx = [_bucket(h + high * K2, b) << 4 for h, b in zip(self.hashes, self.bits)]
+
+    def _cell(self, m, slot):
+        return self.tables[m].setdefault(self.idx[m] + slot, [32768, 0])
 
     def predict(self, slot, wset):
-        self.st = [int(STRETCH[self.prob[i + slot] >> 4]) for i in self.idx] + [256]
-        w = self.w[wset]
-        dot = sum(a * b for a, b in zip(w, self.st))
-        p = int(SQUASH[max(-2047, min(2047, dot >> 16)) + 2047])
-        self.p = max(1, min(4095, p))
+        self.st = [int(STRETCH[self._cell(m, slot)[0] >> 4]) for m in range(len(self.models))]
+        self.st.append(256)
+        dot = sum(a * b for a, b in zip(self.w[wset], self.st))
+        self.p = max(1, min(4095, int(SQUASH[max(-2047, min(2047, dot >> 16)) + 2047])))
         return (4096 - self.p) << 4
 
     def update(self, slot, wset, y):
@@ -69,38 +68,39 @@ class Model:
         w = self.w[wset]
         for i, s in enumerate(self.st):
             w[i] += (s * err) >> 16
-        for i in self.idx:
-            j = i + slot
-            q, n = self.prob[j], self.cnt[j]
-            self.prob[j] = q + ((((y << 16) - q) * int(RATE[n])) >> 16)
-            self.cnt[j] = min(n + 1, COUNT_LIMIT)
+        for m in range(len(self.models)):
+            cell = self._cell(m, slot)
+            cell[0] += (((y << 16) - cell[0]) * int(RATE[cell[1]])) >> 16
+            cell[1] = min(cell[1] + 1, COUNT_LIMIT)
 
 
-def _code_words(words, coder, decoding, n_words=0):
-    n_bytes = sum(len(w) for w in words) if not decoding else words
-    model = Model(n_bytes)
+def _code_words(words, coder, decoding, model_set, n_words=0):
+    n_bytes = words if decoding else sum(len(w) for w in words)
+    model = Model(n_bytes, model_set)
     out = []
     for wd in range(n_words if decoding else len(words)):
-        hist, word, pos = [0] * 6, bytearray(), 0
+        hist, word = [0] * 6, bytearray()
+        model.byte_contexts(hist, 0)
         while True:
-            model.contexts(hist, pos)
             cls = _cls(hist[0]) * 9
-            c0 = 1
+            c0 = slot = 1
             for b in range(7, -1, -1):
+                if b == 3:
+                    model.low_nibble_contexts(c0)
+                    slot = 1
                 wset = cls + 8 - b
-                p0 = model.predict(c0, wset)
-                y = coder.decode_bit_p(p0) if decoding else (words[wd][pos] >> b) & 1
+                p0 = model.predict(slot, wset)
+                y = coder.decode_bit_p(p0) if decoding else (words[wd][len(word)] >> b) & 1
                 if not decoding:
                     coder.encode_bit_p(p0, y)
-                model.update(c0, wset, y)
-                c0 = c0 << 1 | y
+                model.update(slot, wset, y)
+                c0, slot = c0 << 1 | y, slot << 1 | y
             word.append(c0 & 255)
             hist = [(c0 & 255) + 1] + hist[:5]
-            pos += 1
-            model.contexts(hist, pos)
+            model.byte_contexts(hist, len(word))
             wset = _cls(hist[0]) * 9
             p0 = model.predict(0, wset)
-            y = coder.decode_bit_p(p0) if decoding else int(pos == len(words[wd]))
+            y = coder.decode_bit_p(p0) if decoding else int(len(word) == len(words[wd]))
             if not decoding:
                 coder.encode_bit_p(p0, y)
             model.update(0, wset, y)
@@ -110,11 +110,11 @@ def _code_words(words, coder, decoding, n_words=0):
     return out
 
 
-def py_encode_vocab(words):
+def py_encode_vocab(words, model_set):
     enc = PyRangeEncoder()
-    _code_words(words, enc, False)
+    _code_words(words, enc, False, model_set)
     return enc.finish()
 
 
-def py_decode_vocab(data, n_words, n_bytes):
-    return _code_words(n_bytes, PyRangeDecoder(data), True, n_words)
+def py_decode_vocab(data, n_words, n_bytes, model_set):
+    return _code_words(n_bytes, PyRangeDecoder(data), True, model_set, n_words)
