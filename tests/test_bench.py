@@ -1,0 +1,117 @@
+"""python -m bench run on generated text: valid results.json, true sizes, RSS measured in
+the child, failures reported instead of raised. Needs no shared corpora."""
+import json
+import re
+import zlib
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+import quasi
+import quasi_corpora
+from bench import child, codecs
+from bench.run import run
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+SCHEMA = json.loads((BENCH / "results.schema.json").read_text())
+
+
+def _validate(results):
+    jsonschema.validate(results, SCHEMA, cls=jsonschema.Draft202012Validator)
+
+
+def test_run_on_a_tiny_corpus(tmp_path, monkeypatch):
+    monkeypatch.setitem(codecs.MODULES, "brotli", "no_such_module_for_this_test")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(run, ["--corpus", "synth:20KB", "--out", str(out), "--level", "1",
+                                   "--peers", "zlib-9,brotli-11-w24", "-n", "2"])
+    assert res.exit_code == 0, res.output
+    results = json.loads((out / "results.json").read_text())
+    _validate(results)
+    assert results["complete"] and results["settings"]["repeats"] == 2
+    assert results["command"] == (f"python -m bench run --corpus synth:20KB --out {out} "
+                                  "--level 1 -n 2 --peers zlib-9,brotli-11-w24")
+    assert results["skipped"] == [{"codec": "brotli-11-w24", "reason": (
+        "Python module 'no_such_module_for_this_test' not installed (pip install -e '.[bench]')")}]
+    data = quasi_corpora.load("synth:20KB")
+    assert results["files"][0]["bytes"] == len(data) == 20_000
+    rows = {r["codec"]: r for r in results["results"]}
+    assert list(rows) == ["quasi-1", "zlib-9"]
+    assert rows["zlib-9"]["compressed_bytes"] == len(zlib.compress(data, 9))
+    assert rows["quasi-1"]["compressed_bytes"] == len(quasi.compress(data, 1))
+    for r in rows.values():
+        assert r["roundtrip"] and r["same_output"] and r["error"] is None
+        assert r["bits_per_byte"] == pytest.approx(8 * r["compressed_bytes"] / len(data))
+        for phase in (r["compress"], r["decompress"]):
+            assert len(phase["seconds"]) == 2 and phase["median_s"] > 0
+            assert phase["mb_per_s"] == pytest.approx(0.02 / phase["median_s"])
+            assert phase["peak_rss_bytes"] >= phase["setup_rss_bytes"] > 0
+    streams = rows["quasi-1"]["streams"]
+    assert sum(streams["bytes"]) + streams["container_bytes"] == rows["quasi-1"]["compressed_bytes"]
+    assert streams["raw_blocks"] == 0 and len(streams["names"]) == len(streams["bytes"])
+    assert rows["zlib-9"]["streams"] is None
+    md = (out / "results.md").read_text()
+    assert re.search(r"\| synth:20KB \| 20,000 \| [\d,*]+ \| [\d,*]+ \|", md)
+    assert "brotli-11-w24" in md and "quasi: bytes per stream" in md
+    try:
+        import matplotlib  # noqa: F401  (an optional extra: plots are skipped without it)
+    except ImportError:
+        return
+    for png in ("ratio.png", "speed.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_unknown_peer_is_a_usage_error(tmp_path):
+    res = CliRunner().invoke(run, ["--corpus", "synth:1KB", "--out", str(tmp_path),
+                                   "--peers", "gzip"])
+    assert res.exit_code == 2 and "unknown peer" in res.output
+
+
+def test_failed_round_trip_is_reported_not_raised(tmp_path):
+    zlib9 = next(c for c in codecs.PEERS if c.id == "zlib-9")
+    job = {"corpus": "synth:10KB", "codec": zlib9.to_json(), "repeats": 1,
+           "packed": str(tmp_path / "packed")}
+    comp = child.run_job(dict(job, mode="compress"))
+    assert comp["error"] is None and comp["compressed_bytes"] > 0
+    packed = bytearray((tmp_path / "packed").read_bytes())
+    packed[len(packed) // 2] ^= 0xFF
+    (tmp_path / "packed").write_bytes(bytes(packed))
+    dec = child.run_job(dict(job, mode="decompress"))
+    assert dec["roundtrip"] is False and dec["error"].startswith("error:")   # zlib.error
+
+
+def test_dead_child_is_reported(tmp_path):
+    res = child.spawn({"mode": "baseline", "corpus": "no/such/file"}, tmp_path)
+    assert "exit status 1" in res["child_error"] and "unknown corpus" in res["child_error"]
+
+
+def test_rss_is_the_childs_own(tmp_path):
+    """lzma -9e touches tens of MiB of match-finder tables even on small input: the
+    compress child's peak must show it above the idle child's."""
+    base = child.spawn({"mode": "baseline", "corpus": "synth:200KB"}, tmp_path)
+    lzma9e = next(c for c in codecs.PEERS if c.id == "lzma-9e")
+    comp = child.spawn({"mode": "compress", "corpus": "synth:200KB", "codec": lzma9e.to_json(),
+                        "repeats": 1, "packed": str(tmp_path / "packed")}, tmp_path)
+    assert comp["child_error"] is None and comp["error"] is None
+    assert comp["peak_rss_bytes"] - base["peak_rss_bytes"] > 20 << 20
+    assert base["peak_rss_bytes"] - comp["setup_rss_bytes"] < 8 << 20
+
+
+def test_schema_is_documented():
+    """Every field of the schema is described in bench/README.md."""
+    readme = (BENCH / "README.md").read_text()
+    fields = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            fields.update(node.get("properties", {}))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(SCHEMA)
+    missing = sorted(f for f in fields if f"`{f}`" not in readme)
+    assert not missing, f"fields not described in bench/README.md: {missing}"
