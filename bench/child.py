@@ -9,7 +9,8 @@ it the parent's resident set at fork time. Jobs:
 * ``baseline``: load the corpus and stop (the idle child's RSS);
 * ``compress``: load the corpus, compress it once (the first call in a fresh
   process: JIT compilation or loading the numba cache happens here), then
-  ``repeats`` timed calls; write the output to ``packed``;
+  ``repeats`` timed calls (fewer once they add up to ``budget_s``, if given; at
+  least one); write the output to ``packed``;
 * ``decompress``: load the corpus and ``packed``, decompress once, then
   ``repeats`` timed calls, comparing every output with the corpus.
 
@@ -46,12 +47,17 @@ def own_peak_rss() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit
 
 
-def _timed_calls(fn, arg, repeats, check):
-    """Call fn(arg) 1 + repeats times; (check of every output, phase dict) with the
-    first call's wall time apart and the wall and CPU seconds of the others. check
-    runs outside the timed region; each output is released before the next call."""
+def _timed_calls(fn, arg, timing, check):
+    """Call fn(arg) once, then up to timing["repeats"] more times, stopping early once
+    those timed calls add up to timing["budget_s"] (when set); (check of every output,
+    phase dict) with the first call's wall time apart and the wall and CPU seconds of
+    the others. check runs outside the timed region; each output is released before
+    the next call."""
     checks, wall, cpu = [], [], []
-    for _ in range(1 + repeats):
+    budget = timing.get("budget_s")
+    for i in range(1 + timing["repeats"]):
+        if i > 1 and budget is not None and sum(wall[1:]) >= budget:
+            break
         gc.collect()
         w0, c0 = time.perf_counter(), time.process_time()
         out = fn(arg)
@@ -83,13 +89,13 @@ def run_job(job: dict) -> dict:
                 return hashlib.sha1(out).hexdigest()
 
             result["setup_rss_bytes"] = own_peak_rss()
-            digests, result["phase"] = _timed_calls(compress, data, job["repeats"], record)
+            digests, result["phase"] = _timed_calls(compress, data, job["timing"], record)
             result["same_output"] = len(set(digests)) == 1
         else:
             packed = Path(job["packed"]).read_bytes()
             result["setup_rss_bytes"] = own_peak_rss()
             result["roundtrip"] = False
-            checks, result["phase"] = _timed_calls(decompress, packed, job["repeats"],
+            checks, result["phase"] = _timed_calls(decompress, packed, job["timing"],
                                                    lambda out: out == data)
             result["roundtrip"] = all(checks)
             if not result["roundtrip"]:

@@ -79,12 +79,13 @@ def _phase(child: dict, raw_bytes: int) -> dict:
     return ph
 
 
-def measure(name: str, raw_bytes: int, codec, repeats: int, workdir: Path, timeout):
-    """Compress and decompress one file with one codec, each in its own child."""
+def measure(name: str, raw_bytes: int, codec, timing: dict, workdir: Path, timeout):
+    """Compress and decompress one file with one codec, each in its own child;
+    timing: {"repeats": timed calls, "budget_s": seconds after which to stop or None}."""
     row = {"file": name, "codec": codec.id, "compressed_bytes": None, "compression_ratio": None,
            "bits_per_byte": None, "roundtrip": False, "same_output": None, "error": None,
            "compress": None, "decompress": None, "streams": None}
-    job = {"corpus": name, "codec": codec.to_json(), "repeats": repeats,
+    job = {"corpus": name, "codec": codec.to_json(), "timing": timing,
            "packed": str(workdir / "packed")}
     comp = spawn(dict(job, mode="compress"), workdir, timeout)
     row["error"] = comp.get("child_error") or comp.get("error")
@@ -128,13 +129,16 @@ def _row_text(row) -> str:
     return text + ("  ok" if row["roundtrip"] else f"  ROUND TRIP FAILED: {row['error']}")
 
 
-def _command(corpora, out_dir, levels, tilings, repeats, peers, no_quasi, timeout) -> str:
-    """The command line that repeats this run."""
-    args = [a for c in corpora for a in ("--corpus", c)] + ["--out", str(out_dir)]
-    args += [a for lv in levels for a in ("--level", str(lv))]
-    args += [a for t in tilings for a in ("--tiling", t)]
-    args += ["-n", str(repeats)] + (["--peers", peers] if peers != "all" else [])
-    args += (["--no-quasi"] if no_quasi else []) + (["--timeout", f"{timeout:g}"] if timeout else [])
+def _command(p: dict) -> str:
+    """The command line that repeats this run, from the parsed options p."""
+    args = [a for c in p["corpora"] for a in ("--corpus", c)] + ["--out", str(p["out_dir"])]
+    args += [a for lv in p["levels"] for a in ("--level", str(lv))]
+    args += [a for t in p["tilings"] for a in ("--tiling", t)]
+    args += ["-n", str(p["repeats"])]
+    args += ["--budget", f"{p['budget']:g}"] if p["budget"] is not None else []
+    args += ["--peers", p["peers"]] if p["peers"] != "all" else []
+    args += ["--no-quasi"] if p["no_quasi"] else []
+    args += ["--timeout", f"{p['timeout']:g}"] if p["timeout"] else []
     return "python -m bench run " + shlex.join(args)
 
 
@@ -145,11 +149,11 @@ def write_json(results: dict, path: Path):
 
 
 @click.command()
-@click.option("--corpus", "corpora", multiple=True, required=True,
+@click.option("--corpus", "corpora", multiple=True,
               help="group (shared, canterbury, calgary, large, big, artificial, enwik) or "
                    "name (canterbury/alice29.txt, enwik8, large/enwik8-head.xml:1MB, "
                    "synth:64MB); repeatable")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="directory for results.json, results.md and the plots")
 @click.option("--level", "levels", type=click.IntRange(1, 9), multiple=True,
               help="quasi level (repeatable; default: quasi's default level)")
@@ -157,18 +161,24 @@ def write_json(results: dict, path: Path):
               help="quasi tiling spec (repeatable; default: quasi's default)")
 @click.option("-n", "--repeats", type=click.IntRange(1), default=3, show_default=True,
               help="timed calls per phase after the first (warm-up) call; the median counts")
+@click.option("--budget", type=click.FloatRange(0), default=None,
+              help="stop repeating a phase once its timed calls add up to this many seconds "
+                   "(at least one timed call; default: always -n)")
 @click.option("--peers", default="all", show_default=True,
               help="peers: all, none, or comma-separated ids (see --list-codecs)")
 @click.option("--no-quasi", is_flag=True, help="peers only")
 @click.option("--timeout", type=float, default=None,
               help="seconds allowed to one child process (default: no limit)")
 @click.option("--list-codecs", is_flag=True, help="print the codec ids and exit")
-def run(corpora, out_dir, levels, tilings, repeats, peers, no_quasi, timeout, list_codecs):
+def run(corpora, out_dir, levels, tilings, repeats, budget, peers, no_quasi, timeout,
+        list_codecs):
     """Compare quasi with zlib, bz2, lzma, zstd, brotli and PPMd on chosen corpora."""
     if list_codecs:
         for c in codecs.PEERS:
             click.echo(f"{c.id:<16} {c.label}  {codecs.missing(c) or ''}")
         return
+    if not corpora or not out_dir:
+        raise click.UsageError("--corpus and --out are required")
     chosen = [] if no_quasi else [
         codecs.quasi_codec(level, tiling)
         for tiling in (tilings or (quasi.DEFAULT_TILING,))
@@ -194,10 +204,11 @@ def run(corpora, out_dir, levels, tilings, repeats, peers, no_quasi, timeout, li
         "schema_version": SCHEMA_VERSION,
         "complete": False,
         "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": _command(corpora, out_dir, levels, tilings, repeats, peers, no_quasi, timeout),
+        "command": _command(click.get_current_context().params),
         "git": _git_state(),
         "machine": _machine(),
-        "settings": {"corpora": list(corpora), "repeats": repeats, "timeout_s": timeout},
+        "settings": {"corpora": list(corpora), "repeats": repeats, "budget_s": budget,
+                     "timeout_s": timeout},
         "codecs": [dict(c.to_json(), version=codecs.version(c)) for c in chosen],
         "skipped": skipped,
         "files": files,
@@ -211,7 +222,8 @@ def run(corpora, out_dir, levels, tilings, repeats, peers, no_quasi, timeout, li
             info["baseline_rss_bytes"] = base.get("peak_rss_bytes")
             for codec in chosen:
                 progress.line(f"{where} {codec.id} ...")
-                row = measure(info["name"], info["bytes"], codec, repeats, Path(tmp), timeout)
+                row = measure(info["name"], info["bytes"], codec,
+                              {"repeats": repeats, "budget_s": budget}, Path(tmp), timeout)
                 results["results"].append(row)
                 progress.done += info["bytes"]
                 progress.line(f"{where} {codec.id}: {_row_text(row)}")

@@ -71,10 +71,11 @@ def test_unknown_peer_is_a_usage_error(tmp_path):
 
 def test_failed_round_trip_is_reported_not_raised(tmp_path):
     zlib9 = next(c for c in codecs.PEERS if c.id == "zlib-9")
-    job = {"corpus": "synth:10KB", "codec": zlib9.to_json(), "repeats": 1,
-           "packed": str(tmp_path / "packed")}
+    job = {"corpus": "synth:10KB", "codec": zlib9.to_json(),
+           "timing": {"repeats": 5, "budget_s": 0}, "packed": str(tmp_path / "packed")}
     comp = child.run_job(dict(job, mode="compress"))
     assert comp["error"] is None and comp["compressed_bytes"] > 0
+    assert len(comp["phase"]["seconds"]) == 1    # the budget stops after one timed call
     packed = bytearray((tmp_path / "packed").read_bytes())
     packed[len(packed) // 2] ^= 0xFF
     (tmp_path / "packed").write_bytes(bytes(packed))
@@ -93,7 +94,7 @@ def test_rss_is_the_childs_own(tmp_path):
     base = child.spawn({"mode": "baseline", "corpus": "synth:200KB"}, tmp_path)
     lzma9e = next(c for c in codecs.PEERS if c.id == "lzma-9e")
     comp = child.spawn({"mode": "compress", "corpus": "synth:200KB", "codec": lzma9e.to_json(),
-                        "repeats": 1, "packed": str(tmp_path / "packed")}, tmp_path)
+                        "timing": {"repeats": 1}, "packed": str(tmp_path / "packed")}, tmp_path)
     assert comp["child_error"] is None and comp["error"] is None
     assert comp["peak_rss_bytes"] - base["peak_rss_bytes"] > 20 << 20
     assert base["peak_rss_bytes"] - comp["setup_rss_bytes"] < 8 << 20
