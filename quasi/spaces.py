@@ -59,7 +59,7 @@ def core_shapes(vbytes, voffs):
 @njit
 def _n_ctx(n_tok):
     bits = 8
-    while bits < 14 and (1 << bits) < n_tok // 4:
+    while bits < 16 and (1 << bits) < n_tok // 4:
         bits += 1
     return 1 << bits
 

@@ -1,8 +1,8 @@
 """Tokeniser, case split and vocabulary (DESIGN section 3).
 
-A token is a maximal run of letters (ASCII letters or any byte >= 0x80) plus the
-whitespace after it (space, LF, CR, tab); any other byte is a token of its own
-plus its trailing whitespace. Case goes to a flag per token: 0 as stored,
+A token is a core, a maximal run of letters (ASCII letters or any byte >= 0x80)
+or of digits, or any other single byte, plus the whitespace after it (space,
+LF, CR, tab). Case goes to a flag per token: 0 as stored,
 1 Title (first byte upper-cased), 2 ALL CAPS (more than one ASCII letter). A
 token whose case cannot be rebuilt from (lowered, flag) is stored verbatim.
 
@@ -24,6 +24,11 @@ def _is_letter(b):
 
 
 @njit
+def _is_digit(b):
+    return b >= 48 and b <= 57
+
+
+@njit
 def _is_space(b):
     return b == 32 or b == 10 or b == 13 or b == 9
 
@@ -42,6 +47,10 @@ def token_starts(buf):
             i += 1
             while i < n and _is_letter(buf[i]):
                 i += 1
+        elif _is_digit(buf[i]):
+            i += 1
+            while i < n and _is_digit(buf[i]):
+                i += 1
         else:
             i += 1
         while i < n and _is_space(buf[i]):
@@ -53,7 +62,7 @@ def token_starts(buf):
 @njit
 def core_ends(buf, starts):
     """End of every token's core, where its trailing whitespace begins: after
-    the run of letters, or after the single byte of any other token."""
+    the run of letters or digits, or after the single byte of any other token."""
     n_tok = starts.shape[0] - 1
     ends = np.empty(n_tok, np.int64)
     n = buf.shape[0]
@@ -61,6 +70,9 @@ def core_ends(buf, starts):
         i = starts[t] + 1
         if _is_letter(buf[starts[t]]):
             while i < n and _is_letter(buf[i]):
+                i += 1
+        elif _is_digit(buf[starts[t]]):
+            while i < n and _is_digit(buf[i]):
                 i += 1
         ends[t] = i
     return ends
@@ -256,6 +268,9 @@ def py_tokens(data: bytes) -> list:
         j = i + 1
         if _py_is_letter(data[i]):
             while j < n and _py_is_letter(data[j]):
+                j += 1
+        elif 48 <= data[i] <= 57:
+            while j < n and 48 <= data[j] <= 57:
                 j += 1
         while j < n and data[j] in b" \n\r\t":
             j += 1
