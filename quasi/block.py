@@ -4,7 +4,7 @@ A token is a core (a run of letters, or any other single byte) and the
 whitespace after it. Sections of a coded block (codec revision 2), in order:
   0 meta: varints codec revision, n_tokens, n_words, o1_cap, min_match, entries
     per event level (13 values), vocabulary bytes, whitespace entries,
-    vocabulary model set (vocab.LIGHT or FULL)
+    vocabulary model set (vocab.LIGHT or FULL), priming dictionary (vocab.DICTIONARIES)
   1 vocabulary: the distinct cores in first-occurrence order, spelled by the
     context-mixing model of vocab.py
   2 whitespace vocabulary: a zstd frame of varint lengths, then the entries
@@ -30,11 +30,12 @@ from .sections import SECTION_NAMES, codec_revision
 from .spaces import core_shapes, decode_spaces, encode_spaces, space_shapes
 from .tokens import build_vocab, case_split, core_ends, emit_text, token_starts, word_info
 from .varint import decode_varints, encode_varints
-from .vocab import FULL, LIGHT, MODEL_SETS, decode_vocab, encode_vocab
+from .vocab import (DICTIONARIES, FULL, LIGHT, MODEL_SETS, decode_vocab, encode_vocab,
+                    priming_words)
 
 CODEC_REVISION = 2  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
-N_META = {1: 5 + N_LEVELS, 2: 8 + N_LEVELS}
+N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS}
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class BlockParams:
     use_bigrams: bool = False
     min_count: int = 24
     vocab_models: int = LIGHT
+    dictionary: int = 1
 
     @classmethod
     def for_level(cls, level: int) -> "BlockParams":
@@ -81,11 +83,12 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     spaces = encode_spaces(ids, ws_ids, *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs))
     meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
                                     params.min_match] + [int(x) for x in n_entries]
-                                   + [vbytes.shape[0], ws_first.shape[0], params.vocab_models],
-                                   np.int64)).tobytes()
+                                   + [vbytes.shape[0], ws_first.shape[0], params.vocab_models,
+                                      params.dictionary], np.int64)).tobytes()
     ws_section = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(
         encode_varints(np.diff(woffs)).tobytes() + wbytes.tobytes())
-    return [meta, encode_vocab(vbytes, voffs, params.vocab_models).tobytes(), ws_section, events.tobytes(),
+    return [meta, encode_vocab(vbytes, voffs, params.vocab_models,
+                                   *priming_words(params.dictionary)).tobytes(), ws_section, events.tobytes(),
             side.tobytes(), spaces.tobytes()]
 
 
@@ -111,12 +114,12 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
         wbytes = np.zeros(8, np.uint8)
         woffs = np.zeros(1, np.int64)
     else:
-        n_vbytes, n_ws, vocab_models = (int(x) for x in meta[-3:])
+        n_vbytes, n_ws, vocab_models, dictionary = (int(x) for x in meta[-4:])
         if not (n_words <= n_vbytes <= raw_size and 1 <= n_ws <= n_tok
-                and 0 <= vocab_models < len(MODEL_SETS)):
+                and 0 <= vocab_models < len(MODEL_SETS) and 0 <= dictionary < len(DICTIONARIES)):
             raise QuasiError("corrupt block meta section")
         vbytes, voffs, ok = decode_vocab(np.frombuffer(sections[1], np.uint8), n_words, n_vbytes,
-                                         vocab_models)
+                                         vocab_models, *priming_words(dictionary))
         if not ok:
             raise QuasiError("corrupt vocabulary section")
         wbytes, woffs = _ws_vocab(sections[2], n_ws, raw_size)

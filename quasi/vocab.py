@@ -11,13 +11,18 @@ byte and the class of the last byte. A context owns two 16-slot buckets per
 byte, one for each nibble, so a byte touches two cache lines per model. All
 arithmetic is integer, so encoder and decoder agree on every machine.
 
-Two model sets: LIGHT (3 models, fast) and FULL (7 models, smaller output);
-the block meta records which one coded the vocabulary.
+Two model sets: LIGHT (3 models, fast) and FULL (7 models, smaller output).
+Before a block's words the model learns a fixed dictionary of common words
+(quasi/data/dictionary.txt), so the first words of a small file already meet
+a trained model. The block meta records the model set and the dictionary.
 
 The decoder writes the words back to back into a buffer of the size the block
 meta declares and returns their offsets; corrupt input makes it stop with
 ok = False, never write out of bounds.
 """
+import functools
+from pathlib import Path
+
 import numpy as np
 
 from ._jit import njit, njit_inline
@@ -28,13 +33,28 @@ MODEL_SETS = (np.array([[2, 0], [1, 1], [4, 0]], np.int64),
               np.array([[1, 0], [2, 0], [3, 0], [4, 0], [6, 0], [1, 1], [0, 0]], np.int64))
 LIGHT = 0
 FULL = 1
-MAX_MODELS = 7
 N_SETS = 9 * 4  # (end decision or bit 0..7) x class of the last byte
 COUNT_LIMIT = 255
 MIX_RATE = 14
 W_INIT = 20000  # about 0.3 in 16.16 fixed point
 END_SLOT = 0  # slot 0 of a context's first bucket: the end-of-word decision
 MAX_TABLE_BITS = 16
+
+
+DICTIONARIES = (None, "dictionary.txt")  # by the id block meta records; 0: no priming
+
+
+@functools.lru_cache(maxsize=None)
+def priming_words(dictionary: int):
+    """(bytes, offsets) of the words the model learns before a block's own:
+    dictionary 1 is quasi/data/dictionary.txt (see make_dictionary.py)."""
+    words = []
+    if DICTIONARIES[dictionary]:
+        path = Path(__file__).resolve().parent / "data" / DICTIONARIES[dictionary]
+        words = path.read_bytes().split()
+    offs = np.zeros(len(words) + 1, np.int64)
+    np.cumsum([len(w) for w in words], out=offs[1:])
+    return np.frombuffer(b"".join(words) + bytes(8), np.uint8), offs
 
 
 def _squash_table():
@@ -179,21 +199,15 @@ def _p0(p):
 
 
 @njit
-def encode_vocab(vbytes, voffs, model_set):
-    """Range-code the words vbytes[voffs[i]:voffs[i+1]] (each at least 1 byte)
-    with model set LIGHT or FULL."""
-    models = MODEL_SETS[model_set]
+def _code_words(prob, cnt, w, base, bits, models, vbytes, voffs, st, out):
+    """Code words vbytes[voffs[i]:voffs[i+1]] into the coder (st, out),
+    updating the model state (prob, cnt, w)."""
     n = models.shape[0]
-    n_words = voffs.shape[0] - 1
-    n_bytes = voffs[n_words]
-    prob, cnt, w, base, bits = _model_new(n_bytes, models)
     idx = np.zeros(n, np.int64)
     hashes = np.zeros(n, np.int64)
     stv = np.zeros(n + 1, np.int64)
     hist = np.zeros(6, np.int64)
-    out = np.zeros(n_bytes * 14 + 64, np.uint8)  # at most 12 bits per decision
-    st = enc_new()
-    for wd in range(n_words):
+    for wd in range(voffs.shape[0] - 1):
         hist[:] = 0
         start = voffs[wd]
         end = voffs[wd + 1]
@@ -223,17 +237,38 @@ def encode_vocab(vbytes, voffs, model_set):
             p = _predict(prob, idx, n, END_SLOT, stv, w, wbase)
             enc_bit_p(st, out, _p0(p), y)
             _update(prob, cnt, idx, n, END_SLOT, stv, w, wbase, p, y)
+
+
+@njit
+def _primed_model(n_bytes, models, pbytes, poffs):
+    """A fresh model state that has learnt the priming words (pbytes, poffs)."""
+    prob, cnt, w, base, bits = _model_new(n_bytes + poffs[-1], models)
+    scratch = np.zeros(poffs[-1] * 14 + 64, np.uint8)
+    _code_words(prob, cnt, w, base, bits, models, pbytes, poffs, enc_new(), scratch)
+    return prob, cnt, w, base, bits
+
+
+@njit
+def encode_vocab(vbytes, voffs, model_set, pbytes, poffs):
+    """Range-code the words vbytes[voffs[i]:voffs[i+1]] (each at least 1 byte)
+    with model set LIGHT or FULL, after priming it with the words pbytes[poffs[i]:
+    poffs[i+1]] (none: poffs = [0])."""
+    models = MODEL_SETS[model_set]
+    prob, cnt, w, base, bits = _primed_model(voffs[-1], models, pbytes, poffs)
+    out = np.zeros(voffs[-1] * 14 + 64, np.uint8)  # at most 12 bits per decision
+    st = enc_new()
+    _code_words(prob, cnt, w, base, bits, models, vbytes, voffs, st, out)
     size = enc_finish(st, out)
     return out[:size]
 
 
 @njit
-def decode_vocab(inp, n_words, n_bytes, model_set):
+def decode_vocab(inp, n_words, n_bytes, model_set, pbytes, poffs):
     """(vbytes with 8 bytes of slack, voffs, ok): the inverse of encode_vocab for
     n_words words of n_bytes bytes in all."""
     models = MODEL_SETS[model_set]
     n = models.shape[0]
-    prob, cnt, w, base, bits = _model_new(n_bytes, models)
+    prob, cnt, w, base, bits = _primed_model(n_bytes, models, pbytes, poffs)
     idx = np.zeros(n, np.int64)
     hashes = np.zeros(n, np.int64)
     stv = np.zeros(n + 1, np.int64)

@@ -3,7 +3,7 @@ its pure-Python twin, and its decoder on corrupt input."""
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from quasi.vocab import FULL, LIGHT, SQUASH, STRETCH, decode_vocab, encode_vocab
+from quasi.vocab import FULL, LIGHT, SQUASH, STRETCH, decode_vocab, encode_vocab, priming_words
 
 from vocab_twin import py_decode_vocab, py_encode_vocab
 
@@ -12,7 +12,7 @@ words = st.lists(st.binary(min_size=1, max_size=12), min_size=1, max_size=40)
 
 def packed(ws):
     offs = np.concatenate([[0], np.cumsum([len(w) for w in ws])]).astype(np.int64)
-    return np.frombuffer(b"".join(ws), np.uint8), offs
+    return np.frombuffer(b"".join(ws) + bytes(8), np.uint8), offs
 
 
 def test_stretch_inverts_squash():
@@ -21,23 +21,36 @@ def test_stretch_inverts_squash():
         assert abs(int(STRETCH[SQUASH[d + 2047]]) - d) <= 128 or abs(d) > 1800
 
 
+NO_PRIMING = packed([])
+
+
 @settings(max_examples=40, deadline=None)
-@given(words, st.sampled_from((LIGHT, FULL)))
-def test_vocab_coder_matches_twin_and_round_trips(ws, model_set):
+@given(words, st.sampled_from((LIGHT, FULL)), st.lists(st.binary(min_size=1, max_size=6),
+                                                        max_size=20))
+def test_vocab_coder_matches_twin_and_round_trips(ws, model_set, prime):
     vb, vo = packed(ws)
-    coded = encode_vocab(vb, vo, model_set).tobytes()
-    assert py_encode_vocab(ws, model_set) == coded
-    assert py_decode_vocab(coded, len(ws), len(vb), model_set) == ws
-    got, offs, ok = decode_vocab(np.frombuffer(coded, np.uint8), len(ws), len(vb), model_set)
-    assert ok and got[:len(vb)].tobytes() == vb.tobytes() and offs.tolist() == vo.tolist()
+    coded = encode_vocab(vb, vo, model_set, *packed(prime)).tobytes()
+    assert py_encode_vocab(ws, model_set, prime) == coded
+    assert py_decode_vocab(coded, len(ws), int(vo[-1]), model_set, prime) == ws
+    got, offs, ok = decode_vocab(np.frombuffer(coded, np.uint8), len(ws), vo[-1], model_set,
+                                 *packed(prime))
+    assert ok and got[:vo[-1]].tobytes() == b"".join(ws) and offs.tolist() == vo.tolist()
+
+
+def test_dictionary_is_the_committed_one():
+    pbytes, poffs = priming_words(1)
+    assert len(poffs) == 8001 and pbytes[poffs[-2]:poffs[-1]].tobytes() == b"self"
+    assert priming_words(0)[1].tolist() == [0]
 
 
 def test_vocab_coder_compresses_english_words():
     ws = [w.encode() for w in ("the of and to in a is that for it as was with be by on not he "
                                "this are or his from at which but have an they you were her "
-                               "she there been one all we their has would when").split()] * 3
+                               "she there been one all we their has would when").split()]
     vb, vo = packed(ws)
-    assert len(encode_vocab(vb, vo, FULL)) < len(encode_vocab(vb, vo, LIGHT)) < 0.6 * len(vb)
+    light = len(encode_vocab(vb, vo, LIGHT, *NO_PRIMING))
+    assert len(encode_vocab(vb, vo, FULL, *NO_PRIMING)) < light < vo[-1]
+    assert len(encode_vocab(vb, vo, LIGHT, *priming_words(1))) < 0.75 * light  # all in it
 
 
 def test_vocab_decoder_stops_on_garbage():
@@ -45,7 +58,7 @@ def test_vocab_decoder_stops_on_garbage():
     for n in (0, 3, 50, 500):
         junk = rng.integers(0, 256, n).astype(np.uint8)
         for n_words, n_bytes in ((1, 1), (10, 40), (100, 300)):
-            got, offs, ok = decode_vocab(junk, n_words, n_bytes, n_bytes % 2)
+            got, offs, ok = decode_vocab(junk, n_words, n_bytes, n_bytes % 2, *NO_PRIMING)
             assert got.shape[0] == n_bytes + 8
             if ok:
                 assert offs[-1] == n_bytes and (np.diff(offs) >= 1).all()

@@ -74,9 +74,7 @@ class Model:
             cell[1] = min(cell[1] + 1, COUNT_LIMIT)
 
 
-def _code_words(words, coder, decoding, model_set, n_words=0):
-    n_bytes = words if decoding else sum(len(w) for w in words)
-    model = Model(n_bytes, model_set)
+def _code_words(words, coder, decoding, model, n_words=0):
     out = []
     for wd in range(n_words if decoding else len(words)):
         hist, word = [0] * 6, bytearray()
@@ -110,11 +108,18 @@ def _code_words(words, coder, decoding, model_set, n_words=0):
     return out
 
 
-def py_encode_vocab(words, model_set):
+def _primed(n_bytes, model_set, prime):
+    model = Model(n_bytes + sum(len(w) for w in prime), model_set)
+    _code_words(prime, PyRangeEncoder(), False, model)
+    return model
+
+
+def py_encode_vocab(words, model_set, prime=()):
     enc = PyRangeEncoder()
-    _code_words(words, enc, False, model_set)
+    _code_words(words, enc, False, _primed(sum(len(w) for w in words), model_set, prime))
     return enc.finish()
 
 
-def py_decode_vocab(data, n_words, n_bytes, model_set):
-    return _code_words(n_bytes, PyRangeDecoder(data), True, model_set, n_words)
+def py_decode_vocab(data, n_words, n_bytes, model_set, prime=()):
+    return _code_words(None, PyRangeDecoder(data), True, _primed(n_bytes, model_set, prime),
+                       n_words)
