@@ -1,12 +1,14 @@
 """quasi [OPTIONS] [FILE]... : compress or decompress files, like gzip/xz/zstd.
 
-Compresses by default (FILE -> FILE.qz, input kept); -d restores. With no FILE,
-or FILE '-', reads standard input and writes standard output. Output is written
-to a temporary file beside the target and renamed on success, so an error never
-leaves a partial file; an existing output is never overwritten without -f.
-Exit codes: 0 success, 1 error.
+Data streams through QuasiCompressor / QuasiFile one block at a time, so memory
+does not grow with the file. Output goes to a temporary file beside the target,
+renamed into place only when complete; on an error or a signal it is removed.
+--help, --version and -l import neither numpy nor numba.
 """
+import contextlib
+import errno
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -16,140 +18,506 @@ import click
 import quasi
 from quasi.errors import QuasiError
 
-SUFFIX = ".qz"
+CHUNK = 1 << 20
+EXIT_OK, EXIT_ERROR, EXIT_WARNING, EXIT_INTERRUPTED = 0, 1, 2, 130
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+EPILOG = """\b
+With no FILE, or when FILE is -, read standard input and write standard output.
+Input files are kept unless --rm is given (-c, -t and -l never delete anything).
+An existing output file is never overwritten, compressed data is never written
+to a terminal, and decompression never reads from one, unless -f is given.
+SIZE and LIMIT are bytes, with an optional K, M or G suffix (KiB, MiB, GiB).
+
+\b
+Exit status: 0 success, 1 error, 2 warning (a FILE was skipped: a directory,
+a wrong suffix), 130 interrupted (Ctrl-C; 128+N for signal N). No partial
+output remains after an error or a signal."""
 
 
 class CliError(Exception):
-    """A failure reported as one clean line on stderr."""
+    """A failure reported as one clean line on stderr (exit status 1)."""
 
 
-def _level_option(ctx, param, value):
+class Skipped(Exception):
+    """A file left alone, reported as a warning (exit status 2)."""
+
+
+class UsageError(click.UsageError):
+    exit_code = EXIT_ERROR
+
+
+class Interrupted(BaseException):
+    """A termination signal, raised in the main thread so cleanup runs."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class Command(click.Command):
+    """A click command whose usage errors exit with status 1 (2 means a warning)."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            exc.exit_code = EXIT_ERROR
+            raise
+
+
+def parse_size(text, what):
+    """'64M' -> 67108864 (binary units, as in xz and zstd)."""
+    s = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = s[-1:] if s[-1:] in _UNITS and s[-1:] else ""
+    number = s[:len(s) - len(unit)]
+    if not number.isdigit():
+        raise UsageError(f"invalid {what} {text!r} (a number, optionally with K, M or G)")
+    return int(number) * _UNITS[unit]
+
+
+def _size_option(what):
+    def convert(ctx, param, value):
+        return None if value is None else parse_size(value, what)
+    return convert
+
+
+def _set_level(ctx, param, value):
     if value:
-        ctx.ensure_object(dict)["level"] = int(param.name[-1])
+        ctx.ensure_object(dict)["level"] = {"fast": 1, "best": 9}.get(param.name) or \
+            int(param.name[-1])
     return value
 
 
 def _level_flags(f):
+    for name, flag, text in (("best", "--best", "same as -9"), ("fast", "--fast", "same as -1")):
+        f = click.option(flag, name, is_flag=True, expose_value=False, callback=_set_level,
+                         help=text)(f)
     for n in range(9, 0, -1):
         f = click.option(f"-{n}", f"level{n}", is_flag=True, expose_value=False,
-                         callback=_level_option, help="compression level" if n == 1 else None,
-                         hidden=n not in (1, 9))(f)
+                         callback=_set_level, hidden=n not in (1, 9),
+                         help={1: "fastest compression (-1 .. -9)",
+                               9: "smallest output (default: -6)"}.get(n))(f)
     return f
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-d", "--decompress", is_flag=True, help="decompress")
+@click.command(cls=Command, epilog=EPILOG,
+               context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 90})
+@click.argument("files", nargs=-1)
+@click.option("-d", "--decompress", "--uncompress", is_flag=True, help="decompress")
+@click.option("-t", "--test", is_flag=True, help="test integrity: decode and check, write nothing")
 @click.option("-l", "--list", "list_", is_flag=True,
-              help="list sizes, ratio, tiling and blocks of .qz files (with -v: bytes per stream)")
-@click.option("-c", "--stdout", "to_stdout", is_flag=True, help="write to standard output")
+              help="list sizes, ratio, tiling, blocks and check of .qz files (-v: per stream)")
+@click.option("-c", "--stdout", "to_stdout", is_flag=True,
+              help="write to standard output (keeps input files)")
+@click.option("-o", "--output", metavar="FILE", help="write to FILE (one input only)")
 @click.option("-k", "--keep", is_flag=True, help="keep input files (the default)")
 @click.option("--rm", "remove", is_flag=True, help="delete input files after success")
-@click.option("-f", "--force", is_flag=True, help="overwrite existing output files")
-@click.option("--tiling", default=quasi.DEFAULT_TILING, show_default=True,
-              help="tiling spec: multi, fib, period5, period:PATTERN, alpha:SLOPE[@PHASE], none, dense")
-@click.option("-v", "--verbose", is_flag=True, help="report sizes and ratio")
-@click.option("-q", "--quiet", is_flag=True, help="print no warnings")
+@click.option("-f", "--force", is_flag=True,
+              help="overwrite outputs; allow terminals; compress files with the suffix")
+@click.option("-S", "--suffix", default=".qz", show_default=True, metavar="SUF",
+              help="suffix of compressed files")
+@_level_flags
+@click.option("--tiling", default=quasi.DEFAULT_TILING, show_default=True, metavar="SPEC",
+              help="multi, fib, period5, period:PATTERN, alpha:SLOPE[@PHASE], none, dense")
+@click.option("-B", "--block-size", metavar="SIZE", callback=_size_option("block size"),
+              help=f"bytes per independent block [default: {quasi.DEFAULT_BLOCK_SIZE >> 20}M]")
+@click.option("-T", "--threads", type=click.IntRange(min=0), default=1, show_default=True,
+              metavar="N", help="compress N blocks at once (0: one per CPU); same output")
+@click.option("-M", "--memory", metavar="LIMIT", callback=_size_option("memory limit"),
+              help="with -d/-t: refuse to produce more than LIMIT bytes per input, "
+                   "checked before each block is decoded (so no block beyond it is allocated)")
+@click.option("-v", "--verbose", is_flag=True, help="report sizes, ratio and time per file")
+@click.option("-q", "--quiet", is_flag=True, help="suppress warnings and notices")
+@click.option("--no-progress", is_flag=True, help="no progress bar (shown on a terminal)")
 @click.option("--demo", is_flag=True, help="compress a sample text Python ships, verify, compare")
 @click.version_option(quasi.__version__, "-V", "--version", prog_name="quasi")
-@_level_flags
 @click.pass_context
-def cli(ctx, files, decompress, list_, to_stdout, keep, remove, force, tiling, verbose, quiet,
-        demo):
-    """Compress or decompress FILEs (by default compress, keeping the input)."""
+def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, force, suffix,
+        tiling, block_size, threads, memory, verbose, quiet, no_progress, demo):
+    """Compress FILEs to FILE.qz (or decompress, test, list them)."""
     level = (ctx.obj or {}).get("level")
+    _check_usage(files, decompress, test, list_, to_stdout, output, keep, remove, suffix,
+                 block_size)
     try:
         if demo:
             from .demo import run_demo
             run_demo(level=level, tiling=tiling)
             return
-        if keep and remove:
-            raise click.UsageError("--keep and --rm contradict each other")
-        if not files:
-            files = ("-",)
         if list_:
             from .listing import list_files
-            list_files(files, verbose)
+            list_files(files or ("-",), verbose)
             return
-        for name in files:
-            _process(name, decompress, to_stdout, remove, force, level, tiling, verbose)
-    except (CliError, QuasiError, OSError) as exc:
-        click.echo(f"quasi: {exc}", err=True)
-        ctx.exit(1)
+    except (QuasiError, OSError) as exc:
+        _say(f"quasi: {_describe(exc)}")
+        ctx.exit(EXIT_ERROR)
+    job = Job(mode="test" if test else "decompress" if decompress else "compress",
+              to_stdout=to_stdout or output == "-", output=None if output == "-" else output,
+              remove=remove, force=force, suffix=suffix, level=level, tiling=tiling,
+              block_size=block_size, threads=threads, memory=memory, verbose=verbose,
+              quiet=quiet, progress=not (quiet or no_progress) and _stderr_is_terminal())
+    try:
+        status = job.run(files or ("-",))
+    except KeyboardInterrupt:
+        _say("quasi: interrupted")
+        status = EXIT_INTERRUPTED
+    except Interrupted as exc:
+        _say(f"quasi: terminated by signal {exc.signum}")
+        status = 128 + exc.signum
+    ctx.exit(status)
 
 
-def _process(name, decompress, to_stdout, remove, force, level, tiling, verbose):
-    if (name == "-" or to_stdout) and not decompress and not force and _stdout_is_terminal():
-        raise CliError("compressed data not written to a terminal (use -f to force)")
-    if name == "-":
-        data = sys.stdin.buffer.read()
-        out = _transform(data, decompress, level, tiling, "stdin")
-        sys.stdout.buffer.write(out)
-        sys.stdout.buffer.flush()
-        return
-    if not os.path.isfile(name):
-        raise CliError(f"{name}: no such file" if not os.path.exists(name)
-                       else f"{name}: not a regular file")
-    if decompress:
-        if not name.endswith(SUFFIX):
-            raise CliError(f"{name}: unknown suffix (expected {SUFFIX})")
-        target = name[: -len(SUFFIX)]
-    else:
-        if name.endswith(SUFFIX):
-            raise CliError(f"{name}: already has {SUFFIX} suffix")
-        target = name + SUFFIX
-    with open(name, "rb") as fh:
-        data = fh.read()
-    t0 = time.perf_counter()
-    out = _transform(data, decompress, level, tiling, name)
-    elapsed = time.perf_counter() - t0
-    if to_stdout:
-        sys.stdout.buffer.write(out)
-        sys.stdout.buffer.flush()
-    else:
-        if os.path.exists(target) and not force:
-            raise CliError(f"{target}: already exists (use -f to overwrite)")
-        _write_atomically(target, out, os.stat(name))
-        if remove:
+def _check_usage(files, decompress, test, list_, to_stdout, output, keep, remove, suffix,
+                 block_size):
+    modes = [flag for flag, on in (("-d", decompress and not test), ("-t", test),
+                                   ("-l", list_)) if on]
+    if len(modes) > 1:
+        raise UsageError(f"{' and '.join(modes)} cannot be combined")
+    if keep and remove:
+        raise UsageError("--keep and --rm contradict each other")
+    if remove and (to_stdout or test or list_ or output == "-"):
+        raise UsageError("--rm cannot be combined with -c, -t or -l (they keep the input)")
+    if output is not None:
+        if to_stdout:
+            raise UsageError("-o and -c cannot be combined")
+        if test or list_:
+            raise UsageError("-o has no effect with -t or -l")
+        if len(files) > 1:
+            raise UsageError("-o takes one input file")
+    if not suffix or "/" in suffix or os.sep in suffix:
+        raise UsageError(f"invalid suffix {suffix!r}")
+    if block_size is not None and not 1 <= block_size <= 1 << 30:
+        raise UsageError("block size must be from 1 to 1G")
+
+
+class Job:
+    """Compress, decompress or test a list of inputs with one set of options."""
+
+    def __init__(self, *, mode, to_stdout, output, remove, force, suffix, level, tiling,
+                 block_size, threads, memory, verbose, quiet, progress):
+        self.mode = mode
+        self.to_stdout = to_stdout
+        self.output = output
+        self.remove = remove
+        self.force = force
+        self.suffix = suffix
+        self.level = level
+        self.tiling = tiling
+        self.block_size = block_size
+        self.threads = threads
+        self.memory = memory
+        self.verbose = verbose
+        self.quiet = quiet
+        self.progress = progress
+
+    def run(self, names):
+        """Process every input; the exit status (1 if any failed, else 2 if any was
+        skipped with a warning, else 0)."""
+        if self.mode == "compress":
+            try:   # a bad level, tiling or block size fails once, before any file
+                quasi.QuasiCompressor(self.level, tiling=self.tiling,
+                                      block_size=self.block_size, threads=self.threads)
+            except QuasiError as exc:
+                _say(f"quasi: {exc}")
+                return EXIT_ERROR
+        status = EXIT_OK
+        with self._compile_notice():
+            for name in names:
+                try:
+                    self.one(name)
+                except Skipped as exc:
+                    if not self.quiet:
+                        _say(f"quasi: {exc}")
+                    status = status or EXIT_WARNING
+                except (CliError, QuasiError, OSError) as exc:
+                    _say(f"quasi: {_label(name)}: {_describe(exc)}")
+                    status = EXIT_ERROR
+        return status
+
+    def one(self, name):
+        """Process one input (raises CliError, QuasiError, OSError or Skipped)."""
+        src_stat = None
+        if name == "-":
+            if self.mode != "compress" and not self.force and _stdin_is_terminal():
+                raise CliError("compressed data not read from a terminal (use -f to force)")
+        else:
+            src_stat = self._input_stat(name)
+        target = self._target(name, src_stat)
+        if target is None and self.mode == "compress" and not self.force \
+                and _stdout_is_terminal():
+            raise CliError("compressed data not written to a terminal (use -f to force)")
+        with open(name, "rb") if name != "-" else contextlib.nullcontext(sys.stdin.buffer) as src:
+            started = time.perf_counter()
+            if target is None:
+                sink = sys.stdout.buffer if self.mode != "test" else _Discard()
+                n_in, n_out = self._transform(name, src, sink, src_stat)
+                sink.flush()
+            else:
+                with AtomicFile(target, self.force) as out:
+                    n_in, n_out = self._transform(name, src, out.file, src_stat)
+                    out.commit(src_stat)
+        if self.remove and src_stat is not None:
             os.remove(name)
-    if verbose:
-        raw, packed = (len(out), len(data)) if decompress else (len(data), len(out))
-        ratio = packed / raw if raw else 0.0
-        click.echo(f"{name}: {raw} -> {packed} bytes ({ratio:.2%}) in {elapsed:.2f} s", err=True)
+        if self.verbose:
+            self._report(name, n_in, n_out, time.perf_counter() - started)
+
+    def _input_stat(self, name):
+        try:
+            st = os.stat(name)
+        except FileNotFoundError:
+            raise CliError("no such file") from None
+        if os.path.isdir(name):
+            raise Skipped(f"{name}: is a directory -- ignored")
+        if not os.path.isfile(name) and not (self.to_stdout or self.output
+                                             or self.mode == "test"):
+            raise Skipped(f"{name}: not a regular file -- ignored (use -c)")
+        return st if os.path.isfile(name) else None
+
+    def _target(self, name, src_stat):
+        """The output file name, or None for standard output (or nowhere, with -t)."""
+        if self.mode == "test" or self.to_stdout:
+            return None
+        if self.output is not None:
+            target = self.output
+        elif name == "-":
+            return None
+        elif self.mode == "compress":
+            if name.endswith(self.suffix) and not self.force:
+                raise Skipped(f"{name}: already has {self.suffix} suffix -- unchanged")
+            target = name + self.suffix
+        else:
+            base = os.path.basename(name)
+            if not base.endswith(self.suffix) or base == self.suffix:
+                raise Skipped(f"{name}: unknown suffix -- ignored (expected {self.suffix})")
+            target = name[:-len(self.suffix)]
+        if os.path.lexists(target):
+            if src_stat is not None and os.path.exists(target) and os.path.samefile(name, target):
+                raise CliError(f"input and output are the same file ({target})")
+            if not self.force:
+                raise CliError(f"{target} already exists (use -f to overwrite)")
+        return target
+
+    def _transform(self, name, src, out, src_stat):
+        """Stream src to out; returns (bytes read, bytes written)."""
+        total = src_stat.st_size if src_stat is not None else None
+        bar = Progress(_label(name), total) if self.progress else None
+        reader = _Counting(src)
+        written = 0
+        try:
+            if self.mode == "compress":
+                comp = quasi.QuasiCompressor(self.level, tiling=self.tiling,
+                                             block_size=self.block_size, threads=self.threads)
+                while chunk := reader.read(CHUNK):
+                    packed = comp.compress(chunk)
+                    out.write(packed)
+                    written += len(packed)
+                    if bar:
+                        bar.update(reader.count, written)
+                packed = comp.flush()
+                out.write(packed)
+                written += len(packed)
+            else:
+                with quasi.QuasiFile(reader, "rb", max_output_size=self.memory) as qf:
+                    while chunk := qf.read(CHUNK):
+                        out.write(chunk)
+                        written += len(chunk)
+                        if bar:
+                            bar.update(reader.count, written)
+        finally:
+            if bar:
+                bar.close()
+        return reader.count, written
+
+    def _compile_notice(self):
+        """Tell the user (once) when kernels are compiled rather than loaded."""
+        if self.quiet:
+            return contextlib.nullcontext()
+        from quasi._jit import compile_notice
+        return compile_notice(lambda: _say("quasi: compiling the numba kernels: the first run "
+                                           "takes about a minute; later runs load them from "
+                                           "the cache"))
+
+    def _report(self, name, n_in, n_out, seconds):
+        if self.mode == "test":
+            _say(f"{_label(name)}: OK ({n_out:,} bytes)")
+            return
+        raw, packed = (n_in, n_out) if self.mode == "compress" else (n_out, n_in)
+        ratio = f"{packed / raw:.2%}" if raw else "-"
+        _say(f"{_label(name)}: {raw:,} -> {packed:,} bytes ({ratio}) in {seconds:.2f} s")
+
+
+class AtomicFile:
+    """A temporary file beside ``target`` that becomes ``target`` on ``commit`` and
+    is removed if the block exits without committing (error, Ctrl-C, signal)."""
+
+    def __init__(self, target, force):
+        self.target = target
+        self.force = force
+        fd, self.tmp = tempfile.mkstemp(prefix=".quasi-", suffix=".tmp",
+                                        dir=os.path.dirname(os.path.abspath(target)))
+        self.file = os.fdopen(fd, "wb")
+        self._done = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if not self._done:
+            self.file.close()
+            os.unlink(self.tmp)
+        return False
+
+    def commit(self, src_stat):
+        """Make the output durable, give it the input's mode, owner and times, and
+        move it into place (without replacing an existing file unless forced)."""
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        if src_stat is not None:
+            os.chmod(self.tmp, src_stat.st_mode & 0o7777)
+            try:
+                os.chown(self.tmp, src_stat.st_uid, src_stat.st_gid)
+            except OSError:
+                pass   # only possible for root or the file's owner with that group
+            os.utime(self.tmp, ns=(src_stat.st_atime_ns, src_stat.st_mtime_ns))
+        else:
+            os.chmod(self.tmp, 0o666 & ~_umask())
+        if self.force:
+            os.replace(self.tmp, self.target)
+        else:
+            self._link_new()
+        self._done = True
+
+    def _link_new(self):
+        try:
+            os.link(self.tmp, self.target)   # fails if the target appeared meanwhile
+        except FileExistsError:
+            raise CliError(f"{self.target} already exists (use -f to overwrite)") from None
+        except OSError as exc:   # no hard links on this file system
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV,
+                                 errno.EMLINK, errno.ENOSYS):
+                raise
+            if os.path.lexists(self.target):
+                raise CliError(f"{self.target} already exists (use -f to overwrite)") from None
+            os.replace(self.tmp, self.target)
+            return
+        os.unlink(self.tmp)
+
+
+class Progress:
+    """A one-line progress report on stderr, refreshed at most 5 times a second and
+    shown only for jobs that last more than a second."""
+
+    DELAY = 1.0
+    INTERVAL = 0.2
+
+    def __init__(self, label, total):
+        self.label = label
+        self.total = total
+        self.start = self._last = time.monotonic()
+        self.shown = False
+
+    def update(self, done, written):
+        now = time.monotonic()
+        if now - self.start < self.DELAY or now - self._last < self.INTERVAL:
+            return
+        self._last = now
+        rate = done / (now - self.start) / (1 << 20)
+        part = f"{done / self.total:4.0%} " if self.total else ""
+        line = (f"quasi: {part}{done / (1 << 20):,.1f} MiB -> {written / (1 << 20):,.1f} MiB, "
+                f"{rate:.1f} MiB/s  {os.path.basename(self.label)}")
+        sys.stderr.write("\r" + line[:79].ljust(79))
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self):
+        if self.shown:
+            sys.stderr.write("\r" + " " * 79 + "\r")
+            sys.stderr.flush()
+
+
+class _Counting:
+    """A file's ``read`` that counts the bytes it returned."""
+
+    def __init__(self, fh):
+        self._fh = fh
+        self.count = 0
+
+    def read(self, size=-1):
+        data = self._fh.read(size)
+        self.count += len(data)
+        return data
+
+
+class _Discard:
+    """Output of -t: nowhere."""
+
+    def write(self, data):
+        return len(data)
+
+    def flush(self):
+        pass
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _label(name):
+    return "(stdin)" if name == "-" else name
+
+
+def _describe(exc):
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror + (f": {exc.filename}" if exc.filename else "")
+    return str(exc)
+
+
+def _say(message):
+    click.echo(message, err=True)
 
 
 def _stdout_is_terminal():
     return sys.stdout.isatty()
 
 
-def _transform(data, decompress, level, tiling, name):
-    try:
-        if decompress:
-            return quasi.decompress(data)
-        return quasi.compress(data, level, tiling=tiling)
-    except QuasiError as exc:
-        raise CliError(f"{name}: {exc}") from None
+def _stdin_is_terminal():
+    return sys.stdin.isatty()
 
 
-def _write_atomically(target, payload, src_stat):
-    directory = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(prefix=".quasi-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, src_stat.st_mode & 0o7777)
-        os.utime(tmp, ns=(src_stat.st_atime_ns, src_stat.st_mtime_ns))
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+def _stderr_is_terminal():
+    return sys.stderr.isatty()
+
+
+def _on_signal(signum, frame):
+    raise Interrupted(signum)
 
 
 def main():
-    """Console-script entry point."""
-    cli(prog_name="quasi")
+    """Console-script entry point: cli() plus signal handling. SIGTERM and SIGHUP,
+    like Ctrl-C, remove any partial output and exit with 128 + the signal number; a
+    closed pipe on standard output ends quasi quietly, as it does gzip."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _on_signal)
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        status = cli.main(prog_name="quasi", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        status = exc.exit_code
+    except click.Abort:   # Ctrl-C before or after a job
+        _say("quasi: interrupted")
+        status = EXIT_INTERRUPTED
+    except Interrupted as exc:
+        status = 128 + exc.signum
+    status = status or EXIT_OK
+    with contextlib.suppress(OSError):
+        sys.stdout.flush()
+    sys.stderr.flush()
+    if status >= 128:   # do not wait for worker threads still coding a block
+        os._exit(status)
+    sys.exit(status)

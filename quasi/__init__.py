@@ -5,12 +5,22 @@ Fibonacci-quasicrystal phrase hierarchy.
     >>> quasi.decompress(quasi.compress(b"to be or not to be")) == b"to be or not to be"
     True
 
+One-shot: compress, decompress, get_frame_info. Incremental: QuasiCompressor
+(flush modes FLUSH_BLOCK, FLUSH_FRAME) and QuasiDecompressor. Files: quasi.open
+and QuasiFile. Every malformed input and invalid setting raises QuasiError.
+
 Importing quasi compiles nothing: numba kernels compile on first use and are
 cached on disk.
 """
-from .api import DEFAULT_LEVEL, DEFAULT_TILING, compress, decompress
+from .api import compress, decompress, get_frame_info
+from .container import FrameInfo
 from .errors import QuasiError
+from .file import QuasiFile, open
+from .options import DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_TILING
+from .stream import CONTINUE, FLUSH_BLOCK, FLUSH_FRAME, QuasiCompressor, QuasiDecompressor
 
 __version__ = "0.1.0"
-__all__ = ["compress", "decompress", "QuasiError", "DEFAULT_LEVEL", "DEFAULT_TILING",
+__all__ = ["compress", "decompress", "get_frame_info", "open", "QuasiFile", "QuasiCompressor",
+           "QuasiDecompressor", "CONTINUE", "FLUSH_BLOCK", "FLUSH_FRAME", "FrameInfo",
+           "QuasiError", "DEFAULT_LEVEL", "DEFAULT_TILING", "DEFAULT_BLOCK_SIZE",
            "__version__"]

@@ -1,33 +1,90 @@
 """Numba set-up shared by every kernel module.
 
-Kernels are compiled lazily on first call and cached on disk. When the package
-directory is not writable, numba's cache falls back to a per-user directory, so
-a read-only install still caches (DESIGN section 10).
+Kernels are compiled lazily on first call and cached on disk: in the package's
+``__pycache__`` when it is writable, else in ``$XDG_CACHE_HOME/quasi/numba``
+(default ``~/.cache/quasi/numba``), else in a private directory under the system
+temporary directory; ``NUMBA_CACHE_DIR`` overrides all three. With no writable
+place at all, kernels compile in every process instead of failing (DESIGN
+section 10). ``compile_notice`` lets the command line tell the user when a kernel
+is being compiled rather than loaded from the cache.
 """
 import os
+import stat
 import tempfile
+from contextlib import contextmanager
 
 
-def _ensure_cache_dir() -> None:
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return
-    here = os.path.dirname(os.path.abspath(__file__))
-    pycache = os.path.join(here, "__pycache__")
+def _uid() -> int:
+    return os.getuid() if hasattr(os, "getuid") else 0
+
+
+def _writable(path: str, private: bool = False) -> bool:
+    """True if ``path`` exists or can be made, and a file can be created in it.
+    ``private``: it must also be ours and closed to other users (a shared temporary
+    directory must not let anyone else plant cached code)."""
     try:
-        os.makedirs(pycache, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=pycache, delete=True)
-        probe.close()
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        if private:
+            st = os.lstat(path)
+            if (not stat.S_ISDIR(st.st_mode) or st.st_uid != _uid()
+                    or st.st_mode & 0o077):
+                return False
+        tempfile.TemporaryFile(dir=path).close()
+        return True
     except OSError:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        os.environ["NUMBA_CACHE_DIR"] = os.path.join(base, "quasi", "numba")
+        return False
 
 
-_ensure_cache_dir()
+def _cache_dir():
+    """The directory to cache kernels in: None for numba's default (the writable
+    package ``__pycache__``, or NUMBA_CACHE_DIR when set), "" when nothing is writable."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return None
+    if _writable(os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")):
+        return None
+    user = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if _writable(os.path.join(user, "quasi", "numba")):
+        return os.path.join(user, "quasi", "numba")
+    private = os.path.join(tempfile.gettempdir(), f"quasi-numba-{_uid()}")
+    if _writable(private, private=True):
+        return private
+    return ""
+
+
+CACHE_DIR = _cache_dir()
 
 import numba  # noqa: E402  (after the cache directory is settled)
 
-njit = numba.njit(cache=True, nogil=True)
+if CACHE_DIR:
+    numba.config.CACHE_DIR = CACHE_DIR
+
+njit = numba.njit(cache=CACHE_DIR != "", nogil=True)
 
 # Small hot helpers called from the coding loops: inlined at numba-IR level,
 # which removes per-call argument and reference-count overhead.
-njit_inline = numba.njit(cache=True, nogil=True, inline="always")
+njit_inline = numba.njit(cache=CACHE_DIR != "", nogil=True, inline="always")
+
+
+@contextmanager
+def compile_notice(callback):
+    """While the block runs, call ``callback()`` once if numba starts compiling a
+    kernel (it does so only when the on-disk cache has no usable copy)."""
+    from numba.core import event
+
+    class _Once(event.Listener):
+        fired = False
+
+        def on_start(self, ev):
+            if not self.fired:
+                self.fired = True
+                callback()
+
+        def on_end(self, ev):
+            pass
+
+    listener = _Once()
+    event.register("numba:compile", listener)
+    try:
+        yield
+    finally:
+        event.unregister("numba:compile", listener)

@@ -23,21 +23,26 @@ Reading (decoding)::
     # frame ends (index, footer, content CRC) are validated as iteration passes them;
     # reader.frames holds the FrameInfo of every completed frame.
 
-or simply ``decode_stream(data, decode_block)``.  Listing: ``read_frame_infos(data)``
-(walks block headers, skips payloads) and ``read_last_frame_from_end(data)`` (footer,
-index and the frame header only).
+or simply ``decode_stream(data, decode_block)``.  Input that arrives in pieces (a pipe, a
+file read in chunks) goes through ``FrameParser`` instead: ``feed(piece)``, then
+``next_record()`` until it returns None, and ``close()`` at the end of input.
+
+Listing and seeking: ``read_frame_infos(data)`` (walks block headers, skips payloads),
+``read_first_frame_info(data)``, ``read_last_frame_from_end(data)`` and
+``read_stream_index(read_at, start, end)`` (footers, indexes and frame headers only).
 
 Every malformed, truncated or inconsistent input raises ``QuasiError``.  Every size
 read from the input is checked against the bytes actually present and against the
-format limits before anything is sliced; payloads are handed out as zero-copy
-``memoryview`` slices of the input, so the caller must keep the input alive (and
-unmodified) while it uses them.
+format limits before anything is sliced; ``StreamReader`` hands out payloads as
+zero-copy ``memoryview`` slices of the input, so the caller must keep the input alive
+(and unmodified) while it uses them.
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
@@ -47,8 +52,9 @@ __all__ = [
     "MAGIC", "FOOTER_MAGIC", "FORMAT_VERSION", "MAX_BLOCK_SIZE", "MAX_SECTIONS",
     "BLOCK_RAW", "BLOCK_CODED", "BLOCK_END", "FLAG_CHECKSUM", "MAX_SECTION_SLACK",
     "FOOTER_SIZE", "FrameWriter", "FrameHeader", "BlockRecord", "FrameInfo",
-    "StreamReader", "iter_blocks", "decode_stream", "iter_decoded",
-    "read_frame_infos", "read_last_frame_from_end", "max_coded_size",
+    "StreamReader", "FrameParser", "decode_stream", "iter_decoded", "read_frame_infos",
+    "read_first_frame_info", "read_last_frame_from_end", "read_stream_index",
+    "max_coded_size",
 ]
 
 MAGIC = b"\x9eQZ\r"            # 9E 51 5A 0D
@@ -76,19 +82,13 @@ END_MARK_SIZE = _END.size              # 21
 INDEX_ENTRY_SIZE = _INDEX_ENTRY.size   # 12
 FOOTER_SIZE = _FOOTER.size             # 24
 MIN_HEADER_SIZE = _FIXED_HEADER.size + 1 + 4 + 4   # spec of 1 byte: 17
+MAX_HEADER_SIZE = _FIXED_HEADER.size + MAX_SPEC_LEN + 4 + 4   # 271
 _MIN_RECORD = 1 + 4 + 4 + 1                        # stored 1-byte block, no raw CRC
 
 
 def max_coded_size(raw_size: int) -> int:
     """Largest sum of section sizes a coded block of ``raw_size`` raw bytes may declare."""
     return 2 * raw_size + MAX_SECTION_SLACK
-
-
-def _crc(*parts) -> int:
-    c = 0
-    for p in parts:
-        c = zlib.crc32(p, c)
-    return c
 
 
 def _is_printable_ascii(b: bytes) -> bool:
@@ -265,121 +265,167 @@ class FrameInfo:
 
 
 # --------------------------------------------------------------------------- parsing
+#
+# The parse functions read ``buf`` from index ``pos``; ``base`` is the stream offset of
+# ``buf[0]`` (nonzero when ``buf`` holds only a piece of the stream), so that every
+# offset in a message or a FrameHeader/BlockRecord is a stream offset.
 
 
-def _parse_header(buf: memoryview, pos: int, frame_no: int) -> FrameHeader:
-    """Parse and validate the frame header at absolute offset ``pos``."""
+class _Truncated(QuasiError):
+    """The input ends inside a structure (an incremental reader waits for more)."""
+
+
+@contextmanager
+def _public_errors():
+    """Truncation reaches callers as a plain QuasiError."""
+    try:
+        yield
+    except _Truncated as exc:
+        raise QuasiError(str(exc)) from None
+
+
+def _parse_header(buf, pos: int, frame_no: int, base: int = 0) -> FrameHeader:
+    """Parse and validate the frame header at ``pos``."""
     end = len(buf)
     avail = end - pos
+    at = base + pos
     head4 = bytes(buf[pos:pos + 4])
     if head4 != MAGIC[:len(head4)]:
         if frame_no == 0:
             raise QuasiError("not a quasi stream (bad magic)")
-        raise QuasiError(f"trailing garbage after the last frame at offset {pos} ({avail} bytes)")
+        raise QuasiError(f"trailing garbage after the last frame at offset {at} ({avail} bytes)")
     if avail < _FIXED_HEADER.size:
-        raise QuasiError(f"truncated frame header at offset {pos}")
+        raise _Truncated(f"truncated frame header at offset {at}")
     _, version, flags, level, spec_len = _FIXED_HEADER.unpack_from(buf, pos)
     if version != FORMAT_VERSION:
         raise QuasiError(f"unsupported format version {version}")
     size = _FIXED_HEADER.size + spec_len + 8
     if avail < size:
-        raise QuasiError(f"truncated frame header at offset {pos}")
+        raise _Truncated(f"truncated frame header at offset {at}")
     (stored_crc,) = _U32.unpack_from(buf, pos + size - 4)
     if zlib.crc32(buf[pos:pos + size - 4]) != stored_crc:
-        raise QuasiError(f"frame header CRC mismatch at offset {pos}")
+        raise QuasiError(f"frame header CRC mismatch at offset {at}")
     if flags & RESERVED_FLAGS:
-        raise QuasiError(f"frame at offset {pos}: reserved flag bits set (flags 0x{flags:02x})")
+        raise QuasiError(f"frame at offset {at}: reserved flag bits set (flags 0x{flags:02x})")
     if level > MAX_LEVEL:
-        raise QuasiError(f"frame at offset {pos}: invalid level {level}")
+        raise QuasiError(f"frame at offset {at}: invalid level {level}")
     if spec_len == 0:
-        raise QuasiError(f"frame at offset {pos}: empty tiling spec")
+        raise QuasiError(f"frame at offset {at}: empty tiling spec")
     spec_b = bytes(buf[pos + _FIXED_HEADER.size:pos + _FIXED_HEADER.size + spec_len])
     if not _is_printable_ascii(spec_b):
-        raise QuasiError(f"frame at offset {pos}: tiling spec is not printable ASCII")
+        raise QuasiError(f"frame at offset {at}: tiling spec is not printable ASCII")
     (block_size,) = _U32.unpack_from(buf, pos + _FIXED_HEADER.size + spec_len)
     if not 1 <= block_size <= MAX_BLOCK_SIZE:
-        raise QuasiError(f"frame at offset {pos}: block size {block_size} out of range "
+        raise QuasiError(f"frame at offset {at}: block size {block_size} out of range "
                          f"1..{MAX_BLOCK_SIZE}")
     return FrameHeader(version=version, flags=flags, level=level, spec=spec_b.decode("ascii"),
                        block_size=block_size, checksum=bool(flags & FLAG_CHECKSUM),
-                       offset=pos, header_size=size, index=frame_no)
+                       offset=at, header_size=size, index=frame_no)
 
 
-def _parse_block(buf: memoryview, pos: int, hdr: FrameHeader, index: int) -> tuple[BlockRecord, int]:
-    """Parse the block record at absolute ``pos`` (type byte already known not to be the
-    end mark).  Returns the record and the absolute offset just after it."""
+@dataclass
+class _BlockHead:
+    """A validated block header: what a reader needs before the payload arrives."""
+    type: int
+    raw_size: int
+    sizes: list            # section sizes (coded blocks)
+    payload_crc: int       # coded blocks
+    head_size: int         # bytes up to and including block_header_crc
+    payload_size: int
+    record_size: int       # the whole record, raw_crc included
+
+
+_MAX_BLOCK_HEAD = 10 + 4 * MAX_SECTIONS + 4
+
+
+def _parse_block_head(buf, pos: int, hdr: FrameHeader, index: int, base: int = 0) -> _BlockHead:
+    """Parse and validate the header of the block record at ``pos`` (its type byte is
+    known not to be the end mark): FORMAT.md 3.2, validation steps 1-5."""
     end = len(buf)
-    start = pos
+    at = base + pos
     btype = buf[pos]
     if btype not in (BLOCK_RAW, BLOCK_CODED):
-        raise QuasiError(f"block {index}: invalid block type 0x{btype:02x} at offset {pos}")
+        raise QuasiError(f"block {index}: invalid block type 0x{btype:02x} at offset {at}")
     if end - pos < 5:
-        raise QuasiError(f"truncated block header at offset {start}")
+        raise _Truncated(f"truncated block header at offset {at}")
     (raw_size,) = _U32.unpack_from(buf, pos + 1)
-    pos += 5
+    p = pos + 5
     sizes: list[int] = []
+    payload_crc = 0
     if btype == BLOCK_CODED:
-        if end - pos < 1:
-            raise QuasiError(f"truncated block header at offset {start}")
-        n = buf[pos]
-        pos += 1
+        if end - p < 1:
+            raise _Truncated(f"truncated block header at offset {at}")
+        n = buf[p]
+        p += 1
         if not 1 <= n <= MAX_SECTIONS:
-            raise QuasiError(f"block {index}: invalid section count {n} at offset {start} "
+            raise QuasiError(f"block {index}: invalid section count {n} at offset {at} "
                              f"(must be 1..{MAX_SECTIONS})")
-        if end - pos < 4 * n + 4:
-            raise QuasiError(f"truncated block header at offset {start}")
-        sizes = list(struct.unpack_from(f"<{n}I", buf, pos))
-        pos += 4 * n
-        (payload_crc,) = _U32.unpack_from(buf, pos)
-        pos += 4
-    if end - pos < 4:
-        raise QuasiError(f"truncated block header at offset {start}")
-    (stored_crc,) = _U32.unpack_from(buf, pos)
-    if zlib.crc32(buf[start:pos]) != stored_crc:
-        raise QuasiError(f"block {index}: block header CRC mismatch at offset {start}")
-    pos += 4
+        if end - p < 4 * n + 4:
+            raise _Truncated(f"truncated block header at offset {at}")
+        sizes = list(struct.unpack_from(f"<{n}I", buf, p))
+        p += 4 * n
+        (payload_crc,) = _U32.unpack_from(buf, p)
+        p += 4
+    if end - p < 4:
+        raise _Truncated(f"truncated block header at offset {at}")
+    (stored_crc,) = _U32.unpack_from(buf, p)
+    if zlib.crc32(buf[pos:p]) != stored_crc:
+        raise QuasiError(f"block {index}: block header CRC mismatch at offset {at}")
+    p += 4
     if not 1 <= raw_size <= hdr.block_size:
         raise QuasiError(f"block {index}: raw size {raw_size} out of range 1..{hdr.block_size} "
-                         f"at offset {start}")
+                         f"at offset {at}")
     if btype == BLOCK_RAW:
         payload_size = raw_size
     else:
         payload_size = sum(sizes)
         if payload_size > max_coded_size(raw_size):
             raise QuasiError(f"block {index}: coded size {payload_size} exceeds the limit "
-                             f"{max_coded_size(raw_size)} for raw size {raw_size} at offset {start}")
-    trailer = 4 if hdr.checksum else 0
-    if end - pos < payload_size + trailer:
-        raise QuasiError(f"truncated block payload at offset {pos} (block {index}: needs "
-                         f"{payload_size + trailer} bytes, {end - pos} left)")
-    if btype == BLOCK_RAW:
-        sections = [buf[pos:pos + raw_size]]
+                             f"{max_coded_size(raw_size)} for raw size {raw_size} at offset {at}")
+    head_size = p - pos
+    record_size = head_size + payload_size + (4 if hdr.checksum else 0)
+    return _BlockHead(btype, raw_size, sizes, payload_crc, head_size, payload_size, record_size)
+
+
+def _parse_block(buf, pos: int, hdr: FrameHeader, index: int,
+                 base: int = 0) -> tuple[BlockRecord, int]:
+    """Parse the block record at ``pos`` (type byte known not to be the end mark).
+    Returns the record (sections are views of ``buf``) and the index just after it."""
+    head = _parse_block_head(buf, pos, hdr, index, base)
+    start = pos
+    pos += head.head_size
+    if len(buf) - start < head.record_size:
+        raise _Truncated(f"truncated block payload at offset {base + pos} (block {index}: needs "
+                         f"{head.record_size - head.head_size} bytes, {len(buf) - pos} left)")
+    if head.type == BLOCK_RAW:
+        sections = [buf[pos:pos + head.raw_size]]
     else:
-        if zlib.crc32(buf[pos:pos + payload_size]) != payload_crc:
-            raise QuasiError(f"block {index}: payload CRC mismatch at offset {start}")
+        if zlib.crc32(buf[pos:pos + head.payload_size]) != head.payload_crc:
+            raise QuasiError(f"block {index}: payload CRC mismatch at offset {base + start}")
         sections = []
         p = pos
-        for s in sizes:
+        for s in head.sizes:
             sections.append(buf[p:p + s])
             p += s
-    pos += payload_size
+    pos += head.payload_size
     raw_crc = None
     if hdr.checksum:
         (raw_crc,) = _U32.unpack_from(buf, pos)
         pos += 4
-    rec = BlockRecord(index=index, type=btype, raw_size=raw_size, sections=sections,
-                      raw_crc=raw_crc, offset=start - hdr.offset)
+    rec = BlockRecord(index=index, type=head.type, raw_size=head.raw_size, sections=sections,
+                      raw_crc=raw_crc, offset=base + start - hdr.offset)
     return rec, pos
 
 
-def _parse_end(buf: memoryview, pos: int, hdr: FrameHeader,
-               blocks: list[tuple[int, int]]) -> tuple[FrameInfo, int]:
-    """Parse and cross-check end mark + index + footer at absolute ``pos`` against the
-    blocks actually read.  Returns the FrameInfo and the offset just after the footer."""
+def _parse_end(buf, pos: int, hdr: FrameHeader, blocks: list[tuple[int, int]],
+               base: int = 0) -> tuple[FrameInfo, int]:
+    """Parse and cross-check end mark + index + footer at ``pos`` against the blocks
+    actually read.  Returns the FrameInfo and the index just after the footer."""
     end = len(buf)
     fo = hdr.offset
+    at = base + pos
     if end - pos < END_MARK_SIZE:
-        raise QuasiError(f"truncated end mark at offset {pos}")
+        raise _Truncated(f"truncated end mark at offset {at}")
     _, n_blocks, content_size, content_crc = _END.unpack_from(buf, pos)
     n_read = len(blocks)
     if n_blocks != n_read:
@@ -387,20 +433,20 @@ def _parse_end(buf: memoryview, pos: int, hdr: FrameHeader,
                          f"but {n_read} were read")
     tail_size = END_MARK_SIZE + n_read * INDEX_ENTRY_SIZE + FOOTER_SIZE
     if end - pos < tail_size:
-        raise QuasiError(f"truncated index/footer at offset {pos} (needs {tail_size} bytes, "
+        raise _Truncated(f"truncated index/footer at offset {at} (needs {tail_size} bytes, "
                          f"{end - pos} left)")
     fpos = pos + tail_size - FOOTER_SIZE
     end_offset, frame_size, footer_crc, fmagic = _FOOTER.unpack_from(buf, fpos)
     if fmagic != FOOTER_MAGIC:
-        raise QuasiError(f"frame at offset {fo}: bad footer magic at offset {fpos + 20}")
+        raise QuasiError(f"frame at offset {fo}: bad footer magic at offset {base + fpos + 20}")
     if zlib.crc32(buf[pos:fpos + 16]) != footer_crc:
         raise QuasiError(f"frame at offset {fo}: footer CRC mismatch")
-    if end_offset != pos - fo:
+    if end_offset != at - fo:
         raise QuasiError(f"frame at offset {fo}: footer end_offset {end_offset} disagrees "
-                         f"with the end mark's position {pos - fo}")
-    if frame_size != pos + tail_size - fo:
+                         f"with the end mark's position {at - fo}")
+    if frame_size != at + tail_size - fo:
         raise QuasiError(f"frame at offset {fo}: footer frame_size {frame_size} disagrees "
-                         f"with the actual size {pos + tail_size - fo}")
+                         f"with the actual size {at + tail_size - fo}")
     total = sum(size for _, size in blocks)
     if content_size != total:
         raise QuasiError(f"frame at offset {fo}: content size {content_size} disagrees with "
@@ -421,19 +467,29 @@ def _parse_end(buf: memoryview, pos: int, hdr: FrameHeader,
     return info, pos + tail_size
 
 
-# --------------------------------------------------------------------------- stream reader
+def _check_raw(record: BlockRecord, raw) -> None:
+    """Decoded bytes against their record: length, and raw CRC when the frame has one."""
+    n = memoryview(raw).nbytes
+    if n != record.raw_size:
+        raise QuasiError(f"block {record.index}: decoded size {n} != raw size {record.raw_size}")
+    if record.raw_crc is not None and zlib.crc32(raw) != record.raw_crc:
+        raise QuasiError(f"block {record.index}: raw CRC mismatch")
+
+
+# --------------------------------------------------------------------------- whole-stream reader
 
 
 class StreamReader:
-    """Walks a whole stream (one or more frames) block by block.
+    """Walks a whole stream (one or more frames, all in memory) block by block.
 
     Iterating yields ``(FrameHeader, BlockRecord)`` for every block of every frame, in
-    stream order.  With ``verify=True`` (the default) the caller must, for every record,
-    decode it and call ``verify_block(record, raw)`` before asking for the next one; the
-    reader checks the raw length and raw CRC there and accumulates the frame's content
-    CRC, which it checks (together with the end mark, index and footer) when iteration
-    reaches the frame's end.  With ``verify=False`` records need not be verified and the
-    content CRC is not checked (structure only: what ``read_frame_infos`` uses).
+    stream order; sections are zero-copy views of the input.  With ``verify=True`` (the
+    default) the caller must, for every record, decode it and call
+    ``verify_block(record, raw)`` before asking for the next one; the reader checks the
+    raw length and raw CRC there and accumulates the frame's content CRC, which it checks
+    (together with the end mark, index and footer) when iteration reaches the frame's
+    end.  With ``verify=False`` records need not be verified and the content CRC is not
+    checked (structure only: what ``read_frame_infos`` uses).
 
     ``frames`` lists the ``FrameInfo`` of every frame completed so far.  The stream is
     fully validated only once iteration has finished without raising.  Iterate a
@@ -446,9 +502,12 @@ class StreamReader:
         self.frames: list[FrameInfo] = []
         self._pending: BlockRecord | None = None   # yielded, not yet verified
         self._content_crc = 0
-        self._verified = 0
 
     def __iter__(self) -> Iterator[tuple[FrameHeader, BlockRecord]]:
+        with _public_errors():
+            yield from self._walk()
+
+    def _walk(self) -> Iterator[tuple[FrameHeader, BlockRecord]]:
         buf = self._buf
         end = len(buf)
         if end == 0:
@@ -460,7 +519,6 @@ class StreamReader:
             pos += hdr.header_size
             blocks: list[tuple[int, int]] = []
             self._content_crc = 0
-            self._verified = 0
             while True:
                 if pos >= end:
                     raise QuasiError(f"truncated frame: block header or end mark expected "
@@ -487,22 +545,10 @@ class StreamReader:
         the record just yielded."""
         if record is not self._pending:
             raise QuasiError(f"verify_block: block {record.index} is not the block just read")
-        n = memoryview(raw).nbytes
-        if n != record.raw_size:
-            raise QuasiError(f"block {record.index}: decoded size {n} != raw size "
-                             f"{record.raw_size}")
+        _check_raw(record, raw)
         if record.raw_crc is not None:
-            c = zlib.crc32(raw)
-            if c != record.raw_crc:
-                raise QuasiError(f"block {record.index}: raw CRC mismatch")
-            # CRC32 of the concatenation, computed incrementally
             self._content_crc = zlib.crc32(raw, self._content_crc)
         self._pending = None
-
-
-def iter_blocks(data, verify: bool = True) -> StreamReader:
-    """Same as ``StreamReader(data, verify)`` (iterate it; call its ``verify_block``)."""
-    return StreamReader(data, verify)
 
 
 def iter_decoded(data, decode_block: Callable[[FrameHeader, BlockRecord], bytes]) -> Iterator:
@@ -535,47 +581,249 @@ def read_frame_infos(data) -> list[FrameInfo]:
     return reader.frames
 
 
-def read_last_frame_from_end(data) -> FrameInfo:
-    """Read the last frame's FrameInfo from the end of the stream: footer, end mark,
-    index and that frame's header only (no block record is read).  Validates the
-    footer, header CRCs and the index's internal consistency."""
+def read_first_frame_info(data) -> FrameInfo:
+    """The FrameInfo of the first frame in ``data`` (which must hold that whole frame;
+    anything after it is ignored), validated like ``read_frame_infos``."""
     buf = memoryview(data).cast("B")
-    end = len(buf)
-    if end == 0:
+    if len(buf) == 0:
         raise QuasiError("not a quasi stream (empty input)")
-    if end < MIN_HEADER_SIZE + END_MARK_SIZE + FOOTER_SIZE:
-        raise QuasiError(f"truncated stream ({end} bytes)")
+    with _public_errors():
+        hdr = _parse_header(buf, 0, 0)
+        pos = hdr.header_size
+        blocks: list[tuple[int, int]] = []
+        while True:
+            if pos >= len(buf):
+                raise QuasiError(f"truncated frame: block header or end mark expected at "
+                                 f"offset {pos}")
+            if buf[pos] == BLOCK_END:
+                return _parse_end(buf, pos, hdr, blocks)[0]
+            rec, pos = _parse_block(buf, pos, hdr, len(blocks))
+            blocks.append((rec.offset, rec.raw_size))
+
+
+# --------------------------------------------------------------------------- incremental reader
+
+
+class FrameParser:
+    """Reads frames from input fed in pieces of any size (``feed``), one block record
+    at a time, holding no more unparsed input than was fed.
+
+    ``next_record()`` returns the next complete ``BlockRecord`` (its sections are views
+    of a private copy of that record) or None when it needs more input or the stream
+    has ended (``eof``).  Each record must be decoded and passed to ``verify_block``
+    before the next one is asked for, as with ``StreamReader``.  Every header is
+    validated as soon as its bytes are there, before any payload is waited for.
+
+    ``multi_frame``: go on with the next frame after one ends (a whole stream);
+    otherwise stop after one frame (``eof``) and leave what follows in ``unused_data``.
+    ``offset``: stream offset of the first byte fed (for messages and frame offsets).
+    Call ``close()`` when the input has ended: it raises ``QuasiError`` if the input
+    stopped inside a frame (or, with ``multi_frame``, before any frame).
+    """
+
+    def __init__(self, *, multi_frame: bool = False, offset: int = 0):
+        self.multi_frame = multi_frame
+        self.frames: list[FrameInfo] = []
+        self.eof = False
+        self._buf = bytearray()
+        self._offset = offset            # stream offset of self._buf[0]
+        self._hdr: FrameHeader | None = None
+        self._frame_no = 0
+        self._blocks: list[tuple[int, int]] = []
+        self._content_crc: int | None = 0   # None: not checkable (resumed mid-frame)
+        self._pending: BlockRecord | None = None
+        self._head: _BlockHead | None = None   # header of the block being waited for
+
+    def feed(self, data) -> None:
+        """Append input (after ``eof``, it only adds to ``unused_data``)."""
+        self._buf += data
+
+    @property
+    def unused_data(self) -> bytes:
+        """Input after the end of the frame (single-frame mode, once ``eof``)."""
+        return bytes(self._buf) if self.eof else b""
+
+    def resume(self, hdr: FrameHeader, info: FrameInfo, block: int) -> None:
+        """Continue a frame known from its index at block number ``block`` (< n_blocks;
+        the next byte fed is that block's record).  The frame's content CRC cannot be
+        checked; every block's raw CRC still is."""
+        self._buf.clear()
+        self._hdr = hdr
+        self._frame_no = hdr.index
+        self._blocks = list(info.blocks[:block])
+        self._content_crc = None
+        self._pending = None
+        self._head = None
+        self._offset = hdr.offset + info.blocks[block][0]
+
+    def next_block_size(self) -> int | None:
+        """raw_size of the next block as soon as its header is in (and valid), else None."""
+        head = self._advance()
+        return None if head is None else head.raw_size
+
+    def record_ready(self) -> bool:
+        """True if the next block record is complete in the input fed so far."""
+        head = self._advance()
+        return head is not None and len(self._buf) >= head.record_size
+
+    def next_record(self) -> BlockRecord | None:
+        """The next complete block record, or None (more input needed, or ``eof``)."""
+        head = self._advance()
+        if head is None or len(self._buf) < head.record_size:
+            return None
+        chunk = self._take(head.record_size)
+        rec, _ = _parse_block(chunk, 0, self._hdr, len(self._blocks), self._offset - len(chunk))
+        self._blocks.append((rec.offset, rec.raw_size))
+        self._head = None
+        self._pending = rec
+        return rec
+
+    def verify_block(self, record: BlockRecord, raw) -> None:
+        """As ``StreamReader.verify_block``."""
+        if record is not self._pending:
+            raise QuasiError(f"verify_block: block {record.index} is not the block just read")
+        _check_raw(record, raw)
+        if record.raw_crc is not None and self._content_crc is not None:
+            self._content_crc = zlib.crc32(raw, self._content_crc)
+        self._pending = None
+
+    def close(self) -> None:
+        """Declare the end of input; QuasiError if it ends inside a frame."""
+        if self.eof:
+            return
+        if self._hdr is None and not self._buf:
+            if self.frames:
+                return
+            raise QuasiError("not a quasi stream (empty input)")
+        tail = bytes(self._buf)
+        with _public_errors():
+            if self._hdr is None:
+                _parse_header(tail, 0, self._frame_no, self._offset)
+            elif not tail:
+                raise QuasiError(f"truncated frame: block header or end mark expected at "
+                                 f"offset {self._offset}")
+            elif tail[0] == BLOCK_END:
+                _parse_end(tail, 0, self._hdr, self._blocks, self._offset)
+            else:
+                _parse_block(tail, 0, self._hdr, len(self._blocks), self._offset)
+        raise QuasiError(f"truncated stream at offset {self._offset + len(tail)}")
+
+    # -- internals
+
+    def _take(self, n: int) -> bytes:
+        with memoryview(self._buf) as view:
+            chunk = view[:n].tobytes()
+        del self._buf[:n]
+        self._offset += n
+        return chunk
+
+    def _advance(self) -> _BlockHead | None:
+        """Take in every complete frame header and frame end; return the next block's
+        validated header once it is in."""
+        if self._pending is not None:
+            raise QuasiError(f"block {self._pending.index} was not verified "
+                             "(call verify_block before continuing)")
+        while not self.eof:
+            if self._hdr is None:
+                if not self._start_frame():
+                    return None
+            elif not self._buf:
+                return None
+            elif self._buf[0] == BLOCK_END:
+                if not self._end_frame():
+                    return None
+            else:
+                if self._head is None:
+                    try:
+                        self._head = _parse_block_head(bytes(self._buf[:_MAX_BLOCK_HEAD]), 0,
+                                                       self._hdr, len(self._blocks),
+                                                       self._offset)
+                    except _Truncated:
+                        pass
+                return self._head
+        return None
+
+    def _start_frame(self) -> bool:
+        if not self._buf:
+            return False
+        try:
+            hdr = _parse_header(bytes(self._buf[:MAX_HEADER_SIZE]), 0, self._frame_no,
+                                self._offset)
+        except _Truncated:
+            return False
+        self._take(hdr.header_size)
+        self._hdr = hdr
+        self._blocks = []
+        self._content_crc = 0
+        return True
+
+    def _end_frame(self) -> bool:
+        need = END_MARK_SIZE + INDEX_ENTRY_SIZE * len(self._blocks) + FOOTER_SIZE
+        if len(self._buf) < need:
+            if len(self._buf) >= END_MARK_SIZE:   # a wrong block count fails at once
+                try:
+                    _parse_end(bytes(self._buf[:END_MARK_SIZE]), 0, self._hdr, self._blocks,
+                               self._offset)
+                except _Truncated:
+                    pass
+            return False
+        chunk = self._take(need)
+        hdr = self._hdr
+        info, _ = _parse_end(chunk, 0, hdr, self._blocks, self._offset - need)
+        if hdr.checksum and self._content_crc is not None and self._content_crc != info.content_crc:
+            raise QuasiError(f"frame at offset {hdr.offset}: content CRC mismatch")
+        self.frames.append(info)
+        self._hdr = None
+        self._frame_no += 1
+        self.eof = not self.multi_frame
+        return True
+
+
+# --------------------------------------------------------------------------- reading from the end
+
+
+def _frame_from_end(read_at: Callable[[int, int], bytes], start: int,
+                    end: int) -> tuple[FrameHeader, FrameInfo]:
+    """Header and FrameInfo of the frame that ends at stream offset ``end`` (and starts at
+    or after ``start``), from its footer, end mark, index and header only."""
+    with _public_errors():
+        return _read_frame_from_end(read_at, start, end)
+
+
+def _read_frame_from_end(read_at, start, end):
+    if end - start < MIN_HEADER_SIZE + END_MARK_SIZE + FOOTER_SIZE:
+        raise QuasiError(f"truncated stream ({end - start} bytes)")
     fpos = end - FOOTER_SIZE
-    end_offset, frame_size, footer_crc, fmagic = _FOOTER.unpack_from(buf, fpos)
+    end_offset, frame_size, footer_crc, fmagic = _FOOTER.unpack(read_at(fpos, FOOTER_SIZE))
     if fmagic != FOOTER_MAGIC:
         raise QuasiError("bad footer magic at end of stream (truncated or not a quasi stream)")
     min_tail = END_MARK_SIZE + FOOTER_SIZE
-    if not (MIN_HEADER_SIZE + min_tail <= frame_size <= end
+    if not (MIN_HEADER_SIZE + min_tail <= frame_size <= end - start
             and MIN_HEADER_SIZE <= end_offset <= frame_size - min_tail):
         raise QuasiError(f"footer sizes out of range (end_offset {end_offset}, "
-                         f"frame_size {frame_size}, stream {end} bytes)")
+                         f"frame_size {frame_size}, stream {end - start} bytes)")
     fo = end - frame_size
     epos = fo + end_offset
-    if zlib.crc32(buf[epos:fpos + 16]) != footer_crc:
+    tail = read_at(epos, end - epos)
+    if zlib.crc32(tail[:len(tail) - 8]) != footer_crc:
         raise QuasiError(f"frame at offset {fo}: footer CRC mismatch")
-    btype, n_blocks, content_size, content_crc = _END.unpack_from(buf, epos)
+    btype, n_blocks, content_size, content_crc = _END.unpack_from(tail, 0)
     if btype != BLOCK_END:
         raise QuasiError(f"frame at offset {fo}: no end mark at offset {epos}")
     if n_blocks * INDEX_ENTRY_SIZE != frame_size - end_offset - min_tail:
         raise QuasiError(f"frame at offset {fo}: n_blocks {n_blocks} disagrees with the "
                          f"index size {frame_size - end_offset - min_tail}")
-    if buf[fo:fo + 4] != MAGIC:
+    head = read_at(fo, min(MAX_HEADER_SIZE, end_offset))
+    if head[:4] != MAGIC:
         raise QuasiError(f"frame at offset {fo}: bad magic (footer points to a non-frame)")
-    hdr = _parse_header(buf[:epos], fo, 0)
+    hdr = _parse_header(head, 0, 0, fo)
     if not hdr.checksum and content_crc != 0:
         raise QuasiError(f"frame at offset {fo}: nonzero content CRC in a frame without checksums")
     blocks = []
     prev = 0
     total = 0
-    p = epos + END_MARK_SIZE
     for i in range(n_blocks):
-        off, size = _INDEX_ENTRY.unpack_from(buf, p)
-        p += INDEX_ENTRY_SIZE
+        off, size = _INDEX_ENTRY.unpack_from(tail, END_MARK_SIZE + INDEX_ENTRY_SIZE * i)
         # records are contiguous from the end of the header; the smallest possible one
         # (stored, 1 byte, no CRC) is _MIN_RECORD bytes long
         if i == 0 and off != hdr.header_size:
@@ -596,7 +844,37 @@ def read_last_frame_from_end(data) -> FrameInfo:
     if total != content_size:
         raise QuasiError(f"frame at offset {fo}: content size {content_size} disagrees with "
                          f"the index total {total}")
-    return FrameInfo(version=hdr.version, flags=hdr.flags, level=hdr.level, spec=hdr.spec,
+    info = FrameInfo(version=hdr.version, flags=hdr.flags, level=hdr.level, spec=hdr.spec,
                      block_size=hdr.block_size, n_blocks=n_blocks, content_size=content_size,
                      content_crc=content_crc, frame_size=frame_size, offset=fo,
                      blocks=blocks, checksum=hdr.checksum)
+    return hdr, info
+
+
+def read_last_frame_from_end(data) -> FrameInfo:
+    """Read the last frame's FrameInfo from the end of the stream: footer, end mark,
+    index and that frame's header only (no block record is read).  Validates the
+    footer, header CRCs and the index's internal consistency."""
+    buf = memoryview(data).cast("B")
+    if len(buf) == 0:
+        raise QuasiError("not a quasi stream (empty input)")
+    return _frame_from_end(lambda off, n: buf[off:off + n], 0, len(buf))[1]
+
+
+def read_stream_index(read_at: Callable[[int, int], bytes], start: int,
+                      end: int) -> list[tuple[FrameHeader, FrameInfo]]:
+    """Header and FrameInfo of every frame of the stream occupying stream offsets
+    ``start`` .. ``end``, walking back from the last footer; ``read_at(offset, size)``
+    returns that many bytes.  Reads only footers, end marks, indexes and headers, so a
+    reader can seek to any block.  Frame numbers (``FrameHeader.index``) count from 0."""
+    if end <= start:
+        raise QuasiError("not a quasi stream (empty input)")
+    frames = []
+    while end > start:
+        hdr, info = _frame_from_end(read_at, start, end)
+        frames.append((hdr, info))
+        end = info.offset
+    frames.reverse()
+    for i, (hdr, info) in enumerate(frames):
+        hdr.index = i
+    return frames

@@ -1,124 +1,381 @@
-"""The command line: files, pipes, refusals and exit codes."""
+"""The command line: every flag, pipes, refusals, faults, signals and exit codes."""
+import errno
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from click.testing import CliRunner
 
 import quasi
+import quasi_cli.main as m
 from quasi_cli.main import cli
 
 from conftest import word_soup
 
 DATA = word_soup(2000, seed=11)
+EXE = [sys.executable, "-c", "from quasi_cli.main import main; main()"]
 
 
 @pytest.fixture
 def sample(tmp_path):
     p = tmp_path / "sample.txt"
     p.write_bytes(DATA)
+    os.chmod(p, 0o640)
     os.utime(p, (1_600_000_000, 1_600_000_000))
     return p
 
 
 def run(*args, input=None):
-    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
 
 
-def test_compress_then_decompress_keeps_input_and_mtime(sample):
-    r = run(str(sample))
+def leftovers(directory):
+    return [p.name for p in directory.iterdir() if p.name.startswith(".quasi-")]
+
+
+# ----------------------------------------------------------------- files
+
+
+def test_compress_then_decompress_keeps_input_mode_and_mtime(sample):
+    r = run(sample)
     assert r.exit_code == 0, r.output
     packed = sample.with_name("sample.txt.qz")
-    assert sample.exists() and packed.exists()
-    assert quasi.decompress(packed.read_bytes()) == DATA
+    assert sample.read_bytes() == DATA and quasi.decompress(packed.read_bytes()) == DATA
     assert int(packed.stat().st_mtime) == 1_600_000_000
+    assert packed.stat().st_mode & 0o777 == 0o640
     sample.unlink()
-    r = run("-d", str(packed))
+    r = run("-d", packed)
     assert r.exit_code == 0, r.output
     assert sample.read_bytes() == DATA and packed.exists()
+    assert sample.stat().st_mode & 0o777 == 0o640
+    assert int(sample.stat().st_mtime) == 1_600_000_000
 
 
 def test_refuses_to_overwrite_without_force(sample):
     packed = sample.with_name("sample.txt.qz")
     packed.write_bytes(b"precious")
-    r = run(str(sample))
+    r = run(sample)
     assert r.exit_code == 1 and "already exists" in r.output
-    assert packed.read_bytes() == b"precious"
-    assert run("-f", str(sample)).exit_code == 0
+    assert packed.read_bytes() == b"precious" and not leftovers(sample.parent)
+    assert run("-f", sample).exit_code == 0
     assert quasi.decompress(packed.read_bytes()) == DATA
+    sample.write_bytes(b"also precious")
+    r = run("-d", packed)
+    assert r.exit_code == 1 and "already exists" in r.output
+    assert sample.read_bytes() == b"also precious"
 
 
 def test_rm_deletes_input_only_after_success(sample, tmp_path):
-    assert run("--rm", str(sample)).exit_code == 0
+    assert run("--rm", sample).exit_code == 0
     assert not sample.exists()
+    assert run("-d", "--rm", sample.with_name("sample.txt.qz")).exit_code == 0
+    assert sample.read_bytes() == DATA and not sample.with_name("sample.txt.qz").exists()
     bad = tmp_path / "bad.qz"
     bad.write_bytes(b"not a quasi file")
-    r = run("-d", "--rm", str(bad))
-    assert r.exit_code == 1 and "quasi:" in r.output
-    assert bad.exists() and not (tmp_path / "bad").exists()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".quasi-")] == []
+    r = run("-d", "--rm", bad)
+    assert r.exit_code == 1 and "not a quasi stream" in r.output
+    assert bad.exists() and not (tmp_path / "bad").exists() and not leftovers(tmp_path)
+
+
+def test_keep_is_the_default_and_contradicts_rm(sample):
+    assert run("-k", sample).exit_code == 0 and sample.exists()
+    r = run("-k", "--rm", sample)
+    assert r.exit_code == 1 and "contradict" in r.output
+
+
+def test_output_file(sample, tmp_path):
+    out = tmp_path / "named.bin"
+    assert run("-o", out, sample).exit_code == 0
+    assert quasi.decompress(out.read_bytes()) == DATA
+    assert run("-o", out, sample).exit_code == 1            # exists
+    restored = tmp_path / "restored.txt"
+    assert run("-d", "-o", restored, out).exit_code == 0    # no suffix needed with -o
+    assert restored.read_bytes() == DATA
+    r = run("-o", tmp_path / "x", sample, sample)
+    assert r.exit_code == 1 and "one input" in r.output
+    r = run("-f", "-o", sample, sample)
+    assert r.exit_code == 1 and "same file" in r.output and sample.read_bytes() == DATA
+    r = run("-o", "-", sample)
+    assert r.exit_code == 0 and quasi.decompress(r.stdout_bytes) == DATA
+
+
+def test_suffix(sample):
+    assert run("-S", ".qtc", sample).exit_code == 0
+    packed = sample.with_name("sample.txt.qtc")
+    assert quasi.decompress(packed.read_bytes()) == DATA
+    sample.unlink()
+    assert run("-d", "--suffix", ".qtc", packed).exit_code == 0 and sample.read_bytes() == DATA
+    for bad in ("", "a/b"):
+        r = run("-S", bad, sample)
+        assert r.exit_code == 1 and "suffix" in r.output
+
+
+def test_warnings_skip_a_file_and_exit_2(sample, tmp_path):
+    (tmp_path / "dir").mkdir()
+    already = tmp_path / "x.qz"
+    already.write_bytes(quasi.compress(b"x"))
+    r = run(tmp_path / "dir", sample)
+    assert r.exit_code == 2 and "is a directory" in r.output
+    assert sample.with_name("sample.txt.qz").exists()            # the good file was done
+    r = run(already)
+    assert r.exit_code == 2 and "already has .qz suffix" in r.output
+    r = run("-q", "-d", sample)
+    assert r.exit_code == 2 and r.output == ""                     # -q: silent, still 2
+    r = run(already, tmp_path / "missing")
+    assert r.exit_code == 1 and "no such file" in r.output       # an error outranks
+
+
+def test_double_dash_ends_options(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-d").write_bytes(DATA)
+    assert run("--", "-d").exit_code == 0
+    assert quasi.decompress((tmp_path / "-d.qz").read_bytes()) == DATA
+
+
+def test_concatenated_and_multiple_files(sample, tmp_path):
+    two = tmp_path / "two.qz"
+    two.write_bytes(quasi.compress(DATA[:100]) + quasi.compress(DATA[100:], 1))
+    r = run("-dc", two)
+    assert r.exit_code == 0 and r.stdout_bytes == DATA
+    r = run("-c", sample, sample)
+    assert r.exit_code == 0 and quasi.decompress(r.stdout_bytes) == DATA + DATA
+
+
+# ----------------------------------------------------------------- streams
 
 
 def test_stdout_and_stdin(sample):
-    r = CliRunner().invoke(cli, ["-c", str(sample)])
-    assert r.exit_code == 0
-    assert quasi.decompress(r.stdout_bytes) == DATA
-    r2 = CliRunner().invoke(cli, ["-d"], input=r.stdout_bytes)
-    assert r2.exit_code == 0 and r2.stdout_bytes == DATA
+    r = run("-c", sample)
+    assert r.exit_code == 0 and quasi.decompress(r.stdout_bytes) == DATA
+    for args in (["-d"], ["-d", "-"], ["-dc", "-"]):
+        r2 = run(*args, input=r.stdout_bytes)
+        assert r2.exit_code == 0 and r2.stdout_bytes == DATA, args
+    r3 = run(input=DATA)
+    assert r3.exit_code == 0 and quasi.decompress(r3.stdout_bytes) == DATA
 
 
-def test_levels_and_tiling(sample):
-    for args in (["-1"], ["-9"], ["--tiling", "period5"], ["--tiling", "dense", "-3"]):
-        r = CliRunner().invoke(cli, args + ["-c", str(sample)])
-        assert r.exit_code == 0, r.output
-        assert quasi.decompress(r.stdout_bytes) == DATA
-
-
-def test_clean_errors(tmp_path, sample):
-    for args, msg in ((["--tiling", "period:XYZ", str(sample)], "tiling"),
-                      ([str(tmp_path / "missing.txt")], "no such file"),
-                      (["-d", str(sample)], "unknown suffix"),
-                      (["--keep", "--rm", str(sample)], "contradict")):
-        r = run(*args)
-        assert r.exit_code != 0 and msg in r.output, (args, r.output)
-
-
-def test_subprocess_pipe_and_fast_help(sample):
-    exe = [sys.executable, "-c", "from quasi_cli.main import main; main()"]
-    p = subprocess.run(exe + ["-c", str(sample)], capture_output=True, check=True)
-    q = subprocess.run(exe + ["-d"], input=p.stdout, capture_output=True, check=True)
-    assert q.stdout == DATA
-    code = ("import sys, quasi_cli.main as m\n"
-            "try:\n    m.cli(['--help'])\nexcept SystemExit:\n    pass\n"
-            "assert 'numba' not in sys.modules, 'quasi --help imported numba'")
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
-
-
-def test_refuses_compressed_data_to_a_terminal(sample, monkeypatch):
-    import quasi_cli.main as m
+def test_terminal_refusals(sample, monkeypatch):
     monkeypatch.setattr(m, "_stdout_is_terminal", lambda: True)
-    r = CliRunner().invoke(cli, ["-c", str(sample)])
-    assert r.exit_code == 1 and "terminal" in r.output
-    assert CliRunner().invoke(cli, ["-c", "-f", str(sample)]).exit_code == 0
+    r = run("-c", sample)
+    assert r.exit_code == 1 and "not written to a terminal" in r.output and not r.stdout_bytes
+    assert run("-c", "-f", sample).exit_code == 0
+    assert run("-dc", sample.with_name("x")).exit_code == 1        # (missing input)
+    monkeypatch.setattr(m, "_stdin_is_terminal", lambda: True)
+    r = run("-d", input=quasi.compress(DATA))
+    assert r.exit_code == 1 and "not read from a terminal" in r.output
+    assert run("-d", "-f", input=quasi.compress(DATA)).stdout_bytes == DATA
 
 
-def test_list_reads_headers_only(sample, tmp_path):
-    assert run(str(sample)).exit_code == 0
+def test_missing_input(tmp_path):
+    r = run(tmp_path / "missing.txt")
+    assert r.exit_code == 1 and "missing.txt: no such file" in r.output
+    assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------- settings
+
+
+def test_levels_tiling_and_block_size(sample):
+    for args, level in ((["-1"], 1), (["-9"], 9), (["--fast"], 1), (["--best"], 9),
+                        (["-9", "-2"], 2), (["--best", "--fast"], 1), ([], 6)):
+        r = run(*args, "-c", sample)
+        assert r.exit_code == 0, r.output
+        assert quasi.get_frame_info(r.stdout_bytes).level == level, args
+        assert quasi.decompress(r.stdout_bytes) == DATA
+    r = run("--tiling", "period5", "-B", "2K", "-c", sample)
+    info = quasi.get_frame_info(r.stdout_bytes)
+    assert info.spec == "period:LLSLS" and info.block_size == 2048 and info.n_blocks == 5
+    for size, expect in (("3k", 3072), ("1MiB", 1 << 20), ("4096", 4096), ("1G", 1 << 30)):
+        info = quasi.get_frame_info(run("-B", size, "-c", sample).stdout_bytes)
+        assert info.block_size == expect
+    for args, msg in ((["-B", "2X"], "block size"), (["-B", "0"], "block size"),
+                      (["-B", "2G"], "block size"), (["--tiling", "period:XYZ"], "tiling")):
+        r = run(*args, sample)
+        assert r.exit_code == 1 and msg in r.output, args
+
+
+def test_threads_give_identical_output(sample):
+    one = run("-B", "1K", "-c", sample).stdout_bytes
+    for t in ("2", "0"):
+        r = run("-T", t, "-B", "1K", "-c", sample)
+        assert r.exit_code == 0 and r.stdout_bytes == one
+    r = run("-T", "-1", sample)
+    assert r.exit_code == 1 and "threads" in r.output
+
+
+def test_memory_limit(sample):
     packed = sample.with_name("sample.txt.qz")
-    r = run("-l", str(packed))
+    run("-B", "2K", sample)
+    r = run("-t", "-M", "4K", packed)
+    assert r.exit_code == 1 and "max_output_size" in r.output
+    assert run("-t", "-M", f"{len(DATA)}", packed).exit_code == 0
+    r = run("-dc", "--memory", "1K", packed)
+    assert r.exit_code == 1 and len(r.stdout_bytes) <= 2048
+    assert run("-d", "-M", "lots", packed).exit_code == 1
+
+
+def test_usage_errors_exit_1_and_say_why(sample):
+    for args, msg in ((["-d", "-l"], "cannot be combined"), (["-t", "-l"], "cannot be combined"),
+                      (["--rm", "-c"], "--rm"), (["-o", "x", "-c"], "-o and -c"),
+                      (["-t", "-o", "x"], "-o has no effect"), (["--bogus"], "No such option"),
+                      (["-T", "many"], "threads")):
+        r = run(*args, sample)
+        assert r.exit_code == 1 and msg in r.output, (args, r.output)
+
+
+# ----------------------------------------------------------------- test, list, report
+
+
+def test_test_mode(sample, tmp_path):
+    packed = tmp_path / "p.qz"
+    packed.write_bytes(quasi.compress(DATA))
+    r = run("-t", "-v", packed)
+    assert r.exit_code == 0 and "OK" in r.output and not r.stdout_bytes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.qz", "sample.txt"]
+    assert run("-t", input=packed.read_bytes()).exit_code == 0
+    bad = bytearray(packed.read_bytes())
+    bad[len(bad) // 2] ^= 1
+    packed.write_bytes(bytes(bad))
+    r = run("-t", packed)
+    assert r.exit_code == 1 and "p.qz:" in r.output
+
+
+def test_verbose_quiet_version(sample):
+    r = run("-v", sample)
+    assert f"{len(DATA):,} ->" in r.stderr and "%" in r.stderr
+    r = run("-d", "-v", "-f", sample.with_name("sample.txt.qz"))
+    assert f"-> {len(DATA):,} bytes" not in r.stderr and f"{len(DATA):,}" in r.stderr
+    r = run("-V")
+    assert r.exit_code == 0 and quasi.__version__ in r.output
+
+
+def test_list_reads_headers_only(sample, tmp_path, monkeypatch):
+    import quasi.block
+
+    def no_decoding(*args):
+        raise AssertionError("-l decoded a block")
+
+    monkeypatch.setattr(quasi.block, "decode_block", no_decoding)
+    assert run("-B", "1K", sample).exit_code == 0
+    packed = sample.with_name("sample.txt.qz")
+    r = run("-l", packed)
     assert r.exit_code == 0
     assert f"{len(DATA):,}" in r.output and f"{packed.stat().st_size:,}" in r.output
     assert "multi" in r.output and "CRC32" in r.output
-    r = run("-l", "-v", str(packed))
+    blocks = int(r.output.splitlines()[1].split()[1])
+    assert blocks == -(-len(DATA) // 1024) > 1
+    r = run("-l", "-v", packed)
     sizes = [int(line.split()[0].replace(",", "")) for line in r.output.splitlines()[2:]
              if line.startswith(" " * 14)]
     assert sum(sizes) == packed.stat().st_size  # the streams and the container add up
     bad = tmp_path / "bad.qz"
     bad.write_bytes(b"garbage")
-    r = run("-l", str(bad))
+    r = run("-l", bad)
     assert r.exit_code == 1 and "bad.qz" in r.output
+
+
+def test_progress_on_a_terminal_only(sample, monkeypatch):
+    monkeypatch.setattr(m.Progress, "DELAY", 0.0)
+    monkeypatch.setattr(m.Progress, "INTERVAL", 0.0)
+    monkeypatch.setattr(m, "CHUNK", 1000)
+    assert "quasi: " not in run("-c", sample).stderr                  # not a terminal
+    monkeypatch.setattr(m, "_stderr_is_terminal", lambda: True)
+    r = run("-c", sample)
+    assert "sample.txt" in r.stderr and "%" in r.stderr and "MiB/s" in r.stderr
+    assert r.stderr.endswith("\r")                                      # line cleared
+    for flag in ("--no-progress", "-q"):
+        assert "MiB/s" not in run(flag, "-c", sample).stderr
+
+
+# ----------------------------------------------------------------- faults
+
+
+class FullDisk:
+    """A file that accepts `room` bytes, then fails like a full disk."""
+
+    def __init__(self, f, room):
+        self._f = f
+        self._room = room
+
+    def write(self, data):
+        if len(data) > self._room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self._room -= len(data)
+        return self._f.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+
+@pytest.mark.parametrize("decompress", [False, True])
+def test_disk_full_leaves_input_and_no_output(sample, monkeypatch, decompress):
+    src = sample
+    if decompress:
+        assert run("-B", "1K", sample).exit_code == 0
+        src = sample.with_name("sample.txt.qz")
+        sample.unlink()
+    before = src.read_bytes()
+    real_init = m.AtomicFile.__init__
+
+    def init(self, target, force):
+        real_init(self, target, force)
+        self.file = FullDisk(self.file, 3000)
+
+    monkeypatch.setattr(m.AtomicFile, "__init__", init)
+    monkeypatch.setattr(m, "CHUNK", 1024)
+    r = run("--rm", "-B", "1K", *(["-d"] if decompress else []), src)
+    assert r.exit_code == 1 and "No space left on device" in r.output
+    assert src.read_bytes() == before
+    assert sorted(p.name for p in src.parent.iterdir()) == [src.name]
+
+
+def start_waiting_on_stdin(tmp_path, *args):
+    """A real quasi process writing tmp_path/out.qz from a pipe that stays open."""
+    proc = subprocess.Popen(EXE + ["-o", str(tmp_path / "out.qz"), *args],
+                            stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write(DATA)
+    proc.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not leftovers(tmp_path):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    return proc
+
+
+@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_mid_write_leaves_no_partial_output(tmp_path, signum, code):
+    proc = start_waiting_on_stdin(tmp_path, "-B", "1K")
+    time.sleep(0.3)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert list(tmp_path.iterdir()) == []
+    assert b"interrupted" in err or b"signal" in err
+
+
+def test_subprocess_pipe_files_and_version(sample, tmp_path):
+    p = subprocess.run(EXE + ["-c", str(sample)], capture_output=True, check=True)
+    q = subprocess.run(EXE + ["-d"], input=p.stdout, capture_output=True, check=True)
+    assert q.stdout == DATA
+    subprocess.run(EXE + ["-T", "2", "-B", "1K", "--rm", str(sample)], check=True)
+    assert not sample.exists()
+    subprocess.run(EXE + ["-d", str(sample) + ".qz"], check=True)
+    assert sample.read_bytes() == DATA
+    r = subprocess.run(EXE + ["-d", str(tmp_path / "nothing.qz")], capture_output=True)
+    assert r.returncode == 1 and b"no such file" in r.stderr
+    r = subprocess.run(EXE + ["-V"], capture_output=True, check=True)
+    assert quasi.__version__.encode() in r.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["-l", "PACKED"]])
+def test_fast_paths_import_neither_numba_nor_numpy(sample, args):
+    run(sample)
+    args = [str(sample) + ".qz" if a == "PACKED" else a for a in args]
     code = ("import sys, quasi_cli.main as m\n"
-            f"try:\n    m.cli(['-l', {str(packed)!r}])\nexcept SystemExit:\n    pass\n"
-            "assert 'numba' not in sys.modules, 'quasi -l imported numba'")
+            f"try:\n    m.cli({args!r})\nexcept SystemExit:\n    pass\n"
+            "bad = [n for n in ('numba', 'numpy') if n in sys.modules]\n"
+            "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)

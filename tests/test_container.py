@@ -10,8 +10,8 @@ import pytest
 
 from quasi.container import (
     BLOCK_CODED, BLOCK_RAW, FOOTER_MAGIC, FORMAT_VERSION, MAGIC, MAX_BLOCK_SIZE,
-    MAX_SECTIONS, FrameWriter, StreamReader, decode_stream, read_frame_infos,
-    read_last_frame_from_end,
+    MAX_SECTIONS, FrameParser, FrameWriter, StreamReader, decode_stream, read_frame_infos,
+    read_first_frame_info, read_last_frame_from_end, read_stream_index,
 )
 from quasi.errors import QuasiError
 
@@ -510,3 +510,125 @@ def test_format_md_example():
     assert f.hex() == (
         "9e515a0d010105057733 2d7832000001000dee67d8ff".replace(" ", "")
         + "00" * 20 + "1500000000000000" + "4200000000000000" + "c5e547690d5a519e")
+
+
+# ----------------------------------------------------------------- incremental reader
+
+
+def parse_in_pieces(stream, piece, multi_frame=True):
+    """Feed stream to a FrameParser in pieces; decode with the fake codec.
+    Returns (content, [(offset, raw_size, type, n_sections)], parser)."""
+    p = FrameParser(multi_frame=multi_frame)
+    content, recs = [], []
+    for i in range(0, len(stream), piece):
+        p.feed(stream[i:i + piece])
+        while (rec := p.next_record()) is not None:
+            raw = bytes(rec.sections[0]) if rec.type == BLOCK_RAW else fake_decode(None, rec)
+            p.verify_block(rec, raw)
+            content.append(raw)
+            recs.append((rec.offset, rec.raw_size, rec.type, len(rec.sections)))
+    p.close()
+    return b"".join(content), recs, p
+
+
+def concatenation():
+    a, fa = mixed_frame(True)
+    b = text(300, 9)
+    fb = make_frame([(c, zlib_sections(c)) for c in split(b, 100)], checksum=False,
+                    block_size=100, level=0, spec="other")
+    return a + b, fa + fb + make_frame([]) + fa, a + b + a
+
+
+@pytest.mark.parametrize("piece", [1, 2, 5, 17, 100, 10**6])
+def test_frame_parser_agrees_with_stream_reader(piece):
+    _, stream, content = concatenation()
+    got, recs, p = parse_in_pieces(stream, piece)
+    assert got == content
+    assert recs == [b for r in ref_read(stream) for b in r["blocks"]]
+    assert p.frames == read_frame_infos(stream)
+
+
+def test_frame_parser_single_frame_leaves_the_rest():
+    data, f = mixed_frame()
+    p = FrameParser()
+    p.feed(f + b"rest")
+    out = []
+    while (rec := p.next_record()) is not None:
+        raw = bytes(rec.sections[0]) if rec.type == BLOCK_RAW else fake_decode(None, rec)
+        p.verify_block(rec, raw)
+        out.append(raw)
+    assert b"".join(out) == data and p.eof and p.unused_data == b"rest"
+    p.feed(b" and more")
+    assert p.unused_data == b"rest and more" and p.next_record() is None
+    p.close()
+
+
+def test_frame_parser_truncation_messages_match_the_whole_stream_reader():
+    _, stream, _ = concatenation()
+    boundaries = {info.offset + info.frame_size for info in read_frame_infos(stream)}
+    for cut in range(len(stream)):
+        if cut in boundaries:   # a stream cut between frames is a shorter valid stream
+            assert parse_in_pieces(stream[:cut], 7)[0] == decode_stream(stream[:cut], fake_decode)
+            continue
+        with pytest.raises(QuasiError) as whole:
+            decode_stream(stream[:cut], fake_decode)
+        with pytest.raises(QuasiError) as pieces:
+            parse_in_pieces(stream[:cut], 7)
+        assert str(pieces.value) == str(whole.value), cut
+        assert type(pieces.value) is QuasiError
+
+
+def test_frame_parser_detects_every_bit_flip():
+    data, f = mixed_frame(checksum=True)
+    for i in range(len(f)):
+        for bit in range(8):
+            g = bytearray(f)
+            g[i] ^= 1 << bit
+            with pytest.raises(QuasiError):
+                parse_in_pieces(bytes(g), 64)
+
+
+def test_frame_parser_refuses_unverified_records():
+    _, f = mixed_frame()
+    p = FrameParser()
+    p.feed(f)
+    rec = p.next_record()
+    with pytest.raises(QuasiError, match="not verified"):
+        p.next_record()
+    with pytest.raises(QuasiError, match="decoded size"):
+        p.verify_block(rec, b"short")
+
+
+def test_frame_parser_resumes_at_any_block():
+    data, f = mixed_frame()
+    ((hdr, info),) = read_stream_index(lambda o, n: f[o:o + n], 0, len(f))
+    starts = [0]
+    for _, size in info.blocks:
+        starts.append(starts[-1] + size)
+    for block, (offset, _) in enumerate(info.blocks):
+        p = FrameParser(multi_frame=True)
+        p.resume(hdr, info, block)
+        p.feed(f[offset:])
+        out = []
+        while (rec := p.next_record()) is not None:
+            raw = bytes(rec.sections[0]) if rec.type == BLOCK_RAW else fake_decode(None, rec)
+            p.verify_block(rec, raw)
+            out.append(raw)
+        p.close()
+        assert b"".join(out) == data[starts[block]:] and p.frames == [info]
+
+
+def test_read_stream_index_walks_every_frame_from_the_end():
+    _, stream, _ = concatenation()
+    read_at = lambda o, n: stream[o:o + n]  # noqa: E731
+    frames = read_stream_index(read_at, 0, len(stream))
+    assert [info for _, info in frames] == read_frame_infos(stream)
+    assert [hdr.index for hdr, _ in frames] == [0, 1, 2, 3]
+    assert [hdr.offset for hdr, _ in frames] == [info.offset for _, info in frames]
+    prefixed = b"ab" + stream
+    moved = read_stream_index(lambda o, n: prefixed[o:o + n], 2, len(prefixed))
+    assert [info.offset - 2 for _, info in moved] == [info.offset for _, info in frames]
+    for bad in (stream + b"x", stream[:-1], b"zz" + stream):
+        with pytest.raises(QuasiError):
+            read_stream_index(lambda o, n: bad[o:o + n], 0, len(bad))
+    assert read_first_frame_info(stream) == frames[0][1]

@@ -1,5 +1,6 @@
 """Golden files: every committed .qz of every format version keeps decoding to
 its .raw; the must-fail files keep failing with their documented message."""
+import io
 import re
 from pathlib import Path
 
@@ -31,8 +32,27 @@ def test_golden_decodes(path):
         assert path.stem == "tiling-" + ("period5" if spec == "period-LLSLS" else spec)
 
 
+@pytest.mark.parametrize("path", GOOD, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_golden_decodes_incrementally(path):
+    packed, raw = path.read_bytes(), path.with_suffix(".raw").read_bytes()
+    d = quasi.QuasiDecompressor()
+    out = []
+    for i in range(0, len(packed), 7):
+        out.append(d.decompress(packed[i:i + 7], 100))
+        if not d.needs_input and not d.eof:
+            out.append(d.decompress(b""))
+    assert b"".join(out) == raw and d.eof and d.unused_data == b""
+    with quasi.QuasiFile(io.BytesIO(packed)) as f:
+        assert f.read() == raw
+    assert quasi.get_frame_info(packed) == read_frame_infos(packed)[0]
+
+
 @pytest.mark.parametrize("name,pattern", BAD, ids=[b[0] for b in BAD])
 def test_must_fail(name, pattern):
+    packed = (GOLDEN / "bad" / name).read_bytes()
     with pytest.raises(quasi.QuasiError) as err:
-        quasi.decompress((GOLDEN / "bad" / name).read_bytes())
+        quasi.decompress(packed)
+    assert re.search(pattern, str(err.value)), str(err.value)
+    with pytest.raises(quasi.QuasiError) as err, quasi.QuasiFile(io.BytesIO(packed)) as f:
+        f.read()
     assert re.search(pattern, str(err.value)), str(err.value)

@@ -1,0 +1,49 @@
+"""Compression settings callers choose: defaults, levels, block size, threads, checked.
+
+Importing this module compiles nothing (the codec is imported when a level is
+turned into its parameters)."""
+import os
+
+from .container import MAX_BLOCK_SIZE
+from .errors import QuasiError
+
+DEFAULT_LEVEL = 6
+DEFAULT_TILING = "multi"
+DEFAULT_BLOCK_SIZE = 8 << 20   # by measurement: python -m bench.stream_memory block-sizes
+
+
+def level_params(level):
+    """(level, BlockParams) for a level 1..9 or None (the default); what each
+    level selects is BlockParams.for_level's."""
+    from .block import BlockParams
+
+    if level is None:
+        level = DEFAULT_LEVEL
+    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 9:
+        raise QuasiError(f"level must be an integer from 1 to 9, not {level!r}")
+    return level, BlockParams.for_level(level)
+
+
+def check_block_size(block_size) -> int:
+    """block_size as an int in 1..2**30; None gives the default."""
+    if block_size is None:
+        return DEFAULT_BLOCK_SIZE
+    if (isinstance(block_size, bool) or not isinstance(block_size, int)
+            or not 1 <= block_size <= MAX_BLOCK_SIZE):
+        raise QuasiError(f"block_size must be an integer from 1 to {MAX_BLOCK_SIZE}, "
+                         f"not {block_size!r}")
+    return block_size
+
+
+def check_threads(threads) -> int:
+    """Worker threads as an int >= 1; 0 means one per CPU."""
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
+        raise QuasiError(f"threads must be a non-negative integer, not {threads!r}")
+    return threads or os.cpu_count() or 1
+
+
+def check_max_output_size(limit):
+    """max_output_size as None or an int >= 0."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise QuasiError(f"max_output_size must be None or a non-negative integer, not {limit!r}")
+    return limit

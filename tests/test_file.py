@@ -1,0 +1,215 @@
+"""quasi.open / QuasiFile: binary and text modes, seeking through the index, pipes."""
+import io
+import os
+
+import pytest
+
+import quasi
+from quasi import QuasiError, QuasiFile
+
+from conftest import word_soup
+
+BLOCK = 4096
+TEXT = word_soup(5000, seed=21)                # about 21 KB: 6 blocks
+PACKED = quasi.compress(TEXT, block_size=BLOCK)
+
+
+class Pipe:
+    """A read-only, non-seekable file object (like a pipe)."""
+
+    def __init__(self, data):
+        self._src = io.BytesIO(data)
+
+    def read(self, size=-1):
+        return self._src.read(size)
+
+
+@pytest.fixture
+def decoded_blocks(monkeypatch):
+    """Counts coded blocks decoded."""
+    import quasi.block
+
+    calls = []
+    real = quasi.block.decode_block
+
+    def counting(sections, raw_size):
+        calls.append(raw_size)
+        return real(sections, raw_size)
+
+    monkeypatch.setattr(quasi.block, "decode_block", counting)
+    return calls
+
+
+def test_write_then_read_by_name(tmp_path):
+    path = tmp_path / "t.qz"
+    with quasi.open(path, "wb", block_size=BLOCK, level=2, tiling="fib") as f:
+        assert f.writable() and not f.readable() and not f.seekable()
+        for i in range(0, len(TEXT), 1000):
+            assert f.write(memoryview(TEXT)[i:i + 1000]) == len(TEXT[i:i + 1000])
+        assert f.tell() == len(TEXT)
+    assert f.closed
+    info = quasi.get_frame_info(path.read_bytes())
+    assert (info.level, info.spec, info.block_size) == (2, "fib", BLOCK)
+    with quasi.open(path) as f:
+        assert f.readable() and f.seekable() and f.read() == TEXT
+    with QuasiFile(str(path), "r") as f:
+        assert f.read(10) == TEXT[:10] and f.mode == "rb" and f.name == str(path)
+
+
+def test_append_adds_a_frame_and_exclusive_create_refuses(tmp_path):
+    path = tmp_path / "t.qz"
+    with quasi.open(path, "xb") as f:
+        f.write(b"first ")
+    with quasi.open(path, "ab") as f:
+        f.write(b"second")
+    assert quasi.decompress(path.read_bytes()) == b"first second"
+    with quasi.open(path) as f:
+        assert f.read() == b"first second"
+    with pytest.raises(FileExistsError):
+        quasi.open(path, "xb")
+    with quasi.open(path, "w") as f:   # truncates
+        pass
+    assert quasi.decompress(path.read_bytes()) == b""
+
+
+def test_file_objects_are_not_closed_unless_ours():
+    buf = io.BytesIO()
+    with QuasiFile(buf, "wb") as f:
+        f.write(TEXT)
+    assert not buf.closed
+    buf.seek(0)
+    with QuasiFile(buf) as f:
+        assert f.read() == TEXT
+    assert not buf.closed
+
+
+def test_read_methods():
+    with QuasiFile(io.BytesIO(PACKED)) as f:
+        assert f.peek(1)[:1] == TEXT[:1] and f.tell() == 0
+        b = bytearray(100)
+        assert f.readinto(b) == 100 and bytes(b) == TEXT[:100]
+        assert f.read1(50) == TEXT[100:150]
+        line = f.readline()
+        assert line == TEXT[150:TEXT.index(b"\n", 150) + 1]
+        rest = f.read()
+        assert f.tell() == len(TEXT) and TEXT.endswith(rest)
+        assert f.read() == b"" and f.read(10) == b"" and f.peek() == b""
+    with QuasiFile(io.BytesIO(PACKED)) as f:
+        assert b"".join(f) == TEXT
+    with QuasiFile(io.BytesIO(PACKED)) as f:
+        assert f.readlines() == TEXT.splitlines(keepends=True)
+
+
+def test_seek_uses_the_index(decoded_blocks):
+    data = TEXT + TEXT[::-1]
+    packed = quasi.compress(data[:7000], block_size=BLOCK) + quasi.compress(
+        data[7000:], block_size=BLOCK)              # two frames
+    f = QuasiFile(io.BytesIO(packed))
+    for target in (len(data) - 5, 3, 7000, 6999, 8191, 8192, 12345, len(data), 0):
+        decoded_blocks.clear()
+        assert f.seek(target) == target and f.tell() == target
+        assert f.read(7) == data[target:target + 7]
+        assert len(decoded_blocks) <= 2, (target, decoded_blocks)   # not everything before
+    assert f.seek(-10, io.SEEK_END) == len(data) - 10 and f.read() == data[-10:]
+    assert f.seek(5) == 5 and f.seek(10, io.SEEK_CUR) == 15 and f.read(3) == data[15:18]
+    assert f.seek(len(data) + 100) == len(data) and f.read() == b""
+    assert f.seek(-5) == 0 and f.read(4) == data[:4]
+    with pytest.raises(ValueError):
+        f.seek(0, 3)
+
+
+def test_seek_in_a_stream_that_starts_inside_the_file():
+    buf = io.BytesIO(b"prefix" + PACKED)
+    buf.seek(6)
+    with QuasiFile(buf) as f:
+        f.seek(5000)
+        assert f.read(10) == TEXT[5000:5010]
+        f.seek(0)
+        assert f.read() == TEXT
+
+
+def test_pipes_read_but_do_not_seek():
+    with QuasiFile(Pipe(PACKED + PACKED)) as f:
+        assert not f.seekable()
+        assert f.read(10) == TEXT[:10]
+        with pytest.raises(io.UnsupportedOperation):
+            f.seek(0)
+        assert f.read() == TEXT[10:] + TEXT
+
+
+def test_text_modes(tmp_path):
+    path = tmp_path / "t.qz"
+    lines = ["héllo wörld\n", "ünïcode ☃\n", "last"]
+    with quasi.open(path, "wt", encoding="utf-8", newline="\r\n") as f:
+        f.writelines(lines)
+    assert quasi.decompress(path.read_bytes()) == "".join(lines).replace(
+        "\n", "\r\n").encode()
+    with quasi.open(path, "rt", encoding="utf-8") as f:
+        assert list(f) == lines
+    with quasi.open(path, "at", encoding="latin-1") as f:
+        f.write("\xe9")
+    with quasi.open(path, "rt", encoding="utf-8", errors="replace", newline="") as f:
+        assert f.read().endswith("last\ufffd")
+
+
+def test_bad_arguments(tmp_path):
+    for mode in ("rw", "rbt", "wx", "", "r+"):
+        with pytest.raises(ValueError):
+            quasi.open(tmp_path / "x.qz", mode)
+    with pytest.raises(ValueError, match="encoding"):
+        quasi.open(io.BytesIO(PACKED), "rb", encoding="utf-8")
+    with pytest.raises(TypeError):
+        QuasiFile(42)
+    with pytest.raises(QuasiError, match="level"):
+        QuasiFile(io.BytesIO(), "wb", level=0)
+    f = QuasiFile(io.BytesIO(PACKED))
+    with pytest.raises(io.UnsupportedOperation):
+        f.write(b"x")
+    f.close()
+    for op in (f.read, f.tell, f.readable, f.fileno):
+        with pytest.raises(ValueError, match="closed"):
+            op()
+    f.close()   # twice is fine
+    w = QuasiFile(io.BytesIO(), "wb")
+    with pytest.raises(io.UnsupportedOperation):
+        w.read()
+    with pytest.raises(io.UnsupportedOperation):
+        w.seek(0)
+
+
+def test_malformed_files_raise_quasi_error():
+    for bad, msg in ((PACKED[:-3], "truncated"), (PACKED + b"junk", "trailing garbage"),
+                     (b"", "not a quasi stream"), (b"plain text", "not a quasi stream")):
+        with QuasiFile(io.BytesIO(bad)) as f, pytest.raises(QuasiError, match=msg):
+            f.read()
+        with QuasiFile(Pipe(bad)) as f, pytest.raises(QuasiError, match=msg):
+            while f.read(100):
+                pass
+
+
+def test_max_output_size():
+    with QuasiFile(io.BytesIO(PACKED), max_output_size=len(TEXT)) as f:
+        assert f.read() == TEXT
+    with QuasiFile(io.BytesIO(PACKED), max_output_size=BLOCK * 2) as f:
+        assert f.read(BLOCK) == TEXT[:BLOCK]
+        with pytest.raises(QuasiError, match="max_output_size"):
+            f.read()
+
+
+def test_flush_writes_a_decodable_prefix():
+    buf = io.BytesIO()
+    f = QuasiFile(buf, "wb")
+    f.write(b"visible after flush")
+    f.flush()
+    assert quasi.QuasiDecompressor().decompress(buf.getvalue()) == b"visible after flush"
+    f.write(b"; and more")
+    f.close()
+    assert quasi.decompress(buf.getvalue()) == b"visible after flush; and more"
+    assert quasi.get_frame_info(buf.getvalue()).n_blocks == 2
+
+
+def test_fileno(tmp_path):
+    path = tmp_path / "t.qz"
+    path.write_bytes(PACKED)
+    with quasi.open(path) as f:
+        assert os.fstat(f.fileno()).st_size == len(PACKED)

@@ -1,0 +1,94 @@
+"""Kernel cache location (read-only installs) and the first-compilation notice."""
+import os
+import shutil
+import subprocess
+import sys
+
+import numba
+import pytest
+
+import quasi._jit as jit
+
+PACKAGE_CACHE = os.path.join(os.path.dirname(jit.__file__), "__pycache__")
+
+
+def test_cache_dir_falls_back_in_order(monkeypatch, tmp_path):
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    user = str(tmp_path / "xdg" / "quasi" / "numba")
+    writable = set()
+    monkeypatch.setattr(jit, "_writable", lambda path, private=False: path in writable)
+    writable.add(PACKAGE_CACHE)
+    assert jit._cache_dir() is None                  # numba's default: beside the code
+    writable.clear()
+    writable.add(user)
+    assert jit._cache_dir() == user
+    writable.clear()
+    monkeypatch.setattr(jit.tempfile, "gettempdir", lambda: str(tmp_path))
+    private = str(tmp_path / f"quasi-numba-{os.getuid()}")
+    writable.add(private)
+    assert jit._cache_dir() == private
+    writable.clear()
+    assert jit._cache_dir() == ""                    # nowhere: compile, do not fail
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "mine"))
+    assert jit._cache_dir() is None                  # the user's choice wins
+
+
+def test_private_temporary_cache_must_be_ours_and_closed(tmp_path):
+    good = tmp_path / "good"
+    assert jit._writable(str(good), private=True) and oct(good.stat().st_mode & 0o777) == "0o700"
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    assert not jit._writable(str(shared), private=True)
+    link = tmp_path / "link"
+    link.symlink_to(good)
+    assert not jit._writable(str(link), private=True)
+    assert jit._writable(str(shared))                # fine when not used as private
+
+
+def test_compile_notice_fires_once_and_only_inside_the_block():
+    calls = []
+    with jit.compile_notice(lambda: calls.append(1)):
+        assert numba.njit(lambda x: x + 1)(1) == 2
+        assert numba.njit(lambda x: x * 3)(2) == 6
+    assert calls == [1]
+    numba.njit(lambda x: x - 1)(1)
+    assert calls == [1]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("unshare") or os.getuid() != 0,
+                    reason="needs root and unshare for a read-only bind mount")
+@pytest.mark.parametrize("home_writable", [True, False])
+def test_read_only_install_caches_kernels(tmp_path, home_writable):
+    """A read-only copy of the package: the first run compiles, the second loads the
+    kernels from the fallback cache (no compilation), both round-trip."""
+    pkg = tmp_path / "site"
+    shutil.copytree(os.path.dirname(jit.__file__), pkg / "quasi",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    home = tmp_path / "home"
+    home.mkdir()
+    script = ("import quasi, quasi._jit as j\n"
+              "with j.compile_notice(lambda: print('COMPILED')):\n"
+              "    d = b'to be or not to be, that is the question ' * 200\n"
+              "    assert quasi.decompress(quasi.compress(d)) == d\n"
+              "print('CACHE', repr(j.CACHE_DIR))\n")
+    mounts = f"mount --bind {pkg} {pkg} && mount -o remount,bind,ro {pkg}"
+    if not home_writable:
+        mounts += f" && mount --bind {home} {home} && mount -o remount,bind,ro {home}"
+    env = dict(os.environ, PYTHONPATH=str(pkg), HOME=str(home), XDG_CACHE_HOME=str(home),
+               TMPDIR=str(tmp_path))
+    env.pop("NUMBA_CACHE_DIR", None)
+    outputs = []
+    for _ in range(2):
+        r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                            f"{mounts} && exec {sys.executable} -c \"$0\"", script],
+                           env=env, cwd=tmp_path, capture_output=True, text=True,
+                           timeout=900)
+        assert r.returncode == 0, r.stderr
+        outputs.append(r.stdout)
+    assert "COMPILED" in outputs[0] and "COMPILED" not in outputs[1]
+    expected = str(home / "quasi" / "numba") if home_writable else str(
+        tmp_path / f"quasi-numba-{os.getuid()}")
+    assert f"CACHE {expected!r}" in outputs[1]
