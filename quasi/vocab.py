@@ -241,34 +241,61 @@ def _code_words(prob, cnt, w, base, bits, models, vbytes, voffs, st, out):
 
 @njit
 def _primed_model(n_bytes, models, pbytes, poffs):
-    """A fresh model state that has learnt the priming words (pbytes, poffs)."""
+    """A fresh model state for n_bytes of words that has learnt the priming
+    words pbytes[poffs[i]:poffs[i+1]]."""
     prob, cnt, w, base, bits = _model_new(n_bytes + poffs[-1], models)
     scratch = np.zeros(poffs[-1] * 14 + 64, np.uint8)
     _code_words(prob, cnt, w, base, bits, models, pbytes, poffs, enc_new(), scratch)
     return prob, cnt, w, base, bits
 
 
-@njit
-def encode_vocab(vbytes, voffs, model_set, pbytes, poffs):
-    """Range-code the words vbytes[voffs[i]:voffs[i+1]] (each at least 1 byte)
-    with model set LIGHT or FULL, after priming it with the words pbytes[poffs[i]:
-    poffs[i+1]] (none: poffs = [0])."""
+_PRIMED = {}  # (model set, table sizes, priming words) -> a primed state, never mutated
+
+
+def _start_state(n_bytes, model_set, pbytes, poffs):
+    """A copy of the primed model state: priming runs once per table layout,
+    not once per block (the layout depends on n_bytes only up to a bound)."""
     models = MODEL_SETS[model_set]
-    prob, cnt, w, base, bits = _primed_model(voffs[-1], models, pbytes, poffs)
+    n_all = n_bytes + int(poffs[-1])
+    layout = tuple(_table_bits(n_all, int(o), int(p)) for o, p in models)
+    key = (model_set, layout, hash(pbytes[:poffs[-1]].tobytes()), poffs.shape[0])
+    state = _PRIMED.get(key)
+    if state is None:
+        state = _primed_model(n_bytes, models, pbytes, poffs)
+        if len(_PRIMED) >= 8:
+            _PRIMED.clear()
+        _PRIMED[key] = state
+    prob, cnt, w, base, bits = state
+    return prob.copy(), cnt.copy(), w.copy(), base, bits
+
+
+@njit
+def _encode(prob, cnt, w, base, bits, models, vbytes, voffs):
     out = np.zeros(voffs[-1] * 14 + 64, np.uint8)  # at most 12 bits per decision
     st = enc_new()
     _code_words(prob, cnt, w, base, bits, models, vbytes, voffs, st, out)
     size = enc_finish(st, out)
-    return out[:size]
+    return out[:size].copy()
 
 
-@njit
+def encode_vocab(vbytes, voffs, model_set, pbytes, poffs):
+    """Range-code the words vbytes[voffs[i]:voffs[i+1]] (each at least 1 byte)
+    with model set LIGHT or FULL, after priming it with the words pbytes[poffs[i]:
+    poffs[i+1]] (none: poffs = [0])."""
+    state = _start_state(int(voffs[-1]), model_set, pbytes, poffs)
+    return _encode(*state, MODEL_SETS[model_set], vbytes, voffs)
+
+
 def decode_vocab(inp, n_words, n_bytes, model_set, pbytes, poffs):
     """(vbytes with 8 bytes of slack, voffs, ok): the inverse of encode_vocab for
     n_words words of n_bytes bytes in all."""
-    models = MODEL_SETS[model_set]
+    state = _start_state(int(n_bytes), model_set, pbytes, poffs)
+    return _decode(*state, MODEL_SETS[model_set], inp, n_words, n_bytes)
+
+
+@njit
+def _decode(prob, cnt, w, base, bits, models, inp, n_words, n_bytes):
     n = models.shape[0]
-    prob, cnt, w, base, bits = _primed_model(n_bytes, models, pbytes, poffs)
     idx = np.zeros(n, np.int64)
     hashes = np.zeros(n, np.int64)
     stv = np.zeros(n + 1, np.int64)
