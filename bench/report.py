@@ -3,10 +3,12 @@
     python -m bench.report DIR      # re-render DIR/results.md and plots from DIR/results.json
 """
 import json
+import statistics
 import sys
 from pathlib import Path
 
 MIB = 1 << 20
+BPB_EDGE = 9.0   # ratio plot: tiny files can take hundreds of bits per byte
 
 
 def _rows(results):
@@ -20,8 +22,9 @@ def _codec_ids(results):
 
 def summary(results) -> list[dict]:
     """Per codec over every file it compressed and round-tripped: bytes in and out,
-    bits per byte, MB/s (total bytes over total median time), files where it was
-    smallest, the largest RSS above the idle child, and failures."""
+    bits per byte, MB/s (total bytes over total median wall time, and over total
+    median CPU time), files where it was smallest, the largest RSS above the idle
+    child, and failures."""
     rows = _rows(results)
     baseline = {f["name"]: f["baseline_rss_bytes"] or 0 for f in results["files"]}
     best = {}
@@ -38,12 +41,16 @@ def summary(results) -> list[dict]:
         packed = sum(r["compressed_bytes"] for r in good)
         c_time = sum(r["compress"]["median_s"] for r in good)
         d_time = sum(r["decompress"]["median_s"] for r in good)
+        c_cpu = sum(statistics.median(r["compress"]["cpu_seconds"]) for r in good)
+        d_cpu = sum(statistics.median(r["decompress"]["cpu_seconds"]) for r in good)
         out.append({
             "codec": cid, "files": len(good), "failed": len(mine) - len(good),
             "raw_bytes": raw, "compressed_bytes": packed,
             "bits_per_byte": 8 * packed / raw if raw else None,
             "compress_mb_per_s": raw / 1e6 / c_time if c_time else None,
             "decompress_mb_per_s": raw / 1e6 / d_time if d_time else None,
+            "compress_cpu_mb_per_s": raw / 1e6 / c_cpu if c_cpu else None,
+            "decompress_cpu_mb_per_s": raw / 1e6 / d_cpu if d_cpu else None,
             "smallest": sum(1 for r in good if r["compressed_bytes"] == best[r["file"]]),
             "compress_rss_mib": max((r["compress"]["peak_rss_bytes"] - baseline[r["file"]]) / MIB
                                     for r in good) if good else None,
@@ -70,12 +77,13 @@ def summary_table(results) -> str:
     body = [[f"{s['codec']} ({labels[s['codec']]})", s["files"], _fmt(s["raw_bytes"]),
              _fmt(s["compressed_bytes"]), _fmt(s["bits_per_byte"], ".3f"),
              _fmt(s["compress_mb_per_s"], ".2f"), _fmt(s["decompress_mb_per_s"], ".2f"),
+             _fmt(s["compress_cpu_mb_per_s"], ".2f"), _fmt(s["decompress_cpu_mb_per_s"], ".2f"),
              _fmt(s["compress_rss_mib"], ",.0f"), _fmt(s["decompress_rss_mib"], ",.0f"),
              s["smallest"], s["failed"]]
             for s in summary(results)]
     return _table(["codec", "files", "bytes in", "bytes out", "bits/byte", "compress MB/s",
-                   "decompress MB/s", "max RSS c MiB", "max RSS d MiB", "smallest on",
-                   "failed"], body)
+                   "decompress MB/s", "compress MB/s (CPU)", "decompress MB/s (CPU)",
+                   "max RSS c MiB", "max RSS d MiB", "smallest on", "failed"], body)
 
 
 def _per_file(results, cell, extra=()):
@@ -160,7 +168,9 @@ def markdown(results) -> str:
         f"{m['cpu_count']} cores, Python {m['python']}, {m['platform']}. Every figure is "
         f"the median of {results['settings']['repeats']} timed calls after a first "
         "(warm-up) call, each codec and direction in a child process of its own; MB/s are "
-        "10^6 bytes of uncompressed data per second in both directions; RSS is the child's "
+        "10^6 bytes of uncompressed data per wall second in both directions (per CPU "
+        "second in the CPU columns, less disturbed by other load on the machine; "
+        f"load average at the start {m['load_average']}); RSS is the child's "
         "peak resident set above that of an idle child holding the same file "
         f"({'complete run' if results['complete'] else 'INCOMPLETE run'}).",
         "Codecs: " + "; ".join(f"`{c['id']}` {c['label']} [{c['version']}]"
@@ -184,6 +194,10 @@ def markdown(results) -> str:
     if failed:
         parts += ["## Failures", "\n".join(f"* `{r['codec']}` on {r['file']}: {r['error']}"
                                           for r in failed)]
+    varying = [r for r in results["results"] if r["same_output"] is False]
+    if varying:
+        parts += ["## Output differed between compression calls",
+                  "\n".join(f"* `{r['codec']}` on {r['file']}" for r in varying)]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
@@ -202,16 +216,17 @@ def plot(results, out_dir: Path) -> list[Path]:
     colors = plt.get_cmap("tab20")
     markers = "o^sDv<>pXh*P"
 
-    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.32 * len(files)))
+    fig, ax = plt.subplots(figsize=(9, max(4.0, 1.2 + 0.32 * len(files))))
     for k, cid in enumerate(ids):
-        pts = [(rows[(f, cid)]["bits_per_byte"], y) for y, f in enumerate(files)
+        pts = [(min(rows[(f, cid)]["bits_per_byte"], BPB_EDGE), y) for y, f in enumerate(files)
                if (f, cid) in rows and rows[(f, cid)]["roundtrip"]]
         if pts:
             ax.scatter(*zip(*pts), label=cid, color=colors(k % 20), marker=markers[k % len(markers)],
                        s=36 if cid.startswith("quasi") else 22, zorder=3 if cid.startswith("quasi") else 2)
     ax.set_yticks(range(len(files)), files)
     ax.invert_yaxis()
-    ax.set_xlabel("bits per byte (lower is better)")
+    ax.set_xlim(0, BPB_EDGE + 0.2)
+    ax.set_xlabel(f"bits per byte (lower is better; above {BPB_EDGE:g} drawn at {BPB_EDGE:g})")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     ax.set_title("Compressed size per file and codec")
@@ -221,18 +236,18 @@ def plot(results, out_dir: Path) -> list[Path]:
     plt.close(fig)
 
     stats = [s for s in summary(results) if s["files"]]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
     for ax, key, what in ((axes[0], "compress_mb_per_s", "compression"),
                           (axes[1], "decompress_mb_per_s", "decompression")):
-        for k, s in enumerate(stats):
-            ax.scatter(s[key], s["bits_per_byte"], color=colors(ids.index(s["codec"]) % 20),
-                       marker=markers[ids.index(s["codec"]) % len(markers)], s=40)
-            ax.annotate(s["codec"], (s[key], s["bits_per_byte"]), fontsize=7,
-                        xytext=(4, 3), textcoords="offset points")
+        for s in stats:
+            k = ids.index(s["codec"])
+            ax.scatter(s[key], s["bits_per_byte"], color=colors(k % 20), label=s["codec"],
+                       marker=markers[k % len(markers)], s=48)
         ax.set_xscale("log")
         ax.set_xlabel(f"{what} MB/s (log scale)")
         ax.grid(alpha=0.3, which="both")
     axes[0].set_ylabel("bits per byte over all files")
+    axes[1].legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     fig.suptitle(f"Speed vs size over {len(files)} file(s), one thread each")
     fig.tight_layout()
     speed_png = out_dir / "speed.png"

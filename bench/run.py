@@ -104,8 +104,8 @@ def measure(name: str, raw_bytes: int, codec, timing: dict, workdir: Path, timeo
 
 
 class Progress:
-    """One line per step on stderr: position, elapsed time and an estimate of what remains
-    (by bytes times codecs done)."""
+    """One line per step on stderr: position, elapsed time and, once 2% is done, an
+    estimate of what remains (by bytes times codecs done)."""
 
     def __init__(self, total_work: int):
         self.total = total_work
@@ -114,7 +114,8 @@ class Progress:
 
     def line(self, text: str):
         elapsed = time.monotonic() - self.start
-        eta = "" if not self.done else f", ~{elapsed * (self.total - self.done) / self.done:.0f} s left"
+        eta = ("" if self.done < 0.02 * self.total else
+               f", ~{elapsed * (self.total - self.done) / self.done:.0f} s left")
         click.echo(f"[{elapsed:7.1f} s{eta}] {text}", err=True)
 
 

@@ -5,12 +5,12 @@ pure function of (seed, k), so any prefix is the same however it is chunked. Wor
 come from a seeded vocabulary of 50,000 made-up words behind ~100 real function
 words, drawn from a Zipf law; every paragraph has a topic (a set of 400 words
 that supply a quarter of its words), 2% of positions start one of 4,096 stock
-phrases, sentences start with a
-capital and end in . ? or !, commas, numbers, proper nouns and rare capitalised
-words appear, lines are wrapped near 72 columns and paragraphs end with a blank
-line. Only ``Generator.random`` is drawn from (PCG64) and per-segment arithmetic
-avoids transcendental functions (whose last bit may vary with the CPU's vector
-unit), so the bytes depend only on the seed.
+phrases, sentences start with a capital and end in . ? or !, commas, numbers,
+proper nouns and rare capitalised words appear, lines are wrapped near 72
+columns and paragraphs end with a blank line. Only ``Generator.random`` is drawn
+from (PCG64) and per-segment arithmetic avoids transcendental functions (whose
+last bit may vary with the CPU's vector unit), so the bytes depend only on the
+seed.
 
     >>> b"".join(chunks(1000, seed=1)) == next(chunks(1000, seed=1, chunk_size=1000))
     True
