@@ -189,3 +189,12 @@ def test_synth_is_varied_text():
     # yet word statistics are skewed, as in text: the 100 commonest words are > 1/3 of all
     words = re.findall(rb"[a-z]+", data.lower())
     assert sum(n for _, n in collections.Counter(words).most_common(100)) > len(words) / 3
+
+
+def test_synth_cli_writes_exactly_n_bytes(tmp_path, capsysbinary):
+    from quasi_corpora.__main__ import main
+
+    assert main(["synth", "12345", "-o", str(tmp_path / "s.txt"), "--seed", "3"]) == 0
+    assert (tmp_path / "s.txt").read_bytes() == synth.generate(12345, seed=3)
+    assert main(["synth", "2KB"]) == 0
+    assert capsysbinary.readouterr().out == synth.generate(2000)
