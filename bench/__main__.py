@@ -1,8 +1,9 @@
 """python -m bench COMMAND: run (the benchmark suite: quasi against its peers),
-reference (sizes vs the reference program per tiling mode) and speed (side by side
-with lzma)."""
+reference (sizes vs the reference program per tiling mode), speed (side by side
+with lzma) and ab (the tiling A/B: every tiling, everything else equal)."""
 import click
 
+from .ab import ab
 from .reference import reference
 from .run import run
 from .speed import speed
@@ -13,6 +14,7 @@ def main():
     """quasi benchmarks."""
 
 
+main.add_command(ab)
 main.add_command(reference)
 main.add_command(run)
 main.add_command(speed)

@@ -1,14 +1,22 @@
 """`quasi -l`: what a .qz file holds, read from its headers without decoding.
 
 Compiles nothing: it walks frame headers, block headers, the end mark, index
-and footer (all CRC-checked), never the coded payloads."""
+and footer (all CRC-checked), and with -v reads each coded block's meta section
+(token and word counts, phrase entries per level), never the coded streams.
+Events and phrase hits per level are not in the headers: ``quasi.analyze``
+measures them by compressing the original."""
 import sys
 
 import click
 
+from quasi.analysis import EVENT_LEVELS
 from quasi.container import BLOCK_CODED, StreamReader
 from quasi.errors import QuasiError
 from quasi.sections import SECTION_NAMES, codec_revision
+
+# meta fields shared by codec revisions 1 and 2: revision, n_tokens, n_words (distinct),
+# o1_cap, min_match, then phrase entries per event level
+META_TOKENS, META_WORDS, META_ENTRIES = 1, 2, 5
 
 
 def _read(name):
@@ -27,12 +35,14 @@ def list_files(files, verbose=False):
         reader = StreamReader(data, verify=False)
         streams = {}  # (codec revision, section name) -> bytes
         raw_blocks = 0
+        parse = [0] * (2 + len(EVENT_LEVELS))  # tokens, distinct words, entries per level
         try:
             for _hdr, rec in reader:
                 rev = codec_revision(rec.sections[0]) if rec.type == BLOCK_CODED else -1
                 if len(rec.sections) == len(SECTION_NAMES.get(rev, ())):
                     for name, sec in zip(SECTION_NAMES[rev], rec.sections):
                         streams[rev, name] = streams.get((rev, name), 0) + len(sec)
+                    _add_meta(parse, rec.sections[0])
                 else:
                     raw_blocks += 1
         except QuasiError as exc:
@@ -55,3 +65,36 @@ def list_files(files, verbose=False):
             if raw_blocks:
                 click.echo(f"{'':>14}{'':>13}  ({raw_blocks} block(s) stored raw)")
             click.echo(f"{'':>14}{container:>13,}  container and stored blocks")
+            _echo_parse(parse)
+
+
+def _varints(buf) -> list:
+    """Every LEB128 varint in buf (a meta section, CRC-checked with its block)."""
+    out, value, shift = [], 0, 0
+    for b in bytes(buf):
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            out.append(value)
+            value, shift = 0, 0
+    return out
+
+
+def _add_meta(parse: list, meta) -> None:
+    """Add one coded block's token, word and entry counts to parse."""
+    fields = _varints(meta)
+    if len(fields) < META_ENTRIES + len(EVENT_LEVELS):
+        raise QuasiError("corrupt block meta section")
+    counts = [fields[META_TOKENS], fields[META_WORDS]]
+    counts += fields[META_ENTRIES:META_ENTRIES + len(EVENT_LEVELS)]
+    for i, c in enumerate(counts):
+        parse[i] += c
+
+
+def _echo_parse(parse: list) -> None:
+    """Tokens, distinct words and phrase entries of the coded blocks."""
+    tokens, words, entries = parse[0], parse[1], parse[2:]
+    click.echo(f"  coded blocks: {tokens:,} tokens, {words:,} distinct words")
+    defined = [f"{name} {n:,}" for name, n in zip(EVENT_LEVELS, entries) if n]
+    click.echo("  phrase entries (defined in-band at first use): "
+               + (", ".join(defined) if defined else "none"))

@@ -7,11 +7,13 @@ Fibonacci-quasicrystal phrase hierarchy.
 
 One-shot: compress, decompress, get_frame_info. Incremental: QuasiCompressor
 (flush modes FLUSH_BLOCK, FLUSH_FRAME) and QuasiDecompressor. Files: quasi.open
-and QuasiFile. Every malformed input and invalid setting raises QuasiError.
+and QuasiFile. What a compression did (bytes per stream, phrase hits per level):
+analyze. Every malformed input and invalid setting raises QuasiError.
 
 Importing quasi compiles nothing: numba kernels compile on first use and are
 cached on disk.
 """
+from .analysis import analyze
 from .api import compress, decompress, get_frame_info
 from .container import FrameInfo
 from .errors import QuasiError
@@ -22,5 +24,5 @@ from .stream import CONTINUE, FLUSH_BLOCK, FLUSH_FRAME, QuasiCompressor, QuasiDe
 __version__ = "0.1.0"
 __all__ = ["compress", "decompress", "get_frame_info", "open", "QuasiFile", "QuasiCompressor",
            "QuasiDecompressor", "CONTINUE", "FLUSH_BLOCK", "FLUSH_FRAME", "FrameInfo",
-           "QuasiError", "DEFAULT_LEVEL", "DEFAULT_TILING", "DEFAULT_BLOCK_SIZE",
+           "QuasiError", "DEFAULT_LEVEL", "DEFAULT_TILING", "DEFAULT_BLOCK_SIZE", "analyze",
            "__version__"]
