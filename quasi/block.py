@@ -24,7 +24,7 @@ import zstandard
 
 from .hierarchy import lookup_starts
 from .errors import QuasiError
-from .events import decode_events, encode_events
+from .events import O0_INC, O0_LIMIT, decode_events, encode_events
 from .parse import N_LEVELS, parse
 from .sections import SECTION_NAMES, codec_revision
 from .spaces import core_shapes, decode_spaces, encode_spaces, space_shapes
@@ -79,7 +79,8 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     vbytes, voffs = _gather(low, starts[first], ends[first])
     wbytes, woffs = _gather(low, ends[ws_first], starts[ws_first + 1])
     events, side = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
-                                 e_val, n_entries, n_words, params.o1_cap, params.min_match)
+                                 e_val, n_entries, n_words, params.o1_cap, params.min_match,
+                                 O0_INC, O0_LIMIT)
     spaces = encode_spaces(ids, ws_ids, *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs))
     meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
                                     params.min_match] + [int(x) for x in n_entries]
@@ -126,7 +127,8 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
     winfo = word_info(vbytes, voffs)
     ids, flags, ok = decode_events(np.frombuffer(sections[3], np.uint8),
                                    np.frombuffer(sections[4], np.uint8), n_tok, n_words,
-                                   winfo, n_entries, o1_cap, min_match)
+                                   winfo, n_entries, o1_cap, min_match,
+                                   *((1, 1 << 62) if revision == 1 else (O0_INC, O0_LIMIT)))
     if not ok:
         raise QuasiError("corrupt event stream")
     if revision == 1:

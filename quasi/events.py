@@ -36,7 +36,8 @@ SMALL_LIMIT = 1 << 16
 LIST_LIMIT = 1 << 16
 LIST_INITIAL_CAP = 4
 CHOICE_CAP = 1 << 30  # phrase choice lists never evict: their escape means "new entry"
-O0_INC = 1
+O0_INC = 64  # codec revision 2; revision 1 counted 1 and never halved
+O0_LIMIT = 1 << 20
 MATCH_HASH_BITS = 18
 N_FLAG_CTX = 4 * 3 * 8
 NEWWORD_FIRST = 0   # binary contexts of the "is this a new word" decision
@@ -184,11 +185,29 @@ def _list_decode(code, rng, pos, inp, where, pool, ctx):
 # Words: order-1 lists (context = previous word) over an order-0 Fenwick model.
 # o0 = [tree..., ] with total in o0_tot[0].
 
+@njit
+def _o0_halve(o0_tree, o0_cnt, o0_tot):
+    """Halve every count (seen words keep at least 1) and rebuild the tree."""
+    o0_tree[:] = 0
+    total = 0
+    for w in range(o0_cnt.shape[0]):
+        c = (o0_cnt[w] + 1) >> 1
+        o0_cnt[w] = c
+        total += c
+        if c:
+            fw_add(o0_tree, 0, o0_tree.shape[0], w, c)
+    o0_tot[0] = total
+
+
 @njit_inline
 def _o0_add(o0_tree, o0_cnt, o0_tot, sym):
-    o0_cnt[sym] += O0_INC
-    o0_tot[0] += O0_INC
-    fw_add(o0_tree, 0, o0_tree.shape[0], sym, O0_INC)
+    """Count sym: o0_tot = [total, increment, limit above which counts halve]."""
+    inc = o0_tot[1]
+    o0_cnt[sym] += inc
+    o0_tot[0] += inc
+    fw_add(o0_tree, 0, o0_tree.shape[0], sym, inc)
+    if o0_tot[0] > o0_tot[2]:
+        _o0_halve(o0_tree, o0_cnt, o0_tot)
 
 
 @njit_inline
@@ -306,7 +325,7 @@ def _table_size(n):
 
 
 @njit
-def _models_new(n_words, n_entries, o1_cap):
+def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit):
     """Every adaptive model, fresh; encoder and decoder start from the same state."""
     lev_c, lev_t = small_new(N_LEVELS * N_LEVELS, N_LEVELS - 2)
     lev_p = bits_new(2 * N_LEVELS * N_LEVELS)
@@ -317,7 +336,9 @@ def _models_new(n_words, n_entries, o1_cap):
     w1, w1pool, wsc = _lists_new(n_words + 1, 4 * n_words + 1024, o1_cap)
     o0_tree = np.zeros(fw_size(n_words), np.int32)
     o0_cnt = np.zeros(n_words, np.int32)
-    o0_tot = np.zeros(1, np.int64)
+    o0_tot = np.zeros(3, np.int64)
+    o0_tot[1] = o0_inc
+    o0_tot[2] = o0_limit
     ebase = _entry_bases(n_entries)
     n_ent = ebase[N_LEVELS]
     c1, c1pool, csc = _lists_new(n_ent + 1, 2 * n_ent + 1024, CHOICE_CAP)
@@ -334,9 +355,10 @@ def _models_new(n_words, n_entries, o1_cap):
 
 @njit
 def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
-                  n_words, o1_cap, min_match):
+                  n_words, o1_cap, min_match, o0_inc, o0_limit):
     """Code the events and case flags; returns the two range-coded streams
-    (main, side)."""
+    (main, side). o0_inc, o0_limit: the order-0 word counts' increment and the
+    total above which they halve."""
     n_ev = e_pos.shape[0]
     n_tok = ids.shape[0]
     out = np.empty(64 + 16 * n_tok + 24 * n_ev, np.uint8)
@@ -345,7 +367,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     fst = enc_new()
     (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
-     ctab, ckey, defined) = _models_new(n_words, n_entries, o1_cap)
+     ctab, ckey, defined) = _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit)
     n_ctx = 0
 
     keys = np.empty(n_ev, np.uint64)
@@ -458,7 +480,8 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
 # Decoder
 
 @njit
-def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match):
+def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, o0_inc,
+                  o0_limit):
     """Inverse of encode_events (inp: main stream, finp: side stream).
 
     Returns (ids, flags, ok): the vocabulary id and case flag of every token;
@@ -471,7 +494,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
     fcode, frng, fpos = dec_new(finp)
     (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
-     ctab, ckey, defined) = _models_new(n_words, n_entries, o1_cap)
+     ctab, ckey, defined) = _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit)
     n_ctx = 0
     entry_pos = np.zeros(n_ent + 1, np.int32)
     lengths = PHRASE_LENGTHS

@@ -4,7 +4,7 @@ independently of the numba kernels: both must produce and accept the same bytes.
 """
 from quasi.coder import PyRangeDecoder, PyRangeEncoder
 from quasi.events import (LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_CTX, NEWWORD_FIRST,
-                          NEWWORD_INNER, SMALL_INC, SMALL_LIMIT)
+                          NEWWORD_INNER, O0_INC, O0_LIMIT, SMALL_INC, SMALL_LIMIT)
 from quasi.parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
 
 M64 = (1 << 64) - 1
@@ -99,7 +99,7 @@ class CountList:
 
 
 class Models:
-    def __init__(self, n_words, o1_cap, winfo):
+    def __init__(self, n_words, o1_cap, winfo, o0_inc, o0_limit):
         self.level = Small(N_LEVELS * N_LEVELS, N_LEVELS - 2)
         self.level_bits = [1 << 15] * (2 * N_LEVELS * N_LEVELS)
         self.mlen, self.mdist = Small(1, 32), Small(1, 48)
@@ -108,6 +108,7 @@ class Models:
         self.o1_cap = o1_cap
         self.words = {}
         self.o0 = [0] * n_words
+        self.o0_inc, self.o0_limit = o0_inc, o0_limit
         self.choices = {}
         self.defined = [0] * N_LEVELS
         self.winfo = list(winfo)
@@ -134,7 +135,7 @@ class Models:
         j = lst.encode(enc, w)
         if j == len(lst.items):
             enc.encode(sum(self.o0[:w]), self.o0[w], sum(self.o0))
-            self.o0[w] += 1
+            self.o0_add(w)
         lst.update(w, j)
 
     def decode_word(self, dec, ctx):
@@ -149,14 +150,19 @@ class Models:
                 cum += self.o0[w]
                 w += 1
             dec.consume(cum, self.o0[w])
-            self.o0[w] += 1
+            self.o0_add(w)
         lst.update(w, j)
         return w
+
+    def o0_add(self, w):
+        self.o0[w] += self.o0_inc
+        if sum(self.o0) > self.o0_limit:
+            self.o0 = [(c + 1) >> 1 for c in self.o0]
 
     def new_word(self, ctx, w):
         lst = self.word_list(ctx)
         lst.update(w, len(lst.items))
-        self.o0[w] += 1
+        self.o0_add(w)
 
     def flag_ctx(self, w, prev_flag, prev_cls):
         return (((self.winfo[w] >> 5) * 3 + prev_flag) * 8 + prev_cls) * 2
@@ -196,9 +202,9 @@ def _get_bits(dec, nbits):
 
 
 def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_cap,
-                     min_match):
-    """Returns (main stream, side stream)."""
-    enc, fenc, m = PyRangeEncoder(), PyRangeEncoder(), Models(n_words, o1_cap, winfo)
+                     min_match, o0=(O0_INC, O0_LIMIT)):
+    """Returns (main stream, side stream); o0: the order-0 increment and halving limit."""
+    enc, fenc, m = PyRangeEncoder(), PyRangeEncoder(), Models(n_words, o1_cap, winfo, *o0)
     n_ev = len(e_pos)
     keys = [_key(lev, val) for lev, val in zip(e_lev, e_val)]
     mtab = {}
@@ -269,9 +275,11 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
     return enc.finish(), fenc.finish()
 
 
-def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match):
+def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match,
+                     o0=(O0_INC, O0_LIMIT)):
     """Returns (ids, flags); raises on corrupt input."""
-    dec, fdec, m = PyRangeDecoder(data), PyRangeDecoder(case_data), Models(n_words, o1_cap, winfo)
+    dec, fdec = PyRangeDecoder(data), PyRangeDecoder(case_data)
+    m = Models(n_words, o1_cap, winfo, *o0)
     ids, flags, events, entry_pos = [], [], [], {}
     prev_tok, lv1, lv2, prev_flag, prev_cls, next_new = n_words, 0, 0, 0, 6, 0
     while len(ids) < n_tok:
