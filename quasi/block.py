@@ -35,6 +35,8 @@ from .vocab import (DICTIONARIES, FULL, LIGHT, MODEL_SETS, decode_vocab, encode_
 
 CODEC_REVISION = 2  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
+AUTO_VOCAB_MODELS = -1
+FULL_VOCAB_BYTES = 1 << 18
 N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS}
 
 
@@ -46,15 +48,17 @@ class BlockParams:
     min_match: int = 4
     use_bigrams: bool = False
     min_count: int = 24
-    vocab_models: int = LIGHT
+    vocab_models: int = AUTO_VOCAB_MODELS
     dictionary: int = 1
 
     @classmethod
     def for_level(cls, level: int) -> "BlockParams":
         """Levels differ in the length of the word-context lists (64 entries at
-        1-3, 256 at 4-6, 1024 at 7-9) and in the vocabulary model (FULL at 7-9)."""
+        1-3, 256 at 4-6, 1024 at 7-9) and in the vocabulary model: LIGHT at 1-3,
+        FULL at 7-9, and at 4-6 FULL for vocabularies up to FULL_VOCAB_BYTES (where
+        its extra time is small), LIGHT above."""
         return cls(o1_cap=64 if level <= 3 else 256 if level <= 6 else 1024,
-                   vocab_models=FULL if level >= 7 else LIGHT)
+                   vocab_models=LIGHT if level <= 3 else FULL if level >= 7 else AUTO_VOCAB_MODELS)
 
 
 def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = None) -> list:
@@ -77,6 +81,9 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     if stats is not None:
         stats.update(_parse_stats(e_lev, e_val, n_entries, n_tok, n_words))
     vbytes, voffs = _gather(low, starts[first], ends[first])
+    vocab_models = params.vocab_models
+    if vocab_models == AUTO_VOCAB_MODELS:
+        vocab_models = FULL if vbytes.shape[0] <= FULL_VOCAB_BYTES else LIGHT
     wbytes, woffs = _gather(low, ends[ws_first], starts[ws_first + 1])
     events, side = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
                                  e_val, n_entries, n_words, params.o1_cap, params.min_match,
@@ -84,11 +91,11 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     spaces = encode_spaces(ids, ws_ids, *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs))
     meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
                                     params.min_match] + [int(x) for x in n_entries]
-                                   + [vbytes.shape[0], ws_first.shape[0], params.vocab_models,
+                                   + [vbytes.shape[0], ws_first.shape[0], vocab_models,
                                       params.dictionary], np.int64)).tobytes()
     ws_section = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(
         encode_varints(np.diff(woffs)).tobytes() + wbytes.tobytes())
-    return [meta, encode_vocab(vbytes, voffs, params.vocab_models,
+    return [meta, encode_vocab(vbytes, voffs, vocab_models,
                                    *priming_words(params.dictionary)).tobytes(), ws_section, events.tobytes(),
             side.tobytes(), spaces.tobytes()]
 

@@ -17,8 +17,8 @@ from .coder import (dec_consume, dec_new, dec_target, enc_encode, enc_finish, en
 
 DIRECT = 15
 ESCAPE = DIRECT
-INC = 24
-LIMIT = 1 << 16
+INC = 48
+LIMIT = 1 << 13
 MAX_COLUMN_BUCKET = 23
 
 
