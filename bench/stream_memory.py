@@ -280,10 +280,11 @@ def stream(sizes, out_name):
     lines = [
         "# Streaming memory: peak RSS as the input grows",
         "",
-        f"`python -m bench.stream_memory stream --sizes {sizes}`: generated text "
+        f"`python -m bench.stream_memory stream --sizes {sizes}`: generated text",
         "(quasi_corpora.synth, seed 1), default level, tiling and block size "
-        f"({quasi.DEFAULT_BLOCK_SIZE // MiB} MiB), one thread. `quasi.open` rows: write the",
-        "text through quasi.open(..., 'wb') in 1 MiB pieces, then read it back and compare.",
+        f"({quasi.DEFAULT_BLOCK_SIZE // MiB} MiB), one thread.",
+        "`quasi.open` rows: write the text through quasi.open(..., 'wb') in 1 MiB pieces,",
+        "then read it back and compare.",
         "CLI rows: `gen | quasi | quasi -d | cmp`, all four running at once; peak RSS of the",
         "two quasi processes. Every figure is one child process's ru_maxrss.",
         "",

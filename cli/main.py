@@ -142,7 +142,8 @@ def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, fo
     try:
         if demo:
             from .demo import run_demo
-            run_demo(level=level, tiling=tiling)
+            with compile_notice(quiet):
+                run_demo(level=level, tiling=tiling)
             return
         if list_:
             from .listing import list_files
@@ -221,7 +222,7 @@ class Job:
                 _say(f"quasi: {exc}")
                 return EXIT_ERROR
         status = EXIT_OK
-        with self._compile_notice():
+        with compile_notice(self.quiet):
             for name in names:
                 try:
                     self.one(name)
@@ -328,15 +329,6 @@ class Job:
                 bar.close()
         return reader.count, written
 
-    def _compile_notice(self):
-        """Tell the user (once) when kernels are compiled rather than loaded."""
-        if self.quiet:
-            return contextlib.nullcontext()
-        from quasi._jit import compile_notice
-        return compile_notice(lambda: _say("quasi: compiling the numba kernels: the first run "
-                                           "takes about a minute; later runs load them from "
-                                           "the cache"))
-
     def _report(self, name, n_in, n_out, seconds):
         if self.mode == "test":
             _say(f"{_label(name)}: OK ({n_out:,} bytes)")
@@ -344,6 +336,17 @@ class Job:
         raw, packed = (n_in, n_out) if self.mode == "compress" else (n_out, n_in)
         ratio = f"{packed / raw:.2%}" if raw else "-"
         _say(f"{_label(name)}: {raw:,} -> {packed:,} bytes ({ratio}) in {seconds:.2f} s")
+
+
+def compile_notice(quiet):
+    """A context in which the user is told (once) if kernels get compiled rather than
+    loaded from the cache: the first run after installation."""
+    if quiet:
+        return contextlib.nullcontext()
+    from quasi import _jit
+    return _jit.compile_notice(lambda: _say("quasi: compiling the numba kernels: the first "
+                                            "run takes about a minute; later runs load them "
+                                            "from the cache"))
 
 
 class AtomicFile:

@@ -277,6 +277,24 @@ def test_list_reads_headers_only(sample, tmp_path, monkeypatch):
     assert r.exit_code == 1 and "bad.qz" in r.output
 
 
+def test_first_run_says_it_is_compiling(sample, monkeypatch):
+    import numba
+
+    import quasi.block
+
+    real = quasi.block.encode_block
+
+    def compiling(*args):   # as on a first run: a kernel is not in the cache
+        numba.njit(lambda x: x + 1)(1)
+        numba.njit(lambda x: x + 2)(1)
+        return real(*args)
+
+    monkeypatch.setattr(quasi.block, "encode_block", compiling)
+    r = run("-B", "1K", "-c", sample)
+    assert r.exit_code == 0 and r.stderr.count("compiling the numba kernels") == 1
+    assert "compiling" not in run("-q", "-c", sample).stderr
+
+
 def test_progress_on_a_terminal_only(sample, monkeypatch):
     monkeypatch.setattr(m.Progress, "DELAY", 0.0)
     monkeypatch.setattr(m.Progress, "INTERVAL", 0.0)
@@ -368,6 +386,39 @@ def test_subprocess_pipe_files_and_version(sample, tmp_path):
     assert r.returncode == 1 and b"no such file" in r.stderr
     r = subprocess.run(EXE + ["-V"], capture_output=True, check=True)
     assert quasi.__version__.encode() in r.stdout
+
+
+def test_subprocess_refusals_and_statuses(sample, tmp_path):
+    """The real program: existing output, a real terminal (a pty), missing input, a
+    directory, -t and -l, with their exit statuses."""
+    import pty
+
+    def quasi_run(*args, **kw):
+        return subprocess.run(EXE + [str(a) for a in args], capture_output=True, **kw)
+
+    packed = sample.with_name("sample.txt.qz")
+    packed.write_bytes(b"precious")
+    r = quasi_run(sample)
+    assert r.returncode == 1 and b"already exists" in r.stderr
+    assert packed.read_bytes() == b"precious"
+    assert quasi_run("-f", sample).returncode == 0
+    master, slave = pty.openpty()
+    try:
+        r = subprocess.run(EXE + ["-c", str(sample)], stdout=slave, stderr=subprocess.PIPE)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert r.returncode == 1 and b"not written to a terminal" in r.stderr
+    r = quasi_run(tmp_path / "missing")
+    assert r.returncode == 1 and b"no such file" in r.stderr
+    (tmp_path / "dir").mkdir()
+    assert quasi_run(tmp_path / "dir").returncode == 2
+    r = quasi_run("-t", "-v", packed)
+    assert r.returncode == 0 and b"OK" in r.stderr
+    r = quasi_run("-l", packed)
+    assert r.returncode == 0 and f"{len(DATA):,}".encode() in r.stdout
+    r = quasi_run("-d", "--bogus")
+    assert r.returncode == 1 and b"No such option" in r.stderr
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["-l", "PACKED"]])
