@@ -20,18 +20,26 @@ def _codec_ids(results):
     return [c["id"] for c in results["codecs"]]
 
 
-def summary(results) -> list[dict]:
-    """Per codec over every file it compressed and round-tripped: bytes in and out,
-    bits per byte, MB/s (total bytes over total median wall time, and over total
-    median CPU time), files where it was smallest, the largest RSS above the idle
-    child, and failures."""
-    rows = _rows(results)
+def common_files(results) -> list[str]:
+    """Files every codec of the run round-tripped."""
+    ok = {}
+    for r in results["results"]:
+        ok[r["file"]] = ok.get(r["file"], True) and r["roundtrip"]
+    return [f["name"] for f in results["files"] if ok.get(f["name"])]
+
+
+def summary(results, files=None) -> list[dict]:
+    """Per codec over every file (of ``files``, default all) it compressed and
+    round-tripped: bytes in and out, bits per byte, MB/s (total bytes over total
+    median wall time, and over total median CPU time), files where it was smallest,
+    the largest RSS above the idle child, and failures."""
+    files = set(files if files is not None else (f["name"] for f in results["files"]))
+    rows = {key: r for key, r in _rows(results).items() if key[0] in files}
     baseline = {f["name"]: f["baseline_rss_bytes"] or 0 for f in results["files"]}
     best = {}
-    for f in results["files"]:
-        sizes = [r["compressed_bytes"] for (name, _), r in rows.items()
-                 if name == f["name"] and r["roundtrip"]]
-        best[f["name"]] = min(sizes) if sizes else None
+    for name in files:
+        sizes = [r["compressed_bytes"] for (n, _), r in rows.items() if n == name and r["roundtrip"]]
+        best[name] = min(sizes) if sizes else None
     out = []
     for cid in _codec_ids(results):
         mine = [r for (_, c), r in rows.items() if c == cid]
@@ -71,7 +79,7 @@ def _table(header, rows, align=None):
     return "\n".join(lines)
 
 
-def summary_table(results) -> str:
+def summary_table(results, files=None) -> str:
     """Markdown: one line per codec (see summary())."""
     labels = {c["id"]: c["label"] for c in results["codecs"]}
     body = [[f"{s['codec']} ({labels[s['codec']]})", s["files"], _fmt(s["raw_bytes"]),
@@ -80,7 +88,7 @@ def summary_table(results) -> str:
              _fmt(s["compress_cpu_mb_per_s"], ".2f"), _fmt(s["decompress_cpu_mb_per_s"], ".2f"),
              _fmt(s["compress_rss_mib"], ",.0f"), _fmt(s["decompress_rss_mib"], ",.0f"),
              s["smallest"], s["failed"]]
-            for s in summary(results)]
+            for s in summary(results, files)]
     return _table(["codec", "files", "bytes in", "bytes out", "bits/byte", "compress MB/s",
                    "decompress MB/s", "compress MB/s (CPU)", "decompress MB/s (CPU)",
                    "max RSS c MiB", "max RSS d MiB", "smallest on", "failed"], body)
@@ -153,6 +161,26 @@ def _quasi_tables(results):
     ])
 
 
+def _repeats_text(settings) -> str:
+    if settings["budget_s"] is None:
+        return f"{settings['repeats']} timed calls"
+    return (f"up to {settings['repeats']} timed calls (fewer once they add up to "
+            f"{settings['budget_s']:g} s)")
+
+
+def _common_summary(results) -> str:
+    """Markdown: the summary over the files every codec round-tripped, when some
+    codec failed somewhere (else the summary above says it all)."""
+    common = common_files(results)
+    if len(common) == len(results["files"]):
+        return ""
+    left_out = [f["name"] for f in results["files"] if f["name"] not in common]
+    return "\n\n".join([
+        f"## Summary over the {len(common)} files every codec round-tripped",
+        f"Left out: {', '.join(left_out)}. The plot `speed.png` shows these figures.",
+        summary_table(results, common)])
+
+
 def markdown(results) -> str:
     """The whole results.md."""
     best = {}
@@ -166,11 +194,12 @@ def markdown(results) -> str:
         f"Run {results['created_utc']} on commit {results['git']['commit']}"
         f"{' (with uncommitted changes)' if results['git']['dirty'] else ''}; {m['cpu']}, "
         f"{m['cpu_count']} cores, Python {m['python']}, {m['platform']}. Every figure is "
-        f"the median of {results['settings']['repeats']} timed calls after a first "
+        f"the median of {_repeats_text(results['settings'])} after a first "
         "(warm-up) call, each codec and direction in a child process of its own; MB/s are "
         "10^6 bytes of uncompressed data per wall second in both directions (per CPU "
         "second in the CPU columns, less disturbed by other load on the machine; "
-        f"load average at the start {m['load_average']}); RSS is the child's "
+        f"load average at the start {_fmt(m['load_average'] and m['load_average'][0], '.1f')}"
+        "); RSS is the child's "
         "peak resident set above that of an idle child holding the same file "
         f"({'complete run' if results['complete'] else 'INCOMPLETE run'}).",
         "Codecs: " + "; ".join(f"`{c['id']}` {c['label']} [{c['version']}]"
@@ -181,7 +210,10 @@ def markdown(results) -> str:
                                            for s in results["skipped"]) + ".")
     failed = [r for r in results["results"] if not r["roundtrip"]]
     parts = head + [
-        "## Summary over all files", summary_table(results),
+        "## Summary over all files",
+        "Each codec over the files it round-tripped (see `files` and `failed`).",
+        summary_table(results),
+        _common_summary(results),
         "## Compressed bytes (smallest in bold; ✗ round trip failed)",
         _per_file(results, _size_cell(best), [("bytes", lambda f: f"{f['bytes']:,}")]),
         "## Speed, MB/s (compress / decompress)", _per_file(results, _speed_cell),
@@ -235,7 +267,8 @@ def plot(results, out_dir: Path) -> list[Path]:
     fig.savefig(ratio_png, dpi=110)
     plt.close(fig)
 
-    stats = [s for s in summary(results) if s["files"]]
+    common = common_files(results)
+    stats = [s for s in summary(results, common) if s["files"]]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
     for ax, key, what in ((axes[0], "compress_mb_per_s", "compression"),
                           (axes[1], "decompress_mb_per_s", "decompression")):
@@ -248,7 +281,8 @@ def plot(results, out_dir: Path) -> list[Path]:
         ax.grid(alpha=0.3, which="both")
     axes[0].set_ylabel("bits per byte over all files")
     axes[1].legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
-    fig.suptitle(f"Speed vs size over {len(files)} file(s), one thread each")
+    fig.suptitle(f"Speed vs size over the {len(common)} of {len(files)} file(s) that every "
+                 "codec round-tripped, one thread each")
     fig.tight_layout()
     speed_png = out_dir / "speed.png"
     fig.savefig(speed_png, dpi=110)
