@@ -1,5 +1,6 @@
 """python -m bench run on generated text: valid results.json, true sizes, RSS measured in
 the child, failures reported instead of raised. Needs no shared corpora."""
+import importlib.util
 import json
 import re
 import zlib
@@ -55,9 +56,7 @@ def test_run_on_a_tiny_corpus(tmp_path, monkeypatch):
     md = (out / "results.md").read_text()
     assert re.search(r"\| synth:20KB \| 20,000 \| [\d,*]+ \| [\d,*]+ \|", md)
     assert "brotli-11-w24" in md and "quasi: bytes per stream" in md
-    try:
-        import matplotlib  # noqa: F401  (an optional extra: plots are skipped without it)
-    except ImportError:
+    if importlib.util.find_spec("matplotlib") is None:   # optional extra: no plots without it
         return
     for png in ("ratio.png", "speed.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
