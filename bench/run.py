@@ -180,6 +180,12 @@ def run(corpora, out_dir, levels, tilings, repeats, budget, peers, no_quasi, tim
         return
     if not corpora or not out_dir:
         raise click.UsageError("--corpus and --out are required")
+    for tiling in tilings:
+        from quasi.tiling import parse_spec  # imports numba: only when a tiling is named
+        try:
+            parse_spec(tiling)
+        except quasi.QuasiError as exc:
+            raise click.BadParameter(str(exc), param_hint="--tiling") from None
     chosen = [] if no_quasi else [
         codecs.quasi_codec(level, tiling)
         for tiling in (tilings or (quasi.DEFAULT_TILING,))

@@ -62,10 +62,14 @@ def test_run_on_a_tiny_corpus(tmp_path, monkeypatch):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_unknown_peer_is_a_usage_error(tmp_path):
+def test_unknown_peer_or_tiling_is_a_usage_error(tmp_path):
     res = CliRunner().invoke(run, ["--corpus", "synth:1KB", "--out", str(tmp_path),
                                    "--peers", "gzip"])
     assert res.exit_code == 2 and "unknown peer" in res.output
+    res = CliRunner().invoke(run, ["--corpus", "synth:1KB", "--out", str(tmp_path),
+                                   "--tiling", "no-such-tiling"])
+    assert res.exit_code == 2 and "--tiling" in res.output
+    assert not (tmp_path / "results.json").exists()
 
 
 def test_failed_round_trip_is_reported_not_raised(tmp_path):
