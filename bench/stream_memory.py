@@ -177,14 +177,13 @@ def block_sizes(files, sizes, out_name):
             sha = hashlib.sha256(data).hexdigest()
             for block_size in sorted(_parse_mib(sizes)):
                 dst = Path(tmp) / "input.qz"
-                c_rss, c_s = _run(["_compress-file", str(src), str(dst),
-                                   "--block-size", str(block_size)])
-                d_rss, d_s = _run(["_decompress-file", str(dst), sha])
+                c_rss, _ = _run(["_compress-file", str(src), str(dst),
+                                 "--block-size", str(block_size)])
+                d_rss, _ = _run(["_decompress-file", str(dst), sha])
                 packed = dst.stat().st_size
                 row = dict(file=name, bytes=len(data), block_mib=block_size / MiB,
                            blocks=-(-len(data) // block_size), packed=packed,
-                           compress_rss_mib=round(c_rss), decompress_rss_mib=round(d_rss),
-                           compress_s=round(c_s, 1), decompress_s=round(d_s, 1))
+                           compress_rss_mib=round(c_rss), decompress_rss_mib=round(d_rss))
                 rows.append(row)
                 click.echo(json.dumps(row))
                 if block_size >= len(data):   # larger blocks: the same single block
@@ -205,8 +204,8 @@ def _write_block_table(rows, base_rss, out_name):
         f"{base_rss:.0f} MiB).",
         "",
         "| file | block MiB | blocks | compressed bytes | vs smallest | "
-        "compress peak RSS MiB | decompress peak RSS MiB | compress s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "compress peak RSS MiB | decompress peak RSS MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     best = {}
     for r in rows:
@@ -214,7 +213,7 @@ def _write_block_table(rows, base_rss, out_name):
     for r in rows:
         lines.append(f"| {r['file']} | {r['block_mib']:g} | {r['blocks']} | {r['packed']:,} | "
                      f"{r['packed'] / best[r['file']] - 1:+.2%} | {r['compress_rss_mib']} | "
-                     f"{r['decompress_rss_mib']} | {r['compress_s']} |")
+                     f"{r['decompress_rss_mib']} |")
     (RESULTS / f"{out_name}.md").write_text("\n".join(lines) + "\n")
 
 
