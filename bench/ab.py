@@ -35,13 +35,18 @@ DEFAULT_INPUTS = ("canterbury/alice29.txt", "canterbury/asyoulik.txt", "canterbu
 DEFAULT_TILINGS = ("multi", "fib", "period5", "period:LLS", "period:LLSLSLLS",
                    "period:LSLLSLLSLLSLS", "none", "dense")
 DEFAULT_SCALING = ("large/enwik8-head.xml", "big/kernel-docs.rst", "big/gcide.txt")
+DEFAULT_COLLAPSE = ("large/world192.txt", "large/enwik8-head.xml", "big/gcide.txt")
 SCALING_TILINGS = ("multi", "fib", "period5", "none")
 PREFIX_LADDER = (100_000, 300_000, 1_000_000, 3_000_000, 10_000_000, 30_000_000)
 """Prefix sizes of a scaling series (those below the corpus size), then the whole corpus."""
 STRUCTURE_WORDS = 1_000_000
 GOLDEN = f"alpha:{GOLDEN_SLOPE!r}"
 FIB_PERIODS = (5, 8, 13, 21, 34, 55, 89)
+COLLAPSE_TILINGS = (GOLDEN,) + tuple(f"period:{fibonacci_word(p)}" for p in FIB_PERIODS)
+"""Single tilings: the golden one and its periodic approximants (Fibonacci-word prefixes)."""
 MAX_EXHAUSTIVE_PERIOD = 18
+READING = "ab-reading.md"
+"""Hand-written interpretation kept beside ab.md (never generated)."""
 REFERENCE_AB = (("fib", "period5"), ("multi", "fib"))
 """Pairs (a, b) whose difference size(b) - size(a) the reference publishes."""
 
@@ -54,10 +59,14 @@ REFERENCE_AB = (("fib", "period5"), ("multi", "fib"))
               help="corpus for the size series: prefixes of 100 KB, 300 KB, 1 MB, ... "
                    "and the whole (repeatable)")
 @click.option("--no-scaling", is_flag=True, help="no size series")
+@click.option("--collapse-input", "collapse_inputs", multiple=True,
+              help="corpus for the collapse series: one golden tiling against repeated "
+                   "Fibonacci-word prefixes of 5..89 tiles (repeatable)")
+@click.option("--no-collapse-series", is_flag=True, help="no collapse series")
 @click.option("--level", type=int, default=None, help="quasi level (default: quasi's)")
 @click.option("--out", type=click.Path(file_okay=False), default="bench/results",
               show_default=True, help="directory for ab.json, ab.md and ab-*.png")
-def ab(inputs, tilings, scaling, no_scaling, level, out):
+def ab(inputs, tilings, scaling, no_scaling, collapse_inputs, no_collapse_series, level, out):
     """Compress every input under every tiling, everything else equal; write ab.json,
     ab.md and plots."""
     from .ab_plots import plot_all
@@ -70,11 +79,15 @@ def ab(inputs, tilings, scaling, no_scaling, level, out):
     scaling_inputs = {base: scaling_ladder(base) for base in series}
     for names in scaling_inputs.values():
         plan += [(name, t) for name in names for t in SCALING_TILINGS if (name, t) not in plan]
+    collapse_inputs = () if no_collapse_series else (collapse_inputs or DEFAULT_COLLAPSE)
+    plan += [(name, t) for name in collapse_inputs for t in COLLAPSE_TILINGS
+             if (name, t) not in plan]
     runs = []
     for i, (name, spec) in enumerate(plan, 1):
         runs.append(measure(name, spec, level))
         r = runs[-1]
-        click.echo(f"[{i}/{len(plan)}] {name:<34} {spec:<22} {r['compressed']:>11,} "
+        label = spec if len(spec) <= 22 else spec[:19] + "..."
+        click.echo(f"[{i}/{len(plan)}] {name:<34} {label:<22} {r['compressed']:>11,} "
                    f"{r['compress_s']:>6.1f} s  {'ok' if r['roundtrip'] else 'ROUND TRIP FAILED'}",
                    err=True)
     results = {
@@ -84,6 +97,8 @@ def ab(inputs, tilings, scaling, no_scaling, level, out):
         "quasi": quasi.__version__, "level": runs[0]["level"] if runs else level,
         "inputs": list(inputs), "tilings": list(tilings),
         "scaling": scaling_inputs, "scaling_tilings": list(SCALING_TILINGS),
+        "collapse_series": {"inputs": list(collapse_inputs),
+                            "tilings": list(COLLAPSE_TILINGS), "periods": list(FIB_PERIODS)},
         "runs": runs, "reference": reference_sizes(),
         "structure": structures(tilings), "collapse": collapse_study(),
     }
@@ -92,7 +107,7 @@ def ab(inputs, tilings, scaling, no_scaling, level, out):
     out.mkdir(parents=True, exist_ok=True)
     (out / "ab.json").write_text(json.dumps(results, indent=1) + "\n")
     plots = plot_all(results, out)
-    (out / "ab.md").write_text(markdown(results, plots))
+    (out / "ab.md").write_text(markdown(results, plots, (out / READING).exists()))
     click.echo(f"wrote {out / 'ab.json'}, {out / 'ab.md'} and {len(plots)} plots "
                f"in {results['elapsed_s']:.0f} s", err=True)
     if not all(r["roundtrip"] for r in runs):
@@ -137,9 +152,9 @@ def reference_sizes() -> dict:
         text = anchors_path().read_text()
     except (OSError, ValueError, click.ClickException):
         return {}
-    m = re.search(r"first ([\d,]+) bytes of enwik8 the reference gives\s+([\d,]+) \(multi\)"
-                  r"\s+/\s+([\d,]+) \(fib\)\s+/\s+([\d,]+)\s+\(period5\)\s+/\s+([\d,]+) \(none\)",
-                  text)
+    m = re.search(r"first\s+([\d,]+)\s+bytes\s+of\s+enwik8\s+the\s+reference\s+gives\s+"
+                  r"([\d,]+)\s+\(multi\)\s+/\s+([\d,]+)\s+\(fib\)\s+/\s+([\d,]+)\s+"
+                  r"\(period5\)\s+/\s+([\d,]+)\s+\(none\)", text)
     if m:
         n, *sizes = (int(g.replace(",", "")) for g in m.groups())
         ref[f"large/enwik8-head.xml:{n}"] = dict(zip(("multi", "fib", "period5", "none"), sizes))
@@ -197,11 +212,15 @@ def _pct(a, b) -> str:
     return f"{100 * a / b:+.2f}%"
 
 
-def markdown(results: dict, plots: list) -> str:
-    """ab.md: what ran, a reading computed from the numbers, then the tables."""
-    parts = [_header(results), _reading(results), _size_table(results),
+def markdown(results: dict, plots: list, reading: bool = False) -> str:
+    """ab.md: what ran, a reading computed from the numbers, then the tables; with reading, a
+    link to the hand-written interpretation beside it."""
+    link = (f"A hand-written interpretation of one run (see its commit) is in [{READING}]"
+            f"({READING}).") if reading else ""
+    parts = [_header(results), link, _reading(results), _size_table(results),
              _reference_table(results), _streams_table(results), _scaling_table(results),
-             _hits_table(results), _structure_table(results), _collapse_tables(results)]
+             _hits_table(results), _structure_table(results), _collapse_tables(results),
+             _collapse_series_table(results)]
     parts.append("## Plots\n\n" + "\n".join(f"![{p}]({p})" for p in plots))
     return "\n\n".join(p for p in parts if p) + "\n"
 
@@ -252,6 +271,14 @@ def _reading(results) -> str:
             lines.append(f"* Scaling on {base}: fib over period5 "
                          + " -> ".join(f"{_signed(x)} B ({_pct(x, p5)}) at {_size(s)}"
                                        for s, x, p5 in pts) + ".")
+    series = results["collapse_series"]
+    for name in series["inputs"]:
+        if all((name, t) in runs for t in series["tilings"]):
+            golden = runs[name, series["tilings"][0]]["compressed"]
+            lines.append(f"* One golden tiling against its periodic approximants on {name}: "
+                         + ", ".join(f"p={p} {_signed(runs[name, t]['compressed'] - golden)}"
+                                     for p, t in zip(series["periods"], series["tilings"][1:]))
+                         + " B (positive: the periodic tiling is larger).")
     largest = largest_input(results)
     if largest:
         deep = {t: sum(runs[largest, t]["phrase_hits"][str(n)] for n in PHRASE_WORDS if n >= 13)
@@ -412,3 +439,32 @@ def _collapse_tables(results) -> str:
             "Prefixes of the Fibonacci word (L -> LS, S -> L), repeated:\n\n"
             + "\n".join(rows) + "\n\nEvery periodic tiling (no two adjacent S) of period p, "
             "exhaustively:\n\n" + "\n".join(best))
+
+
+def _collapse_series_table(results) -> str:
+    runs, series = runs_by_key(results), results["collapse_series"]
+    golden, periodic = series["tilings"][0], series["tilings"][1:]
+    depths = {r["period"]: r["deepest_level"] for r in results["collapse"]["fibonacci_prefixes"]}
+    lengths = (2,) + PHRASE_WORDS
+    rows = ["| input | one golden tiling | " + " | ".join(
+        f"p = {p} (to {lengths[depths[p]]} w)" for p in series["periods"]) + " |",
+        "|---|---:|" + "---:|" * len(periodic)]
+    for name in series["inputs"]:
+        if not all((name, t) in runs for t in series["tilings"]):
+            continue
+        g = runs[name, golden]
+        sizes = [runs[name, t]["compressed"] for t in periodic]
+        cells = [f"{n:,} ({_signed(n - g['compressed'])})" for n in sizes]
+        rows.append(f"| {name} | {g['compressed']:,} | " + " | ".join(cells) + " |")
+        deep = [sum(runs[name, t]["phrase_hits"][str(n)] for n in PHRASE_WORDS if n >= 13)
+                for t in series["tilings"]]
+        rows.append(f"| hits of 13+ words | {deep[0]:,} | "
+                    + " | ".join(f"{d:,}" for d in deep[1:]) + " |")
+    if len(rows) == 2:
+        return ""
+    return ("## Collapse series: one golden tiling against its periodic approximants\n\n"
+            f"Single tilings only: `{golden}` (phase 0: one S, then the Fibonacci word) "
+            "against the first p tiles of the Fibonacci word repeated, which keep lookup "
+            "positions up to the phrase length in brackets and none beyond. Bytes, with the "
+            "difference to the golden tiling; below each input, the phrase events of 13 "
+            "words or more.\n\n" + "\n".join(rows))

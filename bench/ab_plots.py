@@ -183,21 +183,40 @@ def coverage(results):
 
 
 def collapse(results):
-    """Deepest level a periodic tiling keeps, against its period."""
-    c = results["collapse"]
+    """Deepest level a periodic tiling keeps against its period; and what that costs in bytes
+    against one golden tiling (collapse series)."""
+    c, series = results["collapse"], results["collapse_series"]
+    runs = runs_by_key(results)
     fib, best = c["fibonacci_prefixes"], c["max_by_period"]
-    fig, ax = plt.subplots(figsize=(8, 4.8))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
     ps = [r["period"] for r in best]
-    ax.step(ps, [math.floor(r["log_phi"]) for r in best], where="post", color="grey",
-            label="floor(log_phi p)")
-    ax.plot(ps, [r["deepest_level"] for r in best], "o", label="best of all tilings of period p")
-    ax.plot([r["period"] for r in fib], [r["deepest_level"] for r in fib], "s--",
-            label="Fibonacci-word prefix of length p")
-    ax.axhline(9, color="black", linewidth=0.8, linestyle=":", label="deepest level (144 words)")
-    ax.set_xscale("log")
-    ax.set_xlabel("period p (tiles)")
-    ax.set_ylabel("deepest level with lookup positions")
-    ax.set_title("Periodic collapse: depth grows like log_phi(period)")
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    left.step(ps, [math.floor(r["log_phi"]) for r in best], where="post", color="grey",
+              label="floor(log_phi p)")
+    left.plot(ps, [r["deepest_level"] for r in best], "o", label="best of all tilings of period p")
+    left.plot([r["period"] for r in fib], [r["deepest_level"] for r in fib], "s--",
+              label="Fibonacci-word prefix of length p")
+    left.axhline(9, color="black", linewidth=0.8, linestyle=":",
+                 label="deepest level (144 words)")
+    left.set_xscale("log")
+    left.set_xlabel("period p (tiles)")
+    left.set_ylabel("deepest level with lookup positions")
+    left.set_title("Periodic collapse: depth grows like log_phi(period)")
+    left.legend(fontsize=8)
+    golden = series["tilings"][0]
+    for name in series["inputs"]:
+        if all((name, t) in runs for t in series["tilings"]):
+            g = runs[name, golden]["compressed"]
+            right.plot(series["periods"], [100 * (runs[name, t]["compressed"] / g - 1)
+                                           for t in series["tilings"][1:]], "o-",
+                       label=_short(name))
+    right.axhline(0, color="grey", linewidth=0.8)
+    right.set_xscale("log")
+    right.set_xticks(series["periods"], [str(p) for p in series["periods"]])
+    right.set_xlabel("period p of the repeated Fibonacci-word prefix (tiles)")
+    right.set_ylabel("size vs one golden tiling (%)")
+    right.set_title("What the collapse costs (single tilings, same codec)")
+    if right.lines[1:]:
+        right.legend(fontsize=8)
+    for ax in (left, right):
+        ax.grid(alpha=0.3, which="both")
     return fig

@@ -130,11 +130,12 @@ def test_bench_ab_writes_consistent_results(tmp_path):
     pytest.importorskip("matplotlib")   # the `bench` extra
     from click.testing import CliRunner
 
-    from bench.ab import SCALING_TILINGS, ab
+    from bench.ab import COLLAPSE_TILINGS, SCALING_TILINGS, ab
 
     args = ["--input", "canterbury/alice29.txt:30KB", "--input", "canterbury/alice29.txt",
             "--tiling", "fib", "--tiling", "period5", "--tiling", "dense",
-            "--scaling", "canterbury/alice29.txt", "--out", str(tmp_path)]
+            "--scaling", "canterbury/alice29.txt",
+            "--collapse-input", "canterbury/alice29.txt:30KB", "--out", str(tmp_path)]
     result = CliRunner().invoke(ab, args)
     assert result.exit_code == 0, result.output
     results = json.loads((tmp_path / "ab.json").read_text())
@@ -142,7 +143,9 @@ def test_bench_ab_writes_consistent_results(tmp_path):
     ladder = ["canterbury/alice29.txt:100000", "canterbury/alice29.txt"]
     assert results["scaling"] == {"canterbury/alice29.txt": ladder}
     assert set(runs) == {(n, t) for n in results["inputs"] for t in results["tilings"]} | {
-        (n, t) for n in ladder for t in SCALING_TILINGS}
+        (n, t) for n in ladder for t in SCALING_TILINGS} | {
+        ("canterbury/alice29.txt:30KB", t) for t in COLLAPSE_TILINGS}
+    assert COLLAPSE_TILINGS[1] == "period:LSLLS" and len(COLLAPSE_TILINGS) == 8
     for (name, spec), r in runs.items():
         assert r["roundtrip"] and sum(r["streams"].values()) == r["compressed"]
         assert r["compressed"] == len(quasi.compress(quasi_corpora.load(name), tiling=spec))
@@ -150,5 +153,6 @@ def test_bench_ab_writes_consistent_results(tmp_path):
     text = (tmp_path / "ab.md").read_text()
     p5, fib = runs["canterbury/alice29.txt", "period5"], runs["canterbury/alice29.txt", "fib"]
     assert f"`fib` over `period5` | {p5['compressed'] - fib['compressed']:+,}" in text
+    assert "## Collapse series" in text
     for png in ("sizes", "streams", "scaling", "hits", "coverage", "collapse"):
         assert (tmp_path / f"ab-{png}.png").stat().st_size > 10_000
