@@ -26,7 +26,6 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 from pathlib import Path
 
 import quasi_corpora
@@ -102,7 +101,6 @@ def run_job(job: dict) -> dict:
                 result["error"] = "decompressed output differs from the input"
     except Exception as exc:  # a failing codec is a result, not a crash of the run
         result["error"] = f"{type(exc).__name__}: {exc}"
-        result["traceback"] = traceback.format_exc(limit=4)
     result["peak_rss_bytes"] = own_peak_rss()
     return result
 
