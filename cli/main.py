@@ -146,10 +146,12 @@ def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, fo
                 run_demo(level=level, tiling=tiling)
             return
         if list_:
+            if "-" in (files or ("-",)) and not force and _stdin_is_terminal():
+                raise CliError("compressed data not read from a terminal (use -f to force)")
             from .listing import list_files
             list_files(files or ("-",), verbose)
             return
-    except (QuasiError, OSError) as exc:
+    except (CliError, QuasiError, OSError) as exc:
         _say(f"quasi: {_describe(exc)}")
         ctx.exit(EXIT_ERROR)
     job = Job(mode="test" if test else "decompress" if decompress else "compress",

@@ -23,7 +23,7 @@ def _writable(path: str, private: bool = False) -> bool:
     ``private``: it must also be ours and closed to other users (a shared temporary
     directory must not let anyone else plant cached code)."""
     try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
+        os.makedirs(path, mode=0o700 if private else 0o777, exist_ok=True)
         if private:
             st = os.lstat(path)
             if (not stat.S_ISDIR(st.st_mode) or st.st_uid != _uid()

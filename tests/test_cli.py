@@ -164,8 +164,9 @@ def test_terminal_refusals(sample, monkeypatch):
     assert run("-c", "-f", sample).exit_code == 0
     assert run("-dc", sample.with_name("x")).exit_code == 1        # (missing input)
     monkeypatch.setattr(m, "_stdin_is_terminal", lambda: True)
-    r = run("-d", input=quasi.compress(DATA))
-    assert r.exit_code == 1 and "not read from a terminal" in r.output
+    for args in (["-d"], ["-t"], ["-l"]):
+        r = run(*args, input=quasi.compress(DATA))
+        assert r.exit_code == 1 and "not read from a terminal" in r.output, args
     assert run("-d", "-f", input=quasi.compress(DATA)).stdout_bytes == DATA
 
 
