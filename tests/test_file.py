@@ -3,6 +3,7 @@ import io
 import os
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import quasi
 from quasi import QuasiError, QuasiFile
@@ -213,3 +214,31 @@ def test_fileno(tmp_path):
     path.write_bytes(PACKED)
     with quasi.open(path) as f:
         assert os.fstat(f.fileno()).st_size == len(PACKED)
+
+
+ops = st.lists(st.one_of(
+    st.tuples(st.just("read"), st.integers(-1, 9000)),
+    st.tuples(st.just("seek"), st.integers(-3000, 25000), st.sampled_from([0, 1, 2])),
+    st.tuples(st.just("readline"), st.integers(-1, 200)),
+    st.tuples(st.just("readinto"), st.integers(0, 5000)),
+), max_size=25)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ops)
+def test_behaves_like_a_bytes_file(script):
+    """Any sequence of reads and seeks gives what io.BytesIO gives on the content
+    (seeks stop at the start and at the end, as in lzma's and gzip's readers)."""
+    f, model = QuasiFile(io.BytesIO(PACKED + PACKED)), io.BytesIO(TEXT + TEXT)
+    for op, *args in script:
+        if op == "seek":
+            offset, whence = args
+            base = {0: 0, 1: model.tell(), 2: len(TEXT) * 2}[whence]
+            model.seek(min(max(base + offset, 0), len(TEXT) * 2))
+            assert f.seek(offset, whence) == model.tell()
+        elif op == "readinto":
+            a, b = bytearray(args[0]), bytearray(args[0])
+            assert f.readinto(a) == model.readinto(b) and a == b
+        else:
+            assert getattr(f, op)(*args) == getattr(model, op)(*args)
+        assert f.tell() == model.tell()
