@@ -249,12 +249,16 @@ class _Reader(io.RawIOBase):
         if self._frames is None:
             if not self.seekable():
                 raise io.UnsupportedOperation("the underlying file does not support seeking")
-            end = self._fp.seek(0, io.SEEK_END)
-            frames = []
-            start = 0
-            for hdr, info in read_stream_index(self._read_at, self._start, end):
-                frames.append((hdr, info, start))
-                start += info.content_size
+            resume_at = self._fp.tell()   # decoding may go on from here
+            try:
+                end = self._fp.seek(0, io.SEEK_END)
+                frames = []
+                start = 0
+                for hdr, info in read_stream_index(self._read_at, self._start, end):
+                    frames.append((hdr, info, start))
+                    start += info.content_size
+            finally:
+                self._fp.seek(resume_at)
             self._frames = frames
         return self._frames
 

@@ -119,6 +119,17 @@ def test_seek_uses_the_index(decoded_blocks):
         f.seek(0, 3)
 
 
+def test_reading_the_index_does_not_disturb_decoding():
+    """A seek that stays inside the decoded block (no jump) right after the index was
+    read for SEEK_END must go on reading from where decoding was."""
+    text = TEXT * 4
+    packed = quasi.compress(text, block_size=65536)
+    f = QuasiFile(io.BytesIO(packed + packed))
+    f.read(100)
+    assert f.seek(-2 * len(text) + 10000, io.SEEK_END) == 10000
+    assert f.read() == (text + text)[10000:]
+
+
 def test_seek_in_a_stream_that_starts_inside_the_file():
     buf = io.BytesIO(b"prefix" + PACKED)
     buf.seek(6)
@@ -228,8 +239,10 @@ ops = st.lists(st.one_of(
 @given(ops)
 def test_behaves_like_a_bytes_file(script):
     """Any sequence of reads and seeks gives what io.BytesIO gives on the content
-    (seeks stop at the start and at the end, as in lzma's and gzip's readers)."""
-    f, model = QuasiFile(io.BytesIO(PACKED + PACKED)), io.BytesIO(TEXT + TEXT)
+    (seeks stop at the start and at the end, as in lzma's and gzip's readers); one frame
+    of small blocks, one of a block larger than the reader's buffer."""
+    f = QuasiFile(io.BytesIO(PACKED + quasi.compress(TEXT, block_size=65536)))
+    model = io.BytesIO(TEXT + TEXT)
     for op, *args in script:
         if op == "seek":
             offset, whence = args
