@@ -23,6 +23,7 @@ import click
 import quasi
 import quasi_corpora
 from quasi.analysis import PHRASE_WORDS, compress_analyzed
+from quasi.options import check_block_size
 from quasi.structure import collapse, fibonacci_word, log_phi, structure, tiling_patterns
 from quasi.tiling import GOLDEN_SLOPE
 
@@ -64,14 +65,22 @@ REFERENCE_AB = (("fib", "period5"), ("multi", "fib"))
                    "Fibonacci-word prefixes of 5..89 tiles (repeatable)")
 @click.option("--no-collapse-series", is_flag=True, help="no collapse series")
 @click.option("--level", type=int, default=None, help="quasi level (default: quasi's)")
+@click.option("--block-size", default=None,
+              help="bytes per block, e.g. 4MiB or 64MiB (default: quasi's)")
 @click.option("--out", type=click.Path(file_okay=False), default="bench/results",
               show_default=True, help="directory for ab.json, ab.md and ab-*.png")
-def ab(inputs, tilings, scaling, no_scaling, collapse_inputs, no_collapse_series, level, out):
+def ab(inputs, tilings, scaling, no_scaling, collapse_inputs, no_collapse_series, level,
+       block_size, out):
     """Compress every input under every tiling, everything else equal; write ab.json,
     ab.md and plots."""
     from .ab_plots import plot_all
 
     started = time.perf_counter()
+    try:
+        block_size = check_block_size(None if block_size is None
+                                      else quasi_corpora.parse_size(block_size))
+    except (quasi.QuasiError, quasi_corpora.CorpusError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--block-size") from None
     inputs = inputs or DEFAULT_INPUTS
     tilings = tilings or DEFAULT_TILINGS
     series = () if no_scaling else (scaling or DEFAULT_SCALING)
@@ -84,7 +93,7 @@ def ab(inputs, tilings, scaling, no_scaling, collapse_inputs, no_collapse_series
              if (name, t) not in plan]
     runs = []
     for i, (name, spec) in enumerate(plan, 1):
-        runs.append(measure(name, spec, level))
+        runs.append(measure(name, spec, level, block_size))
         r = runs[-1]
         label = spec if len(spec) <= 22 else spec[:19] + "..."
         click.echo(f"[{i}/{len(plan)}] {name:<34} {label:<22} {r['compressed']:>11,} "
@@ -95,6 +104,7 @@ def ab(inputs, tilings, scaling, no_scaling, collapse_inputs, no_collapse_series
         "commit": git_commit(), "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "python": platform.python_version(), "machine": platform.machine(),
         "quasi": quasi.__version__, "level": runs[0]["level"] if runs else level,
+        "block_size": block_size,
         "inputs": list(inputs), "tilings": list(tilings),
         "scaling": scaling_inputs, "scaling_tilings": list(SCALING_TILINGS),
         "collapse_series": {"inputs": list(collapse_inputs),
@@ -120,11 +130,11 @@ def scaling_ladder(base: str) -> list:
     return [f"{base}:{n}" for n in PREFIX_LADDER if n < size] + [base]
 
 
-def measure(name: str, spec: str, level) -> dict:
+def measure(name: str, spec: str, level, block_size: int) -> dict:
     """Compress one input under one tiling through quasi.analysis; decompress and compare."""
     data = quasi_corpora.load(name)
     t0 = time.perf_counter()
-    packed, report = compress_analyzed(data, level, tiling=spec)
+    packed, report = compress_analyzed(data, level, tiling=spec, block_size=block_size)
     t1 = time.perf_counter()
     ok = quasi.decompress(packed) == data
     t2 = time.perf_counter()
@@ -227,7 +237,8 @@ def markdown(results: dict, plots: list, reading: bool = False) -> str:
 
 def _header(results) -> str:
     return (f"# Tiling A/B\n\n`{results['command'].strip()}` at commit {results['commit']}, "
-            f"{results['date']}, level {results['level']}, Python {results['python']} "
+            f"{results['date']}, level {results['level']}, blocks of "
+            f"{results['block_size']:,} bytes, Python {results['python']} "
             f"({results['machine']}), {results['elapsed_s']:.0f} s. Every output was "
             "decompressed and compared: "
             + ("all round trips ok." if all(r["roundtrip"] for r in results["runs"])
@@ -378,7 +389,9 @@ def _scaling_table(results) -> str:
     if len(rows) == 2:
         return ""
     return ("## Scaling with input size\n\nPrefixes of each corpus (NAME:BYTES), the same "
-            "four tilings.\n\n" + "\n".join(rows))
+            f"four tilings. An input over the block size ({results['block_size']:,} bytes) is "
+            "coded as independent blocks, each with codebooks of its own.\n\n"
+            + "\n".join(rows))
 
 
 def _hits_table(results) -> str:
