@@ -353,8 +353,11 @@ def test_disk_full_leaves_input_and_no_output(sample, monkeypatch, decompress):
 
 def start_waiting_on_stdin(tmp_path, *args):
     """A real quasi process writing tmp_path/out.qz from a pipe that stays open."""
+    # a shell's background job inherits SIGINT ignored (and then so would quasi, like
+    # gzip): give the child the default disposition, as an interactive user has
     proc = subprocess.Popen(EXE + ["-o", str(tmp_path / "out.qz"), *args],
-                            stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     proc.stdin.write(DATA)
     proc.stdin.flush()
     deadline = time.monotonic() + 60
