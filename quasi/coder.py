@@ -125,34 +125,28 @@ def bits_new(n):
 
 
 @njit_inline
-def enc_bit(st, out, probs, i, bit):
+def _bit_update(probs, i, bit):
     p = probs[i]
-    bound = (st[1] >> np.uint64(16)) * np.uint64(p)
-    if bit == 0:
-        probs[i] = p + ((PROB_ONE - p) >> PROB_SHIFT)
-        _enc_set(st, out, np.uint64(0), bound)
-    else:
-        probs[i] = p - (p >> PROB_SHIFT)
-        _enc_set(st, out, bound, st[1] - bound)
+    probs[i] = p + ((PROB_ONE - p) >> PROB_SHIFT) if bit == 0 else p - (p >> PROB_SHIFT)
+
+
+@njit_inline
+def enc_bit(st, out, probs, i, bit):
+    enc_bit_p(st, out, probs[i], bit)
+    _bit_update(probs, i, bit)
 
 
 @njit_inline
 def dec_bit(code, rng, pos, inp, probs, i):
     """(bit, code, range, position)."""
-    p = probs[i]
-    bound = (rng >> np.uint64(16)) * np.uint64(p)
-    if code < bound:
-        probs[i] = p + ((PROB_ONE - p) >> PROB_SHIFT)
-        code, rng, pos = _dec_norm(code, bound, pos, inp)
-        return 0, code, rng, pos
-    probs[i] = p - (p >> PROB_SHIFT)
-    code, rng, pos = _dec_norm(code - bound, rng - bound, pos, inp)
-    return 1, code, rng, pos
+    bit, code, rng, pos = dec_bit_p(code, rng, pos, inp, probs[i])
+    _bit_update(probs, i, bit)
+    return bit, code, rng, pos
 
 
 # ---------------------------------------------------------------------------
-# Bits with a probability computed by the caller (mixing models): p0 is
-# P(bit = 0) in 1/65536, 0 < p0 < 65536.
+# Bits with a probability given by the caller (the adaptive bits above, and
+# mixing models): p0 is P(bit = 0) in 1/65536, 0 < p0 < 65536.
 
 @njit_inline
 def enc_bit_p(st, out, p0, bit):
@@ -294,6 +288,10 @@ def fw_find(tree, base, size, target):
 # ---------------------------------------------------------------------------
 # Pure-Python twin of the coder (tests only): exact big-integer arithmetic.
 
+def _py_bit_update(p, bit):
+    return p + (((1 << 16) - p) >> 5) if bit == 0 else p - (p >> 5)
+
+
 class PyRangeEncoder:
     """Twin of enc_encode/enc_finish using Python integers."""
 
@@ -321,14 +319,8 @@ class PyRangeEncoder:
             self.rng <<= 8
 
     def encode_bit(self, probs, i, bit):
-        p = probs[i]
-        bound = (self.rng >> 16) * p
-        if bit == 0:
-            probs[i] = p + (((1 << 16) - p) >> 5)
-            self.encode(0, 0, 0, rng=bound)
-        else:
-            probs[i] = p - (p >> 5)
-            self.encode(0, 0, 0, add=bound, rng=self.rng - bound)
+        self.encode_bit_p(probs[i], bit)
+        probs[i] = _py_bit_update(probs[i], bit)
 
     def encode_bit_p(self, p0, bit):
         bound = (self.rng >> 16) * p0
@@ -357,15 +349,9 @@ class PyRangeDecoder:
         return min(self.code // self.r, total - 1)
 
     def decode_bit(self, probs, i):
-        p = probs[i]
-        bound = (self.rng >> 16) * p
-        if self.code < bound:
-            probs[i] = p + (((1 << 16) - p) >> 5)
-            self._settle(0, bound)
-            return 0
-        probs[i] = p - (p >> 5)
-        self._settle(bound, self.rng - bound)
-        return 1
+        bit = self.decode_bit_p(probs[i])
+        probs[i] = _py_bit_update(probs[i], bit)
+        return bit
 
     def decode_bit_p(self, p0):
         bound = (self.rng >> 16) * p0
