@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import zstandard
 
-from .hierarchy import lookup_starts
+from .hierarchy import lookup_mask
 from .errors import QuasiError
 from .events import O0_INC, O0_LIMIT, decode_events, encode_events
 from .parse import N_LEVELS, parse
@@ -75,8 +75,7 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     ws_ids, ws_first = build_vocab(low, ends, starts[1:])
     n_tok = ids.shape[0]
     n_words = first.shape[0]
-    lookup = lookup_starts(spec, n_tok)
-    e_pos, e_lev, e_val, n_entries = parse(ids, first, lookup, use_bigrams=params.use_bigrams,
+    e_pos, e_lev, e_val, n_entries = parse(ids, first, lookup_mask(spec, n_tok), use_bigrams=params.use_bigrams,
                                           min_count=params.min_count)
     if stats is not None:
         stats.update(_parse_stats(e_lev, e_val, n_entries, n_tok, n_words))

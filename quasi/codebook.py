@@ -36,47 +36,59 @@ def ngram_hash(h, pw, p, n):
 
 
 @njit
-def count_ngrams(h, positions, n, usable):
-    """Distinct n-grams starting at ``positions`` whose n words are all usable.
+def _candidate(mask, bit, usable, p, n):
+    """Whether an n-gram starts at p: p is a candidate start (bit ``bit`` of
+    mask[p] set, or any p when bit < 0) and its n words are all usable."""
+    if bit >= 0 and (np.int64(mask[p]) >> bit) & 1 == 0:
+        return False
+    for i in range(p, p + n):
+        if not usable[i]:
+            return False
+    return True
 
-    Returns (hash, count, first position) per distinct hash, in hash order."""
+
+@njit
+def frequent_ngrams(h, mask, bit, n, usable, min_count):
+    """Distinct n-grams seen at least min_count times at the candidate starts
+    (see _candidate; usable has one flag per token).
+
+    Returns (hash, count, first position) per such hash, in hash order. Memory:
+    one hash per candidate start, sorted in place, then a table of the frequent
+    ones for the scan that finds their first positions."""
     pw = base_power(n)
-    m = positions.shape[0]
-    hs = np.empty(m, np.uint64)
-    ps = np.empty(m, np.int64)
+    n_starts = max(usable.shape[0] - n + 1, 0)
+    hs = np.empty(n_starts, np.uint64)
     k = 0
-    for j in range(m):
-        p = positions[j]
-        if usable[p] and usable[p + n - 1]:
-            ok = True
-            for i in range(p + 1, p + n - 1):
-                if not usable[i]:
-                    ok = False
-                    break
-            if ok:
-                hs[k] = ngram_hash(h, pw, p, n)
-                ps[k] = p
-                k += 1
+    for p in range(n_starts):
+        if _candidate(mask, bit, usable, p, n):
+            hs[k] = ngram_hash(h, pw, p, n)
+            k += 1
     hs = hs[:k]
-    ps = ps[:k]
-    order = np.argsort(hs)
-    out_h = np.empty(k, np.uint64)
-    out_c = np.empty(k, np.int64)
-    out_p = np.empty(k, np.int64)
-    d = -1
-    for j in range(k):
-        x = hs[order[j]]
-        p = ps[order[j]]
-        if d < 0 or x != out_h[d]:
+    hs.sort()
+    out_h = np.empty(k // max(min_count, 1) + 1, np.uint64)
+    out_c = np.empty(out_h.shape[0], np.int64)
+    d = 0
+    j = 0
+    while j < k:
+        r = j
+        while r < k and hs[r] == hs[j]:
+            r += 1
+        if r - j >= min_count:
+            out_h[d] = hs[j]
+            out_c[d] = r - j
             d += 1
-            out_h[d] = x
-            out_c[d] = 1
-            out_p[d] = p
-        else:
-            out_c[d] += 1
-            if p < out_p[d]:
-                out_p[d] = p
-    return out_h[: d + 1], out_c[: d + 1], out_p[: d + 1]
+        j = r
+    out_h = out_h[:d].copy()
+    out_c = out_c[:d].copy()
+    out_p = np.full(d, -1, np.int64)
+    if d:
+        slots = table_build(out_h)
+        for p in range(n_starts):
+            if _candidate(mask, bit, usable, p, n):
+                e = table_find(slots, out_h, ngram_hash(h, pw, p, n))
+                if e >= 0 and out_p[e] < 0:
+                    out_p[e] = p
+    return out_h, out_c, out_p
 
 
 @njit
@@ -92,8 +104,8 @@ def select_entries(hashes, counts, firsts, min_count, cap):
 
 
 @njit
-def table_build(hashes, positions):
-    """Open-addressing table hash -> entry number (positions kept alongside)."""
+def table_build(hashes):
+    """Open-addressing table hash -> entry number."""
     m = hashes.shape[0]
     size = 16
     while size < 2 * m:

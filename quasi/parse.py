@@ -13,7 +13,7 @@ Event levels: 0 new word (first occurrence), 1 known word, 2 bigram,
 import numpy as np
 
 from ._jit import njit
-from .codebook import (base_power, count_ngrams, ngram_hash, prefix_hashes,
+from .codebook import (base_power, frequent_ngrams, ngram_hash, prefix_hashes,
                        select_entries, table_build, table_find)
 from .tiling import FIB_LENGTHS
 
@@ -26,14 +26,17 @@ PHRASE_LENGTHS = np.array((1, 1) + tuple(FIB_LENGTHS), np.int64)  # by level cod
 
 
 @njit
-def take_phrases(ids, h, n, cands, cb_hash, cb_pos, slots, covered, ev_level, ev_entry, level):
-    """Take every codebook hit of length n at the candidate starts, in order."""
+def take_phrases(ids, h, n, mask, bit, cb_hash, cb_pos, slots, covered, ev_level, ev_entry,
+                 level):
+    """Take every codebook hit of length n at the candidate starts (the p with
+    bit ``bit`` of mask[p] set; every p when bit < 0), in order."""
     pw = base_power(n)
     n_tok = ids.shape[0]
     taken = 0
-    for j in range(cands.shape[0]):
-        p = cands[j]
-        if p + n > n_tok or covered[p] or covered[p + n - 1]:
+    for p in range(max(n_tok - n + 1, 0)):
+        if bit >= 0 and (np.int64(mask[p]) >> bit) & 1 == 0:
+            continue
+        if covered[p] or covered[p + n - 1]:
             continue
         e = table_find(slots, cb_hash, ngram_hash(h, pw, p, n))
         if e < 0:
@@ -71,9 +74,9 @@ def build_events(ids, first, ev_level, ev_entry, book_sizes):
     order of first use within its level. Also returns entries per level."""
     n_tok = ids.shape[0]
     lengths = PHRASE_LENGTHS
-    e_pos = np.empty(n_tok, np.int64)
+    e_pos = np.empty(n_tok, np.int32)
     e_lev = np.empty(n_tok, np.int8)
-    e_val = np.empty(n_tok, np.int64)
+    e_val = np.empty(n_tok, np.int32)
     n_levels = book_sizes.shape[0]
     # one renumbering table per level: entry e of level L lives at offs[L] + e
     offs = np.zeros(n_levels + 1, np.int64)
@@ -104,44 +107,42 @@ def build_events(ids, first, ev_level, ev_entry, book_sizes):
     return e_pos[:m].copy(), e_lev[:m].copy(), e_val[:m].copy(), n_entries
 
 
-def parse(ids, first, starts_by_level, *, use_bigrams=True, min_count=2, caps=None):
+def parse(ids, first, mask, *, use_bigrams=True, min_count=2, caps=None):
     """Parse token ids into events; see the module docstring.
 
-    starts_by_level: 10 arrays of lookup starts (hierarchy levels 0..9); level 0
-    (2 words) is not used, bigrams are taken anywhere. Returns
-    (e_pos, e_lev, e_val, n_entries per level code)."""
+    mask: uint16 per token, bit k set where a level-k phrase may start
+    (hierarchy.lookup_mask); level 0 (2 words) is not used, bigrams are taken
+    anywhere. Returns (e_pos, e_lev, e_val, n_entries per level code)."""
     n_tok = ids.shape[0]
     h = prefix_hashes(ids)
     everywhere = np.ones(n_tok, np.bool_)
     books = {}
     for k in range(9, 0, -1):
         n = FIB_LENGTHS[k]
-        cands = starts_by_level[k]
-        if cands.shape[0] == 0 or n > n_tok:
+        if n > n_tok:
             continue
-        hs, cs, ps = count_ngrams(h, cands, n, everywhere)
+        hs, cs, ps = frequent_ngrams(h, mask, k, n, everywhere, min_count)
         cap = caps[k] if caps is not None else n_tok
         eh, ep = select_entries(hs, cs, ps, min_count, cap)
         if eh.shape[0]:
             books[k] = (eh, ep)
-    all_pos = np.arange(max(n_tok - 1, 0), dtype=np.int64)
+    del everywhere
     for _round in range(2):
         covered = np.zeros(n_tok, np.bool_)
         ev_level = np.full(n_tok, -1, np.int8)
-        ev_entry = np.zeros(n_tok, np.int64)
+        ev_entry = np.zeros(n_tok, np.int32)
         book_sizes = np.zeros(N_LEVELS, np.int64)
         for k in sorted(books, reverse=True):
             eh, ep = books[k]
-            slots = table_build(eh, ep)
-            take_phrases(ids, h, FIB_LENGTHS[k], starts_by_level[k], eh, ep, slots,
+            take_phrases(ids, h, FIB_LENGTHS[k], mask, k, eh, ep, table_build(eh),
                          covered, ev_level, ev_entry, k + 2)
             book_sizes[k + 2] = eh.shape[0]
         if use_bigrams and n_tok >= 2:
-            hs, cs, ps = count_ngrams(h, all_pos, 2, ~covered)
+            hs, cs, ps = frequent_ngrams(h, mask, -1, 2, ~covered, min_count)
             eh, ep = select_entries(hs, cs, ps, min_count, n_tok)
             book_sizes[LEVEL_BIGRAM] = eh.shape[0]
             if eh.shape[0]:
-                take_phrases(ids, h, 2, all_pos, eh, ep, table_build(eh, ep),
+                take_phrases(ids, h, 2, mask, -1, eh, ep, table_build(eh),
                              covered, ev_level, ev_entry, LEVEL_BIGRAM)
         if _round == 1:
             break

@@ -123,6 +123,20 @@ def _hash_bytes(buf, a, b):
 
 
 @njit
+def _rehash(low, starts, ends, first, n_ids, size):
+    """A table of the given size holding ids 0..n_ids-1 (see build_vocab)."""
+    table = np.full(size, -1, np.int32)
+    mask = np.uint64(size - 1)
+    for v in range(n_ids):
+        t = first[v]
+        slot = _hash_bytes(low, starts[t], ends[t]) & mask
+        while table[slot] >= 0:
+            slot = (slot + np.uint64(1)) & mask
+        table[slot] = v
+    return table
+
+
+@njit
 def build_vocab(low, starts, ends):
     """Number the distinct strings low[starts[t]:ends[t]] (possibly empty) in
     order of first occurrence.
@@ -130,17 +144,14 @@ def build_vocab(low, starts, ends):
     Returns (ids per token as int32, token index of each id's first occurrence).
     Exact: candidate matches are confirmed byte by byte."""
     n_tok = ends.shape[0]
-    size = 16
-    while size < 2 * n_tok:
-        size *= 2
-    mask = np.uint64(size - 1)
-    table = np.full(size, -1, np.int64)  # slot -> id
+    table = np.full(1 << 12, -1, np.int32)  # slot -> id; doubled at half load
     ids = np.empty(n_tok, np.int32)
     first = np.empty(n_tok, np.int64)
     n_ids = 0
     for t in range(n_tok):
         a = starts[t]
         b = ends[t]
+        mask = np.uint64(table.shape[0] - 1)
         slot = _hash_bytes(low, a, b) & mask
         while True:
             v = table[slot]
@@ -149,6 +160,8 @@ def build_vocab(low, starts, ends):
                 first[n_ids] = t
                 ids[t] = n_ids
                 n_ids += 1
+                if 2 * n_ids > table.shape[0]:
+                    table = _rehash(low, starts, ends, first, n_ids, 2 * table.shape[0])
                 break
             f = first[v]
             fa = starts[f]

@@ -3,7 +3,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from quasi.events import O0_INC, O0_LIMIT, encode_events
-from quasi.hierarchy import lookup_starts
+from quasi.hierarchy import lookup_mask
 from quasi.parse import parse
 from quasi.tokens import build_vocab, case_split, token_starts, word_info
 
@@ -20,7 +20,7 @@ def prepared(data, spec, min_count):
     vlen = starts[first + 1] - vstart
     voffs = np.concatenate([[0], np.cumsum(vlen)]).astype(np.int64)
     vbytes = np.concatenate([low[a:a + n] for a, n in zip(vstart, vlen)])
-    events = parse(ids, first, lookup_starts(spec, len(ids)), min_count=min_count)
+    events = parse(ids, first, lookup_mask(spec, len(ids)), min_count=min_count)
     return ids, flags, first, word_info(vbytes, voffs), events
 
 

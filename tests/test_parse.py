@@ -2,8 +2,8 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from quasi.codebook import count_ngrams, prefix_hashes, py_count_ngrams
-from quasi.hierarchy import lookup_starts
+from quasi.codebook import frequent_ngrams, prefix_hashes, py_count_ngrams
+from quasi.hierarchy import lookup_mask, lookup_starts
 from quasi.parse import LEVEL_BIGRAM, LEVEL_NEW, LEVEL_WORD, PHRASE_LENGTHS, parse
 from quasi.tiling import FIB_LENGTHS
 
@@ -84,7 +84,7 @@ def test_parse_matches_twin(ids, spec, use_bigrams, min_count):
     order = {}
     ids = np.array([order.setdefault(int(w), len(order)) for w in ids], np.int32)
     starts = lookup_starts(spec, len(ids))
-    e_pos, e_lev, e_val, n_entries = parse(ids, _first(ids), starts,
+    e_pos, e_lev, e_val, n_entries = parse(ids, _first(ids), lookup_mask(spec, len(ids)),
                                            use_bigrams=use_bigrams, min_count=min_count)
     twin = py_parse(ids.tolist(), [s.tolist() for s in starts], use_bigrams, min_count)
     assert list(zip(e_pos.tolist(), e_lev.tolist(), e_val.tolist())) == twin
@@ -93,12 +93,18 @@ def test_parse_matches_twin(ids, spec, use_bigrams, min_count):
 
 
 @settings(max_examples=100, deadline=None)
-@given(repetitive, st.integers(2, 13))
-def test_count_ngrams_matches_twin(ids, n):
+@given(repetitive, st.integers(2, 13), st.integers(1, 4), st.booleans())
+def test_frequent_ngrams_matches_twin(ids, n, min_count, everywhere):
     if len(ids) < n:
         return
-    positions = np.arange(0, len(ids) - n + 1, 2, dtype=np.int64)
-    usable = np.random.default_rng(len(ids)).random(len(ids)) < 0.9
-    hs, cs, ps = count_ngrams(prefix_hashes(ids), positions, n, usable)
-    twin = py_count_ngrams(ids.tolist(), positions.tolist(), n, usable.tolist())
-    assert sorted(zip(cs.tolist(), ps.tolist())) == sorted(twin.values())
+    rng = np.random.default_rng(len(ids))
+    mask = (rng.random(len(ids)) < 0.5).astype(np.uint16) << 3
+    positions = range(len(ids) - n + 1) if everywhere else np.flatnonzero(mask).tolist()
+    usable = rng.random(len(ids)) < 0.9
+    hs, cs, ps = frequent_ngrams(prefix_hashes(ids), mask, -1 if everywhere else 3, n, usable,
+                                 min_count)
+    twin = py_count_ngrams(ids.tolist(), [p for p in positions if p + n <= len(ids)], n,
+                           usable.tolist())
+    assert hs.tolist() == sorted(set(hs.tolist()))  # distinct, in hash order
+    assert sorted(zip(cs.tolist(), ps.tolist())) == sorted(v for v in twin.values()
+                                                          if v[0] >= min_count)
