@@ -75,6 +75,16 @@ def _context(last_prev, head_next, prev_ws, col, n_next, mask):
 
 
 @njit_inline
+def _token_context(ids, t, last_core, head, length, prev_ws, col, mask):
+    """Context of token t's whitespace: (the end of its core, the next core or
+    257 at the end of the block, the previous whitespace, the column)."""
+    if t + 1 < ids.shape[0]:
+        nxt = ids[t + 1]
+        return _context(last_core, head[nxt], prev_ws, col, length[nxt], mask)
+    return _context(last_core, 257, prev_ws, col, 0, mask)
+
+
+@njit_inline
 def _advance(col, s, ws_len, ws_tail):
     if ws_tail[s] >= 0:
         return ws_tail[s]
@@ -95,11 +105,7 @@ def encode_spaces(ids, ws_ids, head, last, length, ws_len, ws_tail):
     for t in range(n_tok):
         w = ids[t]
         col += length[w]
-        if t + 1 < n_tok:
-            nxt = ids[t + 1]
-            ctx = _context(last[w], head[nxt], prev, col, length[nxt], n_ctx - 1)
-        else:
-            ctx = _context(last[w], 257, prev, col, 0, n_ctx - 1)
+        ctx = _token_context(ids, t, last[w], head, length, prev, col, n_ctx - 1)
         s = np.int64(ws_ids[t])
         sym = s if s < DIRECT else ESCAPE
         small_encode(st, out, counts, totals, ctx, sym)
@@ -126,11 +132,7 @@ def decode_spaces(inp, ids, head, last, length, ws_len, ws_tail):
     for t in range(n_tok):
         w = ids[t]
         col += length[w]
-        if t + 1 < n_tok:
-            nxt = ids[t + 1]
-            ctx = _context(last[w], head[nxt], prev, col, length[nxt], n_ctx - 1)
-        else:
-            ctx = _context(last[w], 257, prev, col, 0, n_ctx - 1)
+        ctx = _token_context(ids, t, last[w], head, length, prev, col, n_ctx - 1)
         sym, code, rng, pos = small_decode(code, rng, pos, inp, counts, totals, ctx)
         small_update(counts, totals, ctx, sym, INC, LIMIT)
         s = sym

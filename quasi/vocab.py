@@ -143,9 +143,9 @@ def _bucket(h, bits):
 
 
 @njit_inline
-def _byte_contexts(hashes, idx, models, base, bits, hist, pos):
+def _byte_contexts(hashes, idx, models, n, base, bits, hist, pos):
     """Hash of every model's context for the next byte, and its first bucket."""
-    for m in range(models.shape[0]):
+    for m in range(n):
         h = np.int64(m + 1)
         for k in range(models[m, 0]):
             h = (h + hist[k] + 1) * np.int64(0x2F0B3A5)
@@ -156,8 +156,8 @@ def _byte_contexts(hashes, idx, models, base, bits, hist, pos):
 
 
 @njit_inline
-def _low_nibble_contexts(hashes, idx, models, base, bits, high):
-    for m in range(models.shape[0]):
+def _low_nibble_contexts(hashes, idx, n, base, bits, high):
+    for m in range(n):
         idx[m] = base[m] + (_bucket(hashes[m] + high * np.int64(0x9E3779B1), bits[m]) << 4)
 
 
@@ -202,7 +202,17 @@ def _p0(p):
 def _code_words(prob, cnt, w, base, bits, models, vbytes, voffs, st, out):
     """Code words vbytes[voffs[i]:voffs[i+1]] into the coder (st, out),
     updating the model state (prob, cnt, w)."""
-    n = models.shape[0]
+    # a literal model count lets the compiler unroll the per-model loops
+    if models.shape[0] == 3:
+        _code_words_n(prob, cnt, w, base, bits, models, vbytes, voffs, st, out, 3)
+    elif models.shape[0] == 7:
+        _code_words_n(prob, cnt, w, base, bits, models, vbytes, voffs, st, out, 7)
+    else:
+        _code_words_n(prob, cnt, w, base, bits, models, vbytes, voffs, st, out, models.shape[0])
+
+
+@njit_inline
+def _code_words_n(prob, cnt, w, base, bits, models, vbytes, voffs, st, out, n):
     idx = np.zeros(n, np.int64)
     hashes = np.zeros(n, np.int64)
     stv = np.zeros(n + 1, np.int64)
@@ -211,7 +221,7 @@ def _code_words(prob, cnt, w, base, bits, models, vbytes, voffs, st, out):
         hist[:] = 0
         start = voffs[wd]
         end = voffs[wd + 1]
-        _byte_contexts(hashes, idx, models, base, bits, hist, 0)
+        _byte_contexts(hashes, idx, models, n, base, bits, hist, 0)
         for i in range(start, end):
             cls = _class(hist[0]) * 9
             c = np.int64(vbytes[i])
@@ -219,7 +229,7 @@ def _code_words(prob, cnt, w, base, bits, models, vbytes, voffs, st, out):
             slot = 1  # the partial nibble with a leading 1
             for b in range(7, -1, -1):
                 if b == 3:
-                    _low_nibble_contexts(hashes, idx, models, base, bits, c0)
+                    _low_nibble_contexts(hashes, idx, n, base, bits, c0)
                     slot = 1
                 y = (c >> b) & 1
                 wbase = (cls + 8 - b) * (n + 1)
@@ -231,7 +241,7 @@ def _code_words(prob, cnt, w, base, bits, models, vbytes, voffs, st, out):
             for k in range(5, 0, -1):
                 hist[k] = hist[k - 1]
             hist[0] = c + 1
-            _byte_contexts(hashes, idx, models, base, bits, hist, i + 1 - start)
+            _byte_contexts(hashes, idx, models, n, base, bits, hist, i + 1 - start)
             y = 1 if i + 1 == end else 0
             wbase = _class(hist[0]) * 9 * (n + 1)
             p = _predict(prob, idx, n, END_SLOT, stv, w, wbase)
@@ -295,7 +305,17 @@ def decode_vocab(inp, n_words, n_bytes, model_set, pbytes, poffs):
 
 @njit
 def _decode(prob, cnt, w, base, bits, models, inp, n_words, n_bytes):
-    n = models.shape[0]
+    # a literal model count lets the compiler unroll the per-model loops
+    if models.shape[0] == 3:
+        return _decode_n(prob, cnt, w, base, bits, models, inp, n_words, n_bytes, 3)
+    if models.shape[0] == 7:
+        return _decode_n(prob, cnt, w, base, bits, models, inp, n_words, n_bytes, 7)
+    return _decode_n(prob, cnt, w, base, bits, models, inp, n_words, n_bytes, models.shape[0])
+
+
+@njit_inline
+def _decode_n(prob, cnt, w, base, bits, models, inp, n_words, n_bytes, n):
+    """_decode for n = models.shape[0] models."""
     idx = np.zeros(n, np.int64)
     hashes = np.zeros(n, np.int64)
     stv = np.zeros(n + 1, np.int64)
@@ -307,7 +327,7 @@ def _decode(prob, cnt, w, base, bits, models, inp, n_words, n_bytes):
     for wd in range(n_words):
         hist[:] = 0
         start = i
-        _byte_contexts(hashes, idx, models, base, bits, hist, 0)
+        _byte_contexts(hashes, idx, models, n, base, bits, hist, 0)
         while True:
             if i >= n_bytes or ipos > inp.shape[0] + 8:
                 return vbytes, voffs, False
@@ -316,7 +336,7 @@ def _decode(prob, cnt, w, base, bits, models, inp, n_words, n_bytes):
             slot = 1  # the partial nibble with a leading 1
             for b in range(7, -1, -1):
                 if b == 3:
-                    _low_nibble_contexts(hashes, idx, models, base, bits, c0)
+                    _low_nibble_contexts(hashes, idx, n, base, bits, c0)
                     slot = 1
                 wbase = (cls + 8 - b) * (n + 1)
                 p = _predict(prob, idx, n, slot, stv, w, wbase)
@@ -330,7 +350,7 @@ def _decode(prob, cnt, w, base, bits, models, inp, n_words, n_bytes):
             for k in range(5, 0, -1):
                 hist[k] = hist[k - 1]
             hist[0] = c + 1
-            _byte_contexts(hashes, idx, models, base, bits, hist, i - start)
+            _byte_contexts(hashes, idx, models, n, base, bits, hist, i - start)
             wbase = _class(hist[0]) * 9 * (n + 1)
             p = _predict(prob, idx, n, END_SLOT, stv, w, wbase)
             y, code, rng, ipos = dec_bit_p(code, rng, ipos, inp, _p0(p))
