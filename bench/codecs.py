@@ -149,24 +149,23 @@ def _ppmd(order):
 
 
 def quasi_streams(packed: bytes) -> dict:
-    """Bytes per section of quasi's coded blocks (named as ``quasi -l -v`` names them,
-    by codec revision), the container's own bytes (with blocks stored raw) and the
-    number of raw blocks; read from the headers only, compiling nothing."""
-    from quasi.container import BLOCK_CODED, StreamReader
-    from quasi.sections import SECTION_NAMES, codec_revision
+    """Bytes per stream of a quasi stream, as ``quasi -l -v`` names them: coded sections
+    by name, ``stored`` and ``lzma`` block payloads; the container's own bytes; the
+    number of stored and lzma blocks. Read from the headers only, compiling nothing."""
+    from quasi.container import BLOCK_LZMA, BLOCK_RAW, StreamReader
+    from quasi.sections import codec_revision, stream_sizes
 
-    sizes = {}  # section name -> bytes, in order of first appearance
+    sizes = {}  # stream name -> bytes, in order of first appearance
     revisions = set()
-    raw_blocks = 0
+    kinds = {BLOCK_RAW: 0, BLOCK_LZMA: 0}
     for _hdr, rec in StreamReader(packed, verify=False):
-        rev = codec_revision(rec.sections[0]) if rec.type == BLOCK_CODED else -1
-        names = SECTION_NAMES.get(rev, ())
-        if rec.type == BLOCK_CODED and len(rec.sections) == len(names):
-            revisions.add(rev)
-            for name, sec in zip(names, rec.sections):
-                sizes[name] = sizes.get(name, 0) + len(sec)
+        if rec.type in kinds:
+            kinds[rec.type] += 1
         else:
-            raw_blocks += 1
+            revisions.add(codec_revision(rec.sections[0]))
+        for name, size in stream_sizes(rec.type, rec.sections).items():
+            sizes[name] = sizes.get(name, 0) + size
     return {"names": list(sizes), "bytes": list(sizes.values()),
             "codec_revisions": sorted(revisions),
-            "container_bytes": len(packed) - sum(sizes.values()), "raw_blocks": raw_blocks}
+            "container_bytes": len(packed) - sum(sizes.values()),
+            "raw_blocks": kinds[BLOCK_RAW], "lzma_blocks": kinds[BLOCK_LZMA]}

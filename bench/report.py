@@ -148,7 +148,8 @@ def _quasi_tables(results):
             size = dict(zip(r["streams"]["names"], r["streams"]["bytes"]))
             streams.append([r["file"], r["codec"], f"{r['compressed_bytes']:,}"]
                            + [_fmt(size.get(n)) for n in names]
-                           + [f"{r['streams']['container_bytes']:,}", r["streams"]["raw_blocks"]])
+                           + [f"{r['streams']['container_bytes']:,}", r["streams"]["raw_blocks"],
+                              r["streams"].get("lzma_blocks", 0)])
     return "\n\n".join([
         "## quasi: first call in a fresh process vs steady state (seconds)",
         "The first call includes importing numba and loading (or, on a fresh install, "
@@ -156,8 +157,8 @@ def _quasi_tables(results):
         _table(["file", "codec", "compress first", "compress median", "decompress first",
                 "decompress median"], warm, ["---", "---"] + ["---:"] * 4),
         "## quasi: bytes per stream",
-        _table(["file", "codec", "total"] + names + ["container", "raw blocks"], streams,
-               ["---", "---"] + ["---:"] * (len(names) + 3)),
+        _table(["file", "codec", "total"] + names + ["container", "stored blocks", "lzma blocks"],
+               streams, ["---", "---"] + ["---:"] * (len(names) + 4)),
     ])
 
 

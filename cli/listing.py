@@ -1,8 +1,10 @@
 """`quasi -l`: what a .qz file holds, read from its headers without decoding.
 
 Compiles nothing: it walks frame headers, block headers, the end mark, index
-and footer (all CRC-checked), and with -v reads each coded block's meta section
-(token and word counts, phrase entries per level), never the coded streams.
+and footer (all CRC-checked), and with -v shows the bytes of every stream (coded
+sections by name, stored and lzma blocks, the container) and reads each coded
+block's meta section (token and word counts, phrase entries per level), never
+the coded streams.
 Events and phrase hits per level are not in the headers: ``quasi.analyze``
 measures them by compressing the original."""
 import sys
@@ -12,7 +14,7 @@ import click
 from quasi.analysis import EVENT_LEVELS
 from quasi.container import BLOCK_CODED, StreamReader
 from quasi.errors import QuasiError
-from quasi.sections import SECTION_NAMES, codec_revision
+from quasi.sections import RECORD_STREAMS, SECTION_NAMES, codec_revision, stream_sizes
 
 # meta fields shared by codec revisions 1 and 2: revision, n_tokens, n_words (distinct),
 # o1_cap, min_match, then phrase entries per event level
@@ -33,18 +35,16 @@ def list_files(files, verbose=False):
     for name in files:
         label, data = _read(name)
         reader = StreamReader(data, verify=False)
-        streams = {}  # (codec revision, section name) -> bytes
-        raw_blocks = 0
+        streams = {}  # stream name -> bytes, in order of first appearance
+        kinds = {}    # record type -> blocks
         parse = [0] * (2 + len(EVENT_LEVELS))  # tokens, distinct words, entries per level
         try:
             for _hdr, rec in reader:
-                rev = codec_revision(rec.sections[0]) if rec.type == BLOCK_CODED else -1
-                if len(rec.sections) == len(SECTION_NAMES.get(rev, ())):
-                    for name, sec in zip(SECTION_NAMES[rev], rec.sections):
-                        streams[rev, name] = streams.get((rev, name), 0) + len(sec)
+                kinds[rec.type] = kinds.get(rec.type, 0) + 1
+                for stream, size in stream_sizes(rec.type, rec.sections).items():
+                    streams[stream] = streams.get(stream, 0) + size
+                if rec.type == BLOCK_CODED and codec_revision(rec.sections[0]) in SECTION_NAMES:
                     _add_meta(parse, rec.sections[0])
-                else:
-                    raw_blocks += 1
         except QuasiError as exc:
             raise QuasiError(f"{label}: {exc}") from None
         frames = reader.frames
@@ -57,15 +57,19 @@ def list_files(files, verbose=False):
         click.echo(f"{len(frames):>6} {blocks:>6} {len(data):>13,} {content:>13,} {ratio:>6.3f} "
                    f"{check:>5} {levels:>5}  {specs:<12} {label}")
         if verbose:
+            for what, size in streams.items():
+                click.echo(f"{'':>14}{size:>13,}  {what}{_blocks_of(what, kinds)}")
             container = len(data) - sum(streams.values())
-            revisions = {rev for rev, _ in streams}
-            for (rev, what), size in streams.items():
-                label_rev = f" (codec revision {rev})" if len(revisions) > 1 else ""
-                click.echo(f"{'':>14}{size:>13,}  {what}{label_rev}")
-            if raw_blocks:
-                click.echo(f"{'':>14}{'':>13}  ({raw_blocks} block(s) stored raw)")
-            click.echo(f"{'':>14}{container:>13,}  container and stored blocks")
+            click.echo(f"{'':>14}{container:>13,}  container")
             _echo_parse(parse)
+
+
+def _blocks_of(stream: str, kinds: dict) -> str:
+    """The block count shown after the stream of stored or lzma blocks."""
+    for btype, name in RECORD_STREAMS.items():
+        if stream == name:
+            return f" ({kinds[btype]} block{'s' * (kinds[btype] != 1)})"
+    return ""
 
 
 def _varints(buf) -> list:

@@ -4,9 +4,10 @@
 blocks, same frame, same bytes) and reports:
 
 * bytes per stream, summing to the compressed size: each section of the coded blocks under its
-  name (``quasi/sections.py``, by codec revision), ``container`` (frame header, block headers
-  and checksums, end mark, index, footer) and ``stored`` (raw bytes of blocks stored uncoded
-  because coding did not pay). In codec revision 2 the issue's categories map as follows:
+  name (``quasi/sections.py``, by codec revision), ``lzma`` (payloads of blocks LZMA2 coded
+  smaller, ``quasi/fallback.py``), ``stored`` (raw bytes of blocks stored because no coding
+  paid) and ``container`` (frame header, block headers and checksums, end mark, index,
+  footer). In codec revision 2 the issue's categories map as follows:
   payload = ``events (main)`` (levels, word ids, phrase choices, LZ matches) and
   ``whitespace``; case = ``side: decisions + case`` (the case flags share one range coder with
   the word / new-word decisions, so they cannot be told apart); escapes = ``vocabulary`` and
@@ -21,9 +22,12 @@ not among the events. Importing this module compiles nothing.
 """
 from dataclasses import asdict, dataclass, field
 
-from .container import BLOCK_RAW, FrameWriter
+from .container import BLOCK_CODED, BLOCK_LZMA, BLOCK_RAW, FrameWriter
 from .options import DEFAULT_TILING, check_block_size, level_params
-from .sections import SECTION_NAMES, codec_revision
+from .sections import stream_sizes
+
+KINDS = {BLOCK_RAW: "stored", BLOCK_CODED: "coded", BLOCK_LZMA: "lzma"}
+"""The kind of each block record type, as ``Analysis.blocks`` names it."""
 
 PHRASE_WORDS = (3, 5, 8, 13, 21, 34, 55, 89, 144)
 """Words per phrase of event levels 3..11."""
@@ -42,7 +46,8 @@ class Analysis:
     blocks define (their meta), ``entries_used`` the distinct entries the parse used: with
     in-band codebooks an entry is defined at its first use, so the two agree; the candidate
     tables the parse chose from are not reported by the codec. ``blocks`` holds each block's
-    raw size, whether it was stored raw and, when coded, its section sizes and its parse."""
+    raw size, its ``kind`` ("coded", "lzma" or "stored"; ``stored`` is kind == "stored") and,
+    when coded, its section sizes and its parse."""
 
     tiling: str
     level: int
@@ -74,10 +79,11 @@ class Analysis:
         return out
 
 
-def compress_analyzed(data, level=None, *, tiling=DEFAULT_TILING, block_size=None):
+def compress_analyzed(data, level=None, *, tiling=DEFAULT_TILING, block_size=None, lzma=True):
     """(compressed bytes, Analysis): the bytes are those of ``quasi.compress`` with the same
-    arguments (checksum on, one frame)."""
-    from .block import encode_block
+    arguments (checksum on, one frame). ``lzma=False``: no block is LZMA2 coded (quasi's
+    own coding alone, e.g. to compare tilings; the bytes may then differ from compress)."""
+    from .fallback import encode_record
     from .tiling import parse_spec
 
     view = memoryview(data).cast("B")
@@ -88,41 +94,42 @@ def compress_analyzed(data, level=None, *, tiling=DEFAULT_TILING, block_size=Non
     out = [writer.header()]
     report = Analysis(spec.canonical, level, len(view), 0, {})
     container = len(out[0])
-    stored = 0
     for start in range(0, len(view), block_size):
         raw = view[start:start + block_size]
         stats = {}
-        sections = encode_block(raw, spec, params, stats)
-        out.append(writer.block(raw, sections))
-        if out[-1][0] == BLOCK_RAW:
-            stored += len(raw)
-            container += len(out[-1]) - len(raw)
-            report.blocks.append({"raw_size": len(raw), "stored": True})
-        else:
-            container += len(out[-1]) - sum(len(sec) for sec in sections)
-            _add_block(report, sections, stats, len(raw))
+        btype, sections = encode_record(raw, spec, params, stats, try_lzma=lzma)
+        out.append(writer.block(raw, sections, btype))
+        btype = out[-1][0]
+        if btype == BLOCK_RAW:
+            sections = [raw]
+        sizes = stream_sizes(btype, sections)
+        container += len(out[-1]) - sum(sizes.values())
+        _add_block(report, btype, sizes, stats, len(raw))
     out.append(writer.finish())
     container += len(out[-1])
-    report.streams.update(container=container, stored=stored)
+    report.streams["container"] = container
     packed = b"".join(out)
     report.compressed_size = len(packed)
     return packed, report
 
 
-def analyze(data, *, tiling=DEFAULT_TILING, level=None, block_size=None) -> Analysis:
+def analyze(data, *, tiling=DEFAULT_TILING, level=None, block_size=None, lzma=True) -> Analysis:
     """What ``quasi.compress(data, level, tiling=tiling, block_size=block_size)`` does: bytes
-    per stream (summing to its size), events, phrase hits and entries per level."""
-    return compress_analyzed(data, level, tiling=tiling, block_size=block_size)[1]
+    per stream (summing to its size), events, phrase hits and entries per level (``lzma``:
+    see compress_analyzed)."""
+    return compress_analyzed(data, level, tiling=tiling, block_size=block_size, lzma=lzma)[1]
 
 
-def _add_block(report: Analysis, sections, stats: dict, raw_size: int) -> None:
-    """Count one coded block's sections and parse."""
-    names = SECTION_NAMES[codec_revision(sections[0])]
-    sizes = {name: len(sec) for name, sec in zip(names, sections, strict=True)}
-    report.blocks.append({"raw_size": raw_size, "stored": False, "sections": sizes,
-                          "parse": stats})
+def _add_block(report: Analysis, btype: int, sizes: dict, stats: dict, raw_size: int) -> None:
+    """Count one block's streams and, if quasi coded it, its parse."""
+    kind = KINDS[btype]
+    entry = {"raw_size": raw_size, "kind": kind, "stored": btype == BLOCK_RAW}
+    report.blocks.append(entry)
     for name, size in sizes.items():
         report.streams[name] = report.streams.get(name, 0) + size
+    if btype != BLOCK_CODED:
+        return
+    entry.update(sections=sizes, parse=stats)
     report.n_tokens += stats["n_tokens"]
     report.n_words += stats["n_words"]
     for total, key in ((report.events, "events_per_level"), (report.entries, "entries_per_level"),

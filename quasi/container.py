@@ -1,4 +1,5 @@
-"""The quasi container: frames, block records, end mark, index and footer (format version 1).
+"""The quasi container: frames, block records, end mark, index and footer (format version 2;
+version 1 is still read, and written on request for tests).
 
 The container only *frames* already-encoded blocks.  The block codec (another module)
 turns one block's raw bytes into a list of "sections" (byte strings) and back; the
@@ -13,11 +14,13 @@ Writing::
         out.append(w.block(raw, codec.encode(raw)))   # sections=None -> stored raw
     out.append(w.finish())
 
+``w.block(raw, [payload], BLOCK_LZMA)`` frames an LZMA2 payload (version 2 only).
+
 Reading (decoding)::
 
     reader = StreamReader(data)
     for header, rec in reader:                        # FrameHeader, BlockRecord
-        raw = rec.sections[0] if rec.type == BLOCK_RAW else codec.decode(header, rec.sections)
+        raw = rec.sections[0] if rec.type == BLOCK_RAW else codec.decode(header, rec)
         reader.verify_block(rec, raw)                 # mandatory: length + raw CRC
         sink.write(raw)
     # frame ends (index, footer, content CRC) are validated as iteration passes them;
@@ -50,7 +53,7 @@ from .errors import QuasiError
 
 __all__ = [
     "MAGIC", "FOOTER_MAGIC", "FORMAT_VERSION", "MAX_BLOCK_SIZE", "MAX_SECTIONS",
-    "BLOCK_RAW", "BLOCK_CODED", "BLOCK_END", "FLAG_CHECKSUM", "MAX_SECTION_SLACK",
+    "BLOCK_RAW", "BLOCK_CODED", "BLOCK_LZMA", "BLOCK_END", "READ_VERSIONS", "FLAG_CHECKSUM", "MAX_SECTION_SLACK",
     "FOOTER_SIZE", "FrameWriter", "FrameHeader", "BlockRecord", "FrameInfo",
     "StreamReader", "FrameParser", "decode_stream", "iter_decoded", "read_frame_infos",
     "read_first_frame_info", "read_last_frame_from_end", "read_stream_index",
@@ -58,17 +61,22 @@ __all__ = [
 ]
 
 MAGIC = b"\x9eQZ\r"            # 9E 51 5A 0D
-FOOTER_MAGIC = b"\rZQ\x9e"     # 0D 5A 51 9E
-FORMAT_VERSION = 1
+FOOTER_MAGIC = b"\rZQ\x9e"     # 0D 5A 51 9E (version 1)
+FOOTER2_MAGIC = b"Z\x9e"       # 5A 9E (version 2)
+FORMAT_VERSION = 2
+READ_VERSIONS = (1, 2)
 MAX_BLOCK_SIZE = 1 << 30
 MAX_SECTIONS = 16
 MAX_SPEC_LEN = 255
 MAX_LEVEL = 9
 BLOCK_RAW = 0
 BLOCK_CODED = 1
+BLOCK_LZMA = 2                 # version 2 only
 BLOCK_END = 0xFF
 FLAG_CHECKSUM = 0x01
 RESERVED_FLAGS = 0xFE
+RESERVED_FLAGS2 = 0x0E         # version 2: bits 4..7 hold the level
+MAX_BLOCKS_PER_FRAME = 1 << 28  # version 2: keeps the tail under 2^32 bytes
 MAX_SECTION_SLACK = 1 << 16    # sum(section sizes) <= 2 * raw_size + MAX_SECTION_SLACK
 
 _U32 = struct.Struct("<I")
@@ -84,6 +92,12 @@ FOOTER_SIZE = _FOOTER.size             # 24
 MIN_HEADER_SIZE = _FIXED_HEADER.size + 1 + 4 + 4   # spec of 1 byte: 17
 MAX_HEADER_SIZE = _FIXED_HEADER.size + MAX_SPEC_LEN + 4 + 4   # 271
 _MIN_RECORD = 1 + 4 + 4 + 1                        # stored 1-byte block, no raw CRC
+_FOOTER2 = struct.Struct("<II2s")      # tail_size, footer_crc, footer magic
+FOOTER2_SIZE = _FOOTER2.size           # 10
+_MIN_HEADER2 = 7 + 1 + 1 + 4           # spec of 1 byte, 1-byte block_size
+_MIN_TAIL2 = 4 + FOOTER2_SIZE          # end mark of an empty frame, footer
+_MIN_RECORD2 = 1 + 1 + 4 + 4 + 1       # stored 1-byte block
+_MAX_VARINT = 10
 
 
 def max_coded_size(raw_size: int) -> int:
@@ -93,6 +107,34 @@ def max_coded_size(raw_size: int) -> int:
 
 def _is_printable_ascii(b: bytes) -> bool:
     return all(0x21 <= x <= 0x7E for x in b)
+
+
+def _varint(value: int) -> bytes:
+    """The LEB128 encoding of a non-negative int (shortest form)."""
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _read_varint(buf, pos: int, end: int, truncated: str) -> tuple[int, int]:
+    """(value, position after it) of the varint at ``pos``; ``_Truncated(truncated)`` if it
+    runs past ``end``, QuasiError if it is longer than 10 bytes, not in its shortest form
+    or not below 2^64."""
+    value = shift = 0
+    for i in range(pos, min(end, pos + _MAX_VARINT)):
+        b = buf[i]
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            if (b == 0 and i > pos) or value >> 64:
+                raise QuasiError(f"malformed varint at offset {i}")
+            return value, i + 1
+    if end - pos >= _MAX_VARINT:
+        raise QuasiError(f"malformed varint at offset {pos}")
+    raise _Truncated(truncated)
 
 
 # --------------------------------------------------------------------------- writer
@@ -107,11 +149,13 @@ class FrameWriter:
 
     ``level``: 0..9 (0 = not recorded); ``spec``: the tiling spec, 1..255 printable ASCII
     characters (0x21..0x7E); ``block_size``: maximum raw bytes per block, 1..2**30;
-    ``checksum``: store CRC32s of the raw data (flag bit 0).  Invalid arguments or
-    out-of-order calls raise ``QuasiError``.
+    ``checksum``: store CRC32s of the raw data (flag bit 0); ``version``: the format
+    version to write (1 only to produce files for readers of version 1).  Invalid
+    arguments or out-of-order calls raise ``QuasiError``.
     """
 
-    def __init__(self, level: int, spec: str, block_size: int, checksum: bool = True):
+    def __init__(self, level: int, spec: str, block_size: int, checksum: bool = True,
+                 version: int = FORMAT_VERSION):
         if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level <= MAX_LEVEL:
             raise QuasiError(f"level must be an integer 0..{MAX_LEVEL}, got {level!r}")
         if not isinstance(spec, str):
@@ -127,13 +171,20 @@ class FrameWriter:
         if (not isinstance(block_size, int) or isinstance(block_size, bool)
                 or not 1 <= block_size <= MAX_BLOCK_SIZE):
             raise QuasiError(f"block_size must be 1..{MAX_BLOCK_SIZE}, got {block_size!r}")
+        if version not in READ_VERSIONS:
+            raise QuasiError(f"cannot write format version {version!r}")
         self.level = level
         self.spec = spec
         self.block_size = block_size
         self.checksum = bool(checksum)
+        self.version = version
         flags = FLAG_CHECKSUM if self.checksum else 0
-        head = (_FIXED_HEADER.pack(MAGIC, FORMAT_VERSION, flags, level, len(spec_b))
-                + spec_b + _U32.pack(block_size))
+        if version == 1:
+            head = (_FIXED_HEADER.pack(MAGIC, 1, flags, level, len(spec_b))
+                    + spec_b + _U32.pack(block_size))
+        else:
+            head = (MAGIC + bytes((2, flags | level << 4, len(spec_b))) + spec_b
+                    + _varint(block_size))
         self._header = head + _U32.pack(zlib.crc32(head))
         self._state = 0            # 0: header not yet returned, 1: blocks, 2: finished
         self._pos = 0              # bytes of this frame emitted so far
@@ -149,48 +200,76 @@ class FrameWriter:
         self._pos = len(self._header)
         return self._header
 
-    def block(self, raw, sections: Sequence | None) -> bytes:
+    @property
+    def full(self) -> bool:
+        """True when the frame holds as many blocks as a frame may (finish it)."""
+        return len(self._index) >= MAX_BLOCKS_PER_FRAME
+
+    def block(self, raw, sections: Sequence | None, btype: int = BLOCK_CODED) -> bytes:
         """One block record for ``raw`` (1..block_size bytes).
 
-        ``sections`` is the codec's output (1..16 bytes-like objects, possibly empty
-        ones) or None for a stored block.  A stored (raw) block is written instead when
-        the coded form would not be smaller: sum(section sizes) + 5 + 4*n >= len(raw).
+        ``sections`` is the codec's output (``BLOCK_CODED``: 1..16 bytes-like objects,
+        possibly empty ones; ``BLOCK_LZMA``: one LZMA2 payload) or None for a stored
+        block.  A stored block is written instead whenever the record would not be
+        smaller than the stored one.
         """
         if self._state != 1:
             raise QuasiError("FrameWriter.block() called "
                              + ("before header()" if self._state == 0 else "after finish()"))
+        if self.full:
+            raise QuasiError(f"a frame holds at most {MAX_BLOCKS_PER_FRAME} blocks")
         raw = memoryview(raw).cast("B")
         raw_size = raw.nbytes
         if not 1 <= raw_size <= self.block_size:
             raise QuasiError(f"block raw size must be 1..{self.block_size}, got {raw_size}")
+        rec = None
         if sections is not None:
             sections = [memoryview(s).cast("B") for s in sections]
             n = len(sections)
-            if not 1 <= n <= MAX_SECTIONS:
+            if btype == BLOCK_LZMA and (n != 1 or self.version == 1):
+                raise QuasiError("an lzma block needs one payload (format version 2)")
+            if btype not in (BLOCK_CODED, BLOCK_LZMA) or not 1 <= n <= MAX_SECTIONS:
                 raise QuasiError(f"a coded block needs 1..{MAX_SECTIONS} sections, got {n}")
-            sizes = [s.nbytes for s in sections]
-            if sum(sizes) + 5 + 4 * n >= raw_size:
-                sections = None  # not worth it: store raw
-        if sections is None:
-            head = bytes((BLOCK_RAW,)) + _U32.pack(raw_size)
-            payload = [raw]
-        else:
-            payload_crc = 0
-            for sec in sections:
-                payload_crc = zlib.crc32(sec, payload_crc)
-            head = (bytes((BLOCK_CODED,)) + _U32.pack(raw_size) + bytes((len(sizes),))
-                    + struct.pack(f"<{len(sizes)}I", *sizes) + _U32.pack(payload_crc))
-            payload = sections
-        parts = [head, _U32.pack(zlib.crc32(head)), *payload]
+            rec = (self._coded_v1 if self.version == 1 else self._coded_v2)(raw, sections, btype)
+        stored = (self._stored_v1 if self.version == 1 else self._stored_v2)(raw)
+        if rec is None or len(rec) >= len(stored):
+            rec = stored
         if self.checksum:
-            raw_crc = zlib.crc32(raw)
-            parts.append(_U32.pack(raw_crc))
             self._content_crc = zlib.crc32(raw, self._content_crc)
-        rec = b"".join(parts)
         self._index.append((self._pos, raw_size))
         self._pos += len(rec)
         self._content_size += raw_size
         return rec
+
+    def _raw_crc(self, raw) -> bytes:
+        return _U32.pack(zlib.crc32(raw)) if self.checksum else b""
+
+    def _stored_v1(self, raw) -> bytes:
+        head = bytes((BLOCK_RAW,)) + _U32.pack(raw.nbytes)
+        return b"".join((head, _U32.pack(zlib.crc32(head)), raw, self._raw_crc(raw)))
+
+    def _coded_v1(self, raw, sections, btype) -> bytes:
+        sizes = [s.nbytes for s in sections]
+        if sum(sizes) + 5 + 4 * len(sizes) >= raw.nbytes:
+            return None
+        head = (bytes((BLOCK_CODED,)) + _U32.pack(raw.nbytes) + bytes((len(sizes),))
+                + struct.pack(f"<{len(sizes)}I", *sizes) + _U32.pack(_crc_all(sections)))
+        return b"".join((head, _U32.pack(zlib.crc32(head)), *sections, self._raw_crc(raw)))
+
+    def _stored_v2(self, raw) -> bytes:
+        head = bytes((BLOCK_RAW,)) + _varint(raw.nbytes) + _U32.pack(zlib.crc32(raw))
+        return b"".join((head, _U32.pack(zlib.crc32(head)), raw))
+
+    def _coded_v2(self, raw, sections, btype) -> bytes:
+        head = bytearray((btype,)) + _varint(raw.nbytes)
+        if btype == BLOCK_CODED:
+            head.append(len(sections))
+            for sec in sections:
+                head += _varint(sec.nbytes)
+        else:
+            head += _varint(sections[0].nbytes)
+        head += _U32.pack(_crc_all(sections))
+        return b"".join((head, _U32.pack(zlib.crc32(head)), *sections, self._raw_crc(raw)))
 
     def finish(self) -> bytes:
         """End mark + index + footer.  Must be called last, exactly once."""
@@ -198,6 +277,11 @@ class FrameWriter:
             raise QuasiError("FrameWriter.finish() called "
                              + ("before header()" if self._state == 0 else "twice"))
         self._state = 2
+        tail = self._tail_v1() if self.version == 1 else self._tail_v2()
+        self._pos += len(tail)
+        return tail
+
+    def _tail_v1(self) -> bytes:
         n = len(self._index)
         body = [_END.pack(BLOCK_END, n, self._content_size,
                           self._content_crc if self.checksum else 0)]
@@ -206,14 +290,31 @@ class FrameWriter:
         frame_size = end_offset + END_MARK_SIZE + n * INDEX_ENTRY_SIZE + FOOTER_SIZE
         body.append(_U64.pack(end_offset) + _U64.pack(frame_size))
         blob = b"".join(body)
-        tail = blob + _U32.pack(zlib.crc32(blob)) + FOOTER_MAGIC
-        self._pos = frame_size
-        return tail
+        return blob + _U32.pack(zlib.crc32(blob)) + FOOTER_MAGIC
+
+    def _tail_v2(self) -> bytes:
+        n = len(self._index)
+        body = [bytes((BLOCK_END,)), _varint(n), _varint(self._content_size), _varint(self._pos)]
+        if self.checksum and n >= 2:
+            body.append(_U32.pack(self._content_crc))
+        offsets = [off for off, _ in self._index] + [self._pos]
+        for i, (off, size) in enumerate(self._index):
+            body.append(_varint(offsets[i + 1] - off) + _varint(size))
+        blob = b"".join(body)
+        blob += _U32.pack(len(blob) + FOOTER2_SIZE)
+        return blob + _U32.pack(zlib.crc32(blob)) + FOOTER2_MAGIC
 
     @property
     def frame_size(self) -> int:
         """Bytes of this frame returned so far (the whole frame once finished)."""
         return self._pos
+
+
+def _crc_all(pieces) -> int:
+    crc = 0
+    for piece in pieces:
+        crc = zlib.crc32(piece, crc)
+    return crc
 
 
 # --------------------------------------------------------------------------- records
@@ -249,7 +350,8 @@ class BlockRecord:
 
 @dataclass
 class FrameInfo:
-    """Everything known about one complete, validated frame."""
+    """Everything known about one complete, validated frame.  ``content_crc`` is None when
+    the frame does not carry one (version 2 with fewer than 2 blocks or no checksums)."""
     version: int
     flags: int
     level: int
@@ -257,11 +359,14 @@ class FrameInfo:
     block_size: int
     n_blocks: int
     content_size: int
-    content_crc: int
+    content_crc: int | None
     frame_size: int
     offset: int
     blocks: list = field(default_factory=list)   # [(block_offset, raw_size)] from the index
     checksum: bool = True
+    # record type of each block (BLOCK_RAW, BLOCK_CODED, BLOCK_LZMA) when the records were
+    # read; None when the frame was read from its end (the index does not hold them)
+    block_types: list | None = field(default=None, compare=False)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -285,36 +390,51 @@ def _public_errors():
 
 
 def _parse_header(buf, pos: int, frame_no: int, base: int = 0) -> FrameHeader:
-    """Parse and validate the frame header at ``pos``."""
-    end = len(buf)
-    avail = end - pos
+    """Parse and validate the frame header at ``pos`` (either version)."""
+    avail = len(buf) - pos
     at = base + pos
     head4 = bytes(buf[pos:pos + 4])
     if head4 != MAGIC[:len(head4)]:
         if frame_no == 0:
             raise QuasiError("not a quasi stream (bad magic)")
         raise QuasiError(f"trailing garbage after the last frame at offset {at} ({avail} bytes)")
-    if avail < _FIXED_HEADER.size:
+    if avail < 5:
         raise _Truncated(f"truncated frame header at offset {at}")
-    _, version, flags, level, spec_len = _FIXED_HEADER.unpack_from(buf, pos)
-    if version != FORMAT_VERSION:
+    version = buf[pos + 4]
+    if version not in READ_VERSIONS:
         raise QuasiError(f"unsupported format version {version}")
-    size = _FIXED_HEADER.size + spec_len + 8
-    if avail < size:
-        raise _Truncated(f"truncated frame header at offset {at}")
+    if version == 1:
+        if avail < _FIXED_HEADER.size:
+            raise _Truncated(f"truncated frame header at offset {at}")
+        _, _, flags, level, spec_len = _FIXED_HEADER.unpack_from(buf, pos)
+        p = pos + _FIXED_HEADER.size + spec_len
+        size = _FIXED_HEADER.size + spec_len + 8
+        if avail < size:
+            raise _Truncated(f"truncated frame header at offset {at}")
+        (block_size,) = _U32.unpack_from(buf, p)
+        reserved = flags & RESERVED_FLAGS
+    else:
+        if avail < 7:
+            raise _Truncated(f"truncated frame header at offset {at}")
+        flags, spec_len = buf[pos + 5], buf[pos + 6]
+        p = pos + 7 + spec_len
+        block_size, q = _read_varint(buf, p, pos + avail, f"truncated frame header at offset {at}")
+        size = q + 4 - pos
+        if avail < size:
+            raise _Truncated(f"truncated frame header at offset {at}")
+        flags, level, reserved = flags & 0x0F, flags >> 4, flags & RESERVED_FLAGS2
     (stored_crc,) = _U32.unpack_from(buf, pos + size - 4)
     if zlib.crc32(buf[pos:pos + size - 4]) != stored_crc:
         raise QuasiError(f"frame header CRC mismatch at offset {at}")
-    if flags & RESERVED_FLAGS:
+    if reserved:
         raise QuasiError(f"frame at offset {at}: reserved flag bits set (flags 0x{flags:02x})")
     if level > MAX_LEVEL:
         raise QuasiError(f"frame at offset {at}: invalid level {level}")
     if spec_len == 0:
         raise QuasiError(f"frame at offset {at}: empty tiling spec")
-    spec_b = bytes(buf[pos + _FIXED_HEADER.size:pos + _FIXED_HEADER.size + spec_len])
+    spec_b = bytes(buf[p - spec_len:p])
     if not _is_printable_ascii(spec_b):
         raise QuasiError(f"frame at offset {at}: tiling spec is not printable ASCII")
-    (block_size,) = _U32.unpack_from(buf, pos + _FIXED_HEADER.size + spec_len)
     if not 1 <= block_size <= MAX_BLOCK_SIZE:
         raise QuasiError(f"frame at offset {at}: block size {block_size} out of range "
                          f"1..{MAX_BLOCK_SIZE}")
@@ -328,14 +448,14 @@ class _BlockHead:
     """A validated block header: what a reader needs before the payload arrives."""
     type: int
     raw_size: int
-    sizes: list            # section sizes (coded blocks)
-    payload_crc: int       # coded blocks
+    sizes: list            # section sizes (coded and lzma blocks)
+    payload_crc: int       # every version 2 block, version 1 coded blocks
     head_size: int         # bytes up to and including block_header_crc
     payload_size: int
     record_size: int       # the whole record, raw_crc included
 
 
-_MAX_BLOCK_HEAD = 10 + 4 * MAX_SECTIONS + 4
+_MAX_BLOCK_HEAD = 1 + _MAX_VARINT + 1 + _MAX_VARINT * MAX_SECTIONS + 4 + 4
 
 
 def _parse_block_head(buf, pos: int, hdr: FrameHeader, index: int, base: int = 0) -> _BlockHead:
@@ -344,30 +464,47 @@ def _parse_block_head(buf, pos: int, hdr: FrameHeader, index: int, base: int = 0
     end = len(buf)
     at = base + pos
     btype = buf[pos]
-    if btype not in (BLOCK_RAW, BLOCK_CODED):
+    if btype not in ((BLOCK_RAW, BLOCK_CODED) if hdr.version == 1 else
+                     (BLOCK_RAW, BLOCK_CODED, BLOCK_LZMA)):
         raise QuasiError(f"block {index}: invalid block type 0x{btype:02x} at offset {at}")
-    if end - pos < 5:
-        raise _Truncated(f"truncated block header at offset {at}")
-    (raw_size,) = _U32.unpack_from(buf, pos + 1)
-    p = pos + 5
-    sizes: list[int] = []
-    payload_crc = 0
+    truncated = f"truncated block header at offset {at}"
+    if hdr.version == 1:
+        if end - pos < 5:
+            raise _Truncated(truncated)
+        (raw_size,) = _U32.unpack_from(buf, pos + 1)
+        p = pos + 5
+    else:
+        raw_size, p = _read_varint(buf, pos + 1, end, truncated)
+    sizes: list[int] = [raw_size]
     if btype == BLOCK_CODED:
         if end - p < 1:
-            raise _Truncated(f"truncated block header at offset {at}")
+            raise _Truncated(truncated)
         n = buf[p]
         p += 1
         if not 1 <= n <= MAX_SECTIONS:
             raise QuasiError(f"block {index}: invalid section count {n} at offset {at} "
                              f"(must be 1..{MAX_SECTIONS})")
-        if end - p < 4 * n + 4:
-            raise _Truncated(f"truncated block header at offset {at}")
-        sizes = list(struct.unpack_from(f"<{n}I", buf, p))
-        p += 4 * n
+        if hdr.version == 1:
+            if end - p < 4 * n:
+                raise _Truncated(truncated)
+            sizes = list(struct.unpack_from(f"<{n}I", buf, p))
+            p += 4 * n
+        else:
+            sizes = []
+            for _ in range(n):
+                size, p = _read_varint(buf, p, end, truncated)
+                sizes.append(size)
+    elif btype == BLOCK_LZMA:
+        size, p = _read_varint(buf, p, end, truncated)
+        sizes = [size]
+    payload_crc = 0
+    if btype != BLOCK_RAW or hdr.version == 2:
+        if end - p < 4:
+            raise _Truncated(truncated)
         (payload_crc,) = _U32.unpack_from(buf, p)
         p += 4
     if end - p < 4:
-        raise _Truncated(f"truncated block header at offset {at}")
+        raise _Truncated(truncated)
     (stored_crc,) = _U32.unpack_from(buf, p)
     if zlib.crc32(buf[pos:p]) != stored_crc:
         raise QuasiError(f"block {index}: block header CRC mismatch at offset {at}")
@@ -375,15 +512,13 @@ def _parse_block_head(buf, pos: int, hdr: FrameHeader, index: int, base: int = 0
     if not 1 <= raw_size <= hdr.block_size:
         raise QuasiError(f"block {index}: raw size {raw_size} out of range 1..{hdr.block_size} "
                          f"at offset {at}")
-    if btype == BLOCK_RAW:
-        payload_size = raw_size
-    else:
-        payload_size = sum(sizes)
-        if payload_size > max_coded_size(raw_size):
-            raise QuasiError(f"block {index}: coded size {payload_size} exceeds the limit "
-                             f"{max_coded_size(raw_size)} for raw size {raw_size} at offset {at}")
+    payload_size = sum(sizes)
+    if btype != BLOCK_RAW and payload_size > max_coded_size(raw_size):
+        raise QuasiError(f"block {index}: coded size {payload_size} exceeds the limit "
+                         f"{max_coded_size(raw_size)} for raw size {raw_size} at offset {at}")
     head_size = p - pos
-    record_size = head_size + payload_size + (4 if hdr.checksum else 0)
+    has_raw_crc = hdr.checksum and (btype != BLOCK_RAW or hdr.version == 1)
+    record_size = head_size + payload_size + (4 if has_raw_crc else 0)
     return _BlockHead(btype, raw_size, sizes, payload_crc, head_size, payload_size, record_size)
 
 
@@ -397,30 +532,49 @@ def _parse_block(buf, pos: int, hdr: FrameHeader, index: int,
     if len(buf) - start < head.record_size:
         raise _Truncated(f"truncated block payload at offset {base + pos} (block {index}: needs "
                          f"{head.record_size - head.head_size} bytes, {len(buf) - pos} left)")
-    if head.type == BLOCK_RAW:
-        sections = [buf[pos:pos + head.raw_size]]
-    else:
+    if head.type != BLOCK_RAW or hdr.version == 2:
         if zlib.crc32(buf[pos:pos + head.payload_size]) != head.payload_crc:
             raise QuasiError(f"block {index}: payload CRC mismatch at offset {base + start}")
-        sections = []
-        p = pos
-        for s in head.sizes:
-            sections.append(buf[p:p + s])
-            p += s
-    pos += head.payload_size
+    sections = []
+    for s in head.sizes:
+        sections.append(buf[pos:pos + s])
+        pos += s
     raw_crc = None
     if hdr.checksum:
-        (raw_crc,) = _U32.unpack_from(buf, pos)
-        pos += 4
+        if head.type == BLOCK_RAW and hdr.version == 2:
+            raw_crc = head.payload_crc
+        else:
+            (raw_crc,) = _U32.unpack_from(buf, pos)
+            pos += 4
     rec = BlockRecord(index=index, type=head.type, raw_size=head.raw_size, sections=sections,
                       raw_crc=raw_crc, offset=base + start - hdr.offset)
     return rec, pos
 
 
-def _parse_end(buf, pos: int, hdr: FrameHeader, blocks: list[tuple[int, int]],
-               base: int = 0) -> tuple[FrameInfo, int]:
+def _frame_info(hdr: FrameHeader, n_blocks: int, content_size: int, content_crc,
+                frame_size: int, blocks: list) -> FrameInfo:
+    """FrameInfo of a validated frame; ``blocks``: (offset, raw_size, type or None)."""
+    types = [t for _, _, t in blocks]
+    return FrameInfo(version=hdr.version, flags=hdr.flags, level=hdr.level, spec=hdr.spec,
+                     block_size=hdr.block_size, n_blocks=n_blocks, content_size=content_size,
+                     content_crc=content_crc, frame_size=frame_size, offset=hdr.offset,
+                     blocks=[(o, s) for o, s, _ in blocks], checksum=hdr.checksum,
+                     block_types=None if None in types else types)
+
+
+def _max_tail(hdr: FrameHeader, n_blocks: int) -> int:
+    """An upper bound on the size of the end mark, index and footer of a frame."""
+    if hdr.version == 1:
+        return END_MARK_SIZE + n_blocks * INDEX_ENTRY_SIZE + FOOTER_SIZE
+    return 1 + 3 * _MAX_VARINT + 4 + 2 * _MAX_VARINT * n_blocks + FOOTER2_SIZE
+
+
+def _parse_end(buf, pos: int, hdr: FrameHeader, blocks: list, base: int = 0):
     """Parse and cross-check end mark + index + footer at ``pos`` against the blocks
-    actually read.  Returns the FrameInfo and the index just after the footer."""
+    actually read, (offset, raw_size, type) each.  Returns the FrameInfo and the index
+    just after the footer."""
+    if hdr.version == 2:
+        return _parse_end_v2(buf, pos, hdr, blocks, base)
     end = len(buf)
     fo = hdr.offset
     at = base + pos
@@ -441,30 +595,85 @@ def _parse_end(buf, pos: int, hdr: FrameHeader, blocks: list[tuple[int, int]],
         raise QuasiError(f"frame at offset {fo}: bad footer magic at offset {base + fpos + 20}")
     if zlib.crc32(buf[pos:fpos + 16]) != footer_crc:
         raise QuasiError(f"frame at offset {fo}: footer CRC mismatch")
-    if end_offset != at - fo:
-        raise QuasiError(f"frame at offset {fo}: footer end_offset {end_offset} disagrees "
-                         f"with the end mark's position {at - fo}")
-    if frame_size != at + tail_size - fo:
-        raise QuasiError(f"frame at offset {fo}: footer frame_size {frame_size} disagrees "
-                         f"with the actual size {at + tail_size - fo}")
-    total = sum(size for _, size in blocks)
-    if content_size != total:
-        raise QuasiError(f"frame at offset {fo}: content size {content_size} disagrees with "
-                         f"the sum of block sizes {total}")
+    _check_end(hdr, at, end_offset, frame_size, at + tail_size - fo, content_size, blocks)
     if not hdr.checksum and content_crc != 0:
         raise QuasiError(f"frame at offset {fo}: nonzero content CRC in a frame without checksums")
     p = pos + END_MARK_SIZE
-    for i, (off, size) in enumerate(blocks):
-        ioff, isize = _INDEX_ENTRY.unpack_from(buf, p)
-        if ioff != off or isize != size:
-            raise QuasiError(f"frame at offset {fo}: index entry {i} ({ioff}, {isize}) "
-                             f"disagrees with block {i} ({off}, {size})")
+    for i, (off, size, _) in enumerate(blocks):
+        _check_entry(hdr, i, _INDEX_ENTRY.unpack_from(buf, p), (off, size))
         p += INDEX_ENTRY_SIZE
-    info = FrameInfo(version=hdr.version, flags=hdr.flags, level=hdr.level, spec=hdr.spec,
-                     block_size=hdr.block_size, n_blocks=n_blocks, content_size=content_size,
-                     content_crc=content_crc, frame_size=frame_size, offset=fo,
-                     blocks=list(blocks), checksum=hdr.checksum)
-    return info, pos + tail_size
+    return _frame_info(hdr, n_blocks, content_size, content_crc, frame_size, blocks), \
+        pos + tail_size
+
+
+def _parse_end_v2(buf, pos: int, hdr: FrameHeader, blocks: list, base: int):
+    end = len(buf)
+    fo = hdr.offset
+    at = base + pos
+    truncated = f"truncated end mark at offset {at}"
+    n_blocks, p = _read_varint(buf, pos + 1, end, truncated)
+    n_read = len(blocks)
+    if n_blocks != n_read:
+        raise QuasiError(f"frame at offset {fo}: end mark declares {n_blocks} blocks "
+                         f"but {n_read} were read")
+    content_size, p = _read_varint(buf, p, end, truncated)
+    end_offset, p = _read_varint(buf, p, end, truncated)
+    content_crc = None
+    if hdr.checksum and n_read >= 2:
+        if end - p < 4:
+            raise _Truncated(truncated)
+        (content_crc,) = _U32.unpack_from(buf, p)
+        p += 4
+    ends = [off for off, _, _ in blocks[1:]] + [at - fo]
+    index = b"".join(_varint(e - off) + _varint(size) for e, (off, size, _) in zip(ends, blocks))
+    tail_size = p - pos + len(index) + FOOTER2_SIZE
+    if end - pos < tail_size:
+        raise _Truncated(f"truncated index/footer at offset {at} (needs {tail_size} bytes, "
+                         f"{end - pos} left)")
+    fpos = pos + tail_size - FOOTER2_SIZE
+    stored_tail, footer_crc, fmagic = _FOOTER2.unpack_from(buf, fpos)
+    if fmagic != FOOTER2_MAGIC:
+        raise QuasiError(f"frame at offset {fo}: bad footer magic at offset {base + fpos + 8}")
+    if zlib.crc32(buf[pos:fpos + 4]) != footer_crc:
+        raise QuasiError(f"frame at offset {fo}: footer CRC mismatch")
+    if stored_tail != tail_size:
+        raise QuasiError(f"frame at offset {fo}: footer tail_size {stored_tail} disagrees "
+                         f"with the actual size {tail_size}")
+    _check_end(hdr, at, end_offset, at - fo + tail_size, at - fo + tail_size, content_size,
+               blocks)
+    if bytes(buf[p:fpos]) != index:
+        try:
+            for i, (e, (off, size, _)) in enumerate(zip(ends, blocks)):
+                rec_size, p = _read_varint(buf, p, fpos, "")
+                isize, p = _read_varint(buf, p, fpos, "")
+                _check_entry(hdr, i, (rec_size, isize), (e - off, size))
+        except _Truncated:
+            pass
+        raise QuasiError(f"frame at offset {fo}: the index disagrees with the blocks")
+    return _frame_info(hdr, n_blocks, content_size, content_crc, at - fo + tail_size,
+                       blocks), pos + tail_size
+
+
+def _check_end(hdr: FrameHeader, at: int, end_offset: int, frame_size: int, actual_size: int,
+               content_size: int, blocks: list) -> None:
+    """The end mark's and footer's sizes against the frame actually read."""
+    fo = hdr.offset
+    if end_offset != at - fo:
+        raise QuasiError(f"frame at offset {fo}: footer end_offset {end_offset} disagrees "
+                         f"with the end mark's position {at - fo}")
+    if frame_size != actual_size:
+        raise QuasiError(f"frame at offset {fo}: footer frame_size {frame_size} disagrees "
+                         f"with the actual size {actual_size}")
+    total = sum(size for _, size, _ in blocks)
+    if content_size != total:
+        raise QuasiError(f"frame at offset {fo}: content size {content_size} disagrees with "
+                         f"the sum of block sizes {total}")
+
+
+def _check_entry(hdr: FrameHeader, i: int, entry: tuple, actual: tuple) -> None:
+    if tuple(entry) != actual:
+        raise QuasiError(f"frame at offset {hdr.offset}: index entry {i} {tuple(entry)} "
+                         f"disagrees with block {i} {actual}")
 
 
 def _check_raw(record: BlockRecord, raw) -> None:
@@ -517,7 +726,7 @@ class StreamReader:
         while pos < end:
             hdr = _parse_header(buf, pos, frame_no)
             pos += hdr.header_size
-            blocks: list[tuple[int, int]] = []
+            blocks: list[tuple[int, int, int]] = []
             self._content_crc = 0
             while True:
                 if pos >= end:
@@ -526,7 +735,7 @@ class StreamReader:
                 if buf[pos] == BLOCK_END:
                     break
                 rec, pos = _parse_block(buf, pos, hdr, len(blocks))
-                blocks.append((rec.offset, rec.raw_size))
+                blocks.append((rec.offset, rec.raw_size, rec.type))
                 self._pending = rec
                 yield hdr, rec
                 if self.verify and self._pending is not None:
@@ -534,7 +743,7 @@ class StreamReader:
                                      "(call verify_block before continuing)")
                 self._pending = None
             info, pos = _parse_end(buf, pos, hdr, blocks)
-            if self.verify and hdr.checksum and self._content_crc != info.content_crc:
+            if self.verify and info.content_crc is not None and self._content_crc != info.content_crc:
                 raise QuasiError(f"frame at offset {hdr.offset}: content CRC mismatch")
             self.frames.append(info)
             frame_no += 1
@@ -590,7 +799,7 @@ def read_first_frame_info(data) -> FrameInfo:
     with _public_errors():
         hdr = _parse_header(buf, 0, 0)
         pos = hdr.header_size
-        blocks: list[tuple[int, int]] = []
+        blocks: list[tuple[int, int, int]] = []
         while True:
             if pos >= len(buf):
                 raise QuasiError(f"truncated frame: block header or end mark expected at "
@@ -598,7 +807,7 @@ def read_first_frame_info(data) -> FrameInfo:
             if buf[pos] == BLOCK_END:
                 return _parse_end(buf, pos, hdr, blocks)[0]
             rec, pos = _parse_block(buf, pos, hdr, len(blocks))
-            blocks.append((rec.offset, rec.raw_size))
+            blocks.append((rec.offset, rec.raw_size, rec.type))
 
 
 # --------------------------------------------------------------------------- incremental reader
@@ -629,7 +838,7 @@ class FrameParser:
         self._offset = offset            # stream offset of self._buf[0]
         self._hdr: FrameHeader | None = None
         self._frame_no = 0
-        self._blocks: list[tuple[int, int]] = []
+        self._blocks: list[tuple[int, int, int | None]] = []
         self._content_crc: int | None = 0   # None: not checkable (resumed mid-frame)
         self._pending: BlockRecord | None = None
         self._head: _BlockHead | None = None   # header of the block being waited for
@@ -650,7 +859,8 @@ class FrameParser:
         self._buf.clear()
         self._hdr = hdr
         self._frame_no = hdr.index
-        self._blocks = list(info.blocks[:block])
+        types = info.block_types or [None] * info.n_blocks
+        self._blocks = [(off, size, t) for (off, size), t in zip(info.blocks[:block], types)]
         self._content_crc = None
         self._pending = None
         self._head = None
@@ -673,7 +883,7 @@ class FrameParser:
             return None
         chunk = self._take(head.record_size)
         rec, _ = _parse_block(chunk, 0, self._hdr, len(self._blocks), self._offset - len(chunk))
-        self._blocks.append((rec.offset, rec.raw_size))
+        self._blocks.append((rec.offset, rec.raw_size, rec.type))
         self._head = None
         self._pending = rec
         return rec
@@ -758,19 +968,15 @@ class FrameParser:
         return True
 
     def _end_frame(self) -> bool:
-        need = END_MARK_SIZE + INDEX_ENTRY_SIZE * len(self._blocks) + FOOTER_SIZE
-        if len(self._buf) < need:
-            if len(self._buf) >= END_MARK_SIZE:   # a wrong block count fails at once
-                try:
-                    _parse_end(bytes(self._buf[:END_MARK_SIZE]), 0, self._hdr, self._blocks,
-                               self._offset)
-                except _Truncated:
-                    pass
-            return False
-        chunk = self._take(need)
         hdr = self._hdr
-        info, _ = _parse_end(chunk, 0, hdr, self._blocks, self._offset - need)
-        if hdr.checksum and self._content_crc is not None and self._content_crc != info.content_crc:
+        try:
+            info, size = _parse_end(bytes(self._buf[:_max_tail(hdr, len(self._blocks))]), 0, hdr,
+                                    self._blocks, self._offset)
+        except _Truncated:
+            return False
+        self._take(size)
+        if (info.content_crc is not None and self._content_crc is not None
+                and self._content_crc != info.content_crc):
             raise QuasiError(f"frame at offset {hdr.offset}: content CRC mismatch")
         self.frames.append(info)
         self._hdr = None
@@ -791,6 +997,65 @@ def _frame_from_end(read_at: Callable[[int, int], bytes], start: int,
 
 
 def _read_frame_from_end(read_at, start, end):
+    if end - start < _MIN_HEADER2 + _MIN_TAIL2:
+        raise QuasiError(f"truncated stream ({end - start} bytes)")
+    if bytes(read_at(end - 4, 4)) == FOOTER_MAGIC:
+        return _read_v1_from_end(read_at, start, end)
+    if bytes(read_at(end - 2, 2)) != FOOTER2_MAGIC:
+        raise QuasiError("bad footer magic at end of stream (truncated or not a quasi stream)")
+    total = end - start
+    tail_size, footer_crc, _ = _FOOTER2.unpack(read_at(end - FOOTER2_SIZE, FOOTER2_SIZE))
+    if not _MIN_TAIL2 <= tail_size <= total - _MIN_HEADER2:
+        raise QuasiError(f"footer sizes out of range (tail_size {tail_size}, "
+                         f"stream {total} bytes)")
+    epos = end - tail_size
+    tail = read_at(epos, tail_size)
+    if zlib.crc32(tail[:tail_size - 6]) != footer_crc:
+        raise QuasiError(f"frame ending at offset {end}: footer CRC mismatch")
+    if tail[0] != BLOCK_END:
+        raise QuasiError(f"frame ending at offset {end}: no end mark at offset {epos}")
+    stop = tail_size - FOOTER2_SIZE
+    bad = f"frame ending at offset {end}: malformed end mark or index"
+    n_blocks, p = _read_varint(tail, 1, stop, bad)
+    content_size, p = _read_varint(tail, p, stop, bad)
+    end_offset, p = _read_varint(tail, p, stop, bad)
+    if not _MIN_HEADER2 <= end_offset <= total - tail_size:
+        raise QuasiError(f"end mark end_offset {end_offset} out of range (stream {total} bytes)")
+    fo = epos - end_offset
+    hdr = _header_at(read_at, fo, end_offset, 2)
+    content_crc = None
+    if hdr.checksum and n_blocks >= 2:
+        if stop - p < 4:
+            raise QuasiError(bad)
+        (content_crc,) = _U32.unpack_from(tail, p)
+        p += 4
+    if 2 * n_blocks > stop - p:
+        raise QuasiError(f"frame at offset {fo}: n_blocks {n_blocks} disagrees with the "
+                         f"index size {stop - p}")
+    blocks = []
+    off = hdr.header_size
+    for i in range(n_blocks):
+        rec_size, p = _read_varint(tail, p, stop, bad)
+        size, p = _read_varint(tail, p, stop, bad)
+        if rec_size < _MIN_RECORD2 or off + rec_size > end_offset:
+            raise QuasiError(f"frame at offset {fo}: index entry {i} record size {rec_size} "
+                             "out of range")
+        if not 1 <= size <= hdr.block_size:
+            raise QuasiError(f"frame at offset {fo}: index entry {i} raw size {size} out of "
+                             f"range 1..{hdr.block_size}")
+        blocks.append((off, size, None))
+        off += rec_size
+    if p != stop or off != end_offset:
+        raise QuasiError(f"frame at offset {fo}: the index does not add up to the end mark")
+    total = sum(size for _, size, _ in blocks)
+    if total != content_size:
+        raise QuasiError(f"frame at offset {fo}: content size {content_size} disagrees with "
+                         f"the index total {total}")
+    return hdr, _frame_info(hdr, n_blocks, content_size, content_crc, end_offset + tail_size,
+                            blocks)
+
+
+def _read_v1_from_end(read_at, start, end):
     if end - start < MIN_HEADER_SIZE + END_MARK_SIZE + FOOTER_SIZE:
         raise QuasiError(f"truncated stream ({end - start} bytes)")
     fpos = end - FOOTER_SIZE
@@ -813,10 +1078,7 @@ def _read_frame_from_end(read_at, start, end):
     if n_blocks * INDEX_ENTRY_SIZE != frame_size - end_offset - min_tail:
         raise QuasiError(f"frame at offset {fo}: n_blocks {n_blocks} disagrees with the "
                          f"index size {frame_size - end_offset - min_tail}")
-    head = read_at(fo, min(MAX_HEADER_SIZE, end_offset))
-    if head[:4] != MAGIC:
-        raise QuasiError(f"frame at offset {fo}: bad magic (footer points to a non-frame)")
-    hdr = _parse_header(head, 0, 0, fo)
+    hdr = _header_at(read_at, fo, end_offset, 1)
     if not hdr.checksum and content_crc != 0:
         raise QuasiError(f"frame at offset {fo}: nonzero content CRC in a frame without checksums")
     blocks = []
@@ -835,7 +1097,7 @@ def _read_frame_from_end(read_at, start, end):
         if not 1 <= size <= hdr.block_size:
             raise QuasiError(f"frame at offset {fo}: index entry {i} raw size {size} out of "
                              f"range 1..{hdr.block_size}")
-        blocks.append((off, size))
+        blocks.append((off, size, None))
         prev = off
         total += size
     if n_blocks == 0 and end_offset != hdr.header_size:
@@ -844,11 +1106,19 @@ def _read_frame_from_end(read_at, start, end):
     if total != content_size:
         raise QuasiError(f"frame at offset {fo}: content size {content_size} disagrees with "
                          f"the index total {total}")
-    info = FrameInfo(version=hdr.version, flags=hdr.flags, level=hdr.level, spec=hdr.spec,
-                     block_size=hdr.block_size, n_blocks=n_blocks, content_size=content_size,
-                     content_crc=content_crc, frame_size=frame_size, offset=fo,
-                     blocks=blocks, checksum=hdr.checksum)
-    return hdr, info
+    return hdr, _frame_info(hdr, n_blocks, content_size, content_crc, frame_size, blocks)
+
+
+def _header_at(read_at, fo: int, end_offset: int, version: int) -> FrameHeader:
+    """The header of the frame at ``fo`` a footer of ``version`` points to."""
+    head = read_at(fo, min(MAX_HEADER_SIZE, end_offset))
+    if head[:4] != MAGIC:
+        raise QuasiError(f"frame at offset {fo}: bad magic (footer points to a non-frame)")
+    hdr = _parse_header(head, 0, 0, fo)
+    if hdr.version != version:
+        raise QuasiError(f"frame at offset {fo}: version {hdr.version} header with a version "
+                         f"{version} footer")
+    return hdr
 
 
 def read_last_frame_from_end(data) -> FrameInfo:

@@ -3,6 +3,7 @@
 
 A coded block's first section, meta, starts with the codec revision as a
 varint (FORMAT.md section 8)."""
+from .container import BLOCK_CODED, BLOCK_LZMA, BLOCK_RAW
 
 SECTION_NAMES = {
     1: ("meta", "vocabulary lengths", "vocabulary", "events (main)", "side: decisions + case"),
@@ -20,3 +21,19 @@ def codec_revision(meta: bytes) -> int:
         if b < 0x80:
             return value
     return -1
+
+
+RECORD_STREAMS = {BLOCK_RAW: "stored", BLOCK_LZMA: "lzma"}
+"""The stream name of the payload of a stored or an lzma block."""
+
+
+def stream_sizes(btype: int, sections) -> dict:
+    """{stream name: bytes} of one block record's payload: a coded block's sections by
+    name, a stored or lzma block's payload as one stream; a coded block of a codec
+    revision this quasi does not know counts as one "coded (revision N)" stream."""
+    if btype != BLOCK_CODED:
+        return {RECORD_STREAMS[btype]: sum(len(s) for s in sections)}
+    names = SECTION_NAMES.get(codec_revision(sections[0]), ())
+    if len(names) != len(sections):
+        return {f"coded (revision {codec_revision(sections[0])})": sum(len(s) for s in sections)}
+    return {name: len(sec) for name, sec in zip(names, sections)}

@@ -8,7 +8,7 @@ the length of the input.
 from collections import deque
 from contextlib import contextmanager
 
-from .container import BLOCK_RAW, FrameParser, FrameWriter
+from .container import BLOCK_LZMA, BLOCK_RAW, FrameParser, FrameWriter
 from .errors import QuasiError
 from .options import (DEFAULT_TILING, check_block_size, check_max_output_size, check_threads,
                       level_params)
@@ -118,27 +118,32 @@ class QuasiCompressor:
 
     def _code(self, raw, out):
         """Code one whole block: at once, or in a worker (keeping ``threads`` busy)."""
-        from .block import encode_block
+        from .fallback import encode_record
 
         if self.threads == 1:
+            btype, sections = encode_record(raw, self._spec, self._params)
             self._open_frame(out)
-            out.append(self._writer.block(raw, encode_block(raw, self._spec, self._params)))
+            out.append(self._writer.block(raw, sections, btype))
             return
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="quasi")
-        self._inflight.append((raw, self._pool.submit(encode_block, raw, self._spec,
+        self._inflight.append((raw, self._pool.submit(encode_record, raw, self._spec,
                                                       self._params)))
         while len(self._inflight) > self.threads:
             self._write_oldest(out)
 
     def _write_oldest(self, out):
         raw, future = self._inflight.popleft()
-        sections = future.result()
+        btype, sections = future.result()
         self._open_frame(out)
-        out.append(self._writer.block(raw, sections))
+        out.append(self._writer.block(raw, sections, btype))
 
     def _open_frame(self, out):
+        if self._writer is not None and self._writer.full:
+            out.append(self._writer.finish())
+            self._writer = None
+            self._frames += 1
         if self._writer is None:
             self._writer = FrameWriter(self.level, self._spec.canonical, self.block_size,
                                        checksum=self._checksum)
@@ -163,6 +168,9 @@ def decode_record(record):
     """The raw bytes of one block record (a stored payload, or the codec's output)."""
     if record.type == BLOCK_RAW:
         return record.sections[0]
+    if record.type == BLOCK_LZMA:
+        from .fallback import decode_lzma
+        return decode_lzma(record.sections[0], record.raw_size)
     from .block import decode_block
     return decode_block(record.sections, record.raw_size)
 

@@ -1,4 +1,5 @@
-"""Tests for quasi/container.py (format version 1, see FORMAT.md)."""
+"""Tests of reading (and writing) format version 1 (FORMAT.md, section 10); version 2 is
+tested in test_container_v2.py."""
 
 import random
 import struct
@@ -9,7 +10,7 @@ import zlib
 import pytest
 
 from quasi.container import (
-    BLOCK_CODED, BLOCK_RAW, FOOTER_MAGIC, FORMAT_VERSION, MAGIC, MAX_BLOCK_SIZE,
+    BLOCK_CODED, BLOCK_RAW, FOOTER_MAGIC, MAGIC, MAX_BLOCK_SIZE,
     MAX_SECTIONS, FrameParser, FrameWriter, StreamReader, decode_stream, read_frame_infos,
     read_first_frame_info, read_last_frame_from_end, read_stream_index,
 )
@@ -36,9 +37,9 @@ def fake_decode(hdr, rec):
         raise QuasiError(f"block {rec.index}: bad sections ({e})") from None
 
 
-def make_frame(blocks, checksum=True, block_size=64, level=5, spec="w3-x2"):
+def make_frame(blocks, checksum=True, block_size=64, level=5, spec="w3-x2", version=1):
     """blocks: list of (raw, sections-or-None).  Returns the frame bytes."""
-    w = FrameWriter(level, spec, block_size, checksum=checksum)
+    w = FrameWriter(level, spec, block_size, checksum=checksum, version=version)
     out = [w.header()]
     for raw, sections in blocks:
         out.append(w.block(raw, sections))
@@ -125,7 +126,7 @@ def check_agrees(stream, expected_content):
     assert decode_stream(stream, fake_decode) == expected_content
     assert len(infos) == len(ref)
     for fi, r in zip(infos, ref):
-        assert fi.version == FORMAT_VERSION
+        assert fi.version == 1
         for k in ("flags", "level", "spec", "block_size", "n_blocks", "content_size",
                   "content_crc", "frame_size", "offset"):
             assert getattr(fi, k) == r[k], k
@@ -186,7 +187,7 @@ def test_max_sections():
     data = text(4000, 4)
     f = make_frame([(data, zlib_sections(data, MAX_SECTIONS))], block_size=4000)
     check_agrees(f, data)
-    w = FrameWriter(1, "s", 4000)
+    w = FrameWriter(1, "s", 4000, version=1)
     w.header()
     with pytest.raises(QuasiError, match="sections"):
         w.block(data, [b"x"] * (MAX_SECTIONS + 1))
@@ -198,7 +199,7 @@ def test_writer_stores_raw_when_coding_does_not_pay():
     assert ref_read(f)[0]["blocks"][0][2] == BLOCK_RAW
     # boundary: sum(sizes) + 5 + 4n >= raw_size -> raw; one less -> coded
     for secs, expect in (([b"a"], BLOCK_RAW), ([b""], BLOCK_CODED)):
-        w = FrameWriter(0, "s", 10)
+        w = FrameWriter(0, "s", 10, version=1)
         w.header()
         assert w.block(b"0123456789", secs)[0] == expect
 
@@ -374,13 +375,18 @@ def test_tail_flips_detected_from_end():
     info = read_frame_infos(f)[0]
     end_offset = info.frame_size - 24 - 12 * info.n_blocks - 21
     hdr_size = 16 + len(info.spec)
-    regions = list(range(hdr_size)) + list(range(end_offset, len(f)))
-    for i in regions:
+    assert_flips_raise(f, list(range(hdr_size)) + list(range(end_offset, len(f))),
+                       read_last_frame_from_end)
+
+
+def assert_flips_raise(f, positions, fn):
+    """Every single-bit flip of f at the positions makes fn raise QuasiError."""
+    for i in positions:
         for bit in range(8):
             g = bytearray(f)
             g[i] ^= 1 << bit
             with pytest.raises(QuasiError):
-                read_last_frame_from_end(bytes(g))
+                fn(bytes(g))
 
 
 def fix_block_header_crc(f, off, hlen):
@@ -476,8 +482,8 @@ def test_messages():
         read_frame_infos(b"hello world, this is plain text" * 3)
     with pytest.raises(QuasiError, match="not a quasi stream"):
         read_frame_infos(b"\x9eQZ\n" + f[4:])  # CR mangled into LF
-    with pytest.raises(QuasiError, match="unsupported format version 2"):
-        read_frame_infos(f[:4] + b"\x02" + f[5:])
+    with pytest.raises(QuasiError, match="unsupported format version 3"):
+        read_frame_infos(f[:4] + b"\x03" + f[5:])
     with pytest.raises(QuasiError, match=f"trailing garbage after the last frame at offset {len(f)}"):
         decode_stream(f + b"xyz", fake_decode)
     with pytest.raises(QuasiError, match="trailing garbage"):
@@ -505,7 +511,7 @@ def test_messages():
 
 
 def test_format_md_example():
-    w = FrameWriter(5, "w3-x2", 65536)
+    w = FrameWriter(5, "w3-x2", 65536, version=1)
     f = w.header() + w.finish()
     assert f.hex() == (
         "9e515a0d010105057733 2d7832000001000dee67d8ff".replace(" ", "")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import quasi
-from quasi.container import read_frame_infos
+from quasi.container import BLOCK_CODED, BLOCK_LZMA, BLOCK_RAW, read_frame_infos
 from quasi.sections import SECTION_NAMES
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -21,6 +21,14 @@ def test_golden_set_is_complete():
         for kind in ("empty", "raw-block", "multi-block", "tiling-multi", "tiling-fib",
                      "tiling-period5", "tiling-none", "tiling-dense"):
             assert kind in names, (revision, kind)
+    v2 = {p.stem for p in GOOD if p.parent.name.startswith("v2-")}
+    assert {"lzma-block", "mixed-kinds", "raw-block", "empty"} <= v2
+
+
+def test_golden_v2_holds_every_record_kind():
+    types = [t for p in GOOD if p.parent.name.startswith("v2-")
+             for info in read_frame_infos(p.read_bytes()) for t in info.block_types]
+    assert {BLOCK_RAW, BLOCK_CODED, BLOCK_LZMA} <= set(types)
 
 
 @pytest.mark.parametrize("path", GOOD, ids=lambda p: f"{p.parent.name}/{p.name}")

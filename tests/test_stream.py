@@ -97,7 +97,7 @@ def test_empty_input_gives_an_empty_frame():
     for packed in (QuasiCompressor().flush(), quasi.compress(b"")):
         assert quasi.decompress(packed) == b""
         info = quasi.get_frame_info(packed)
-        assert info.n_blocks == 0 and info.content_size == 0 and len(packed) == 62 + 4
+        assert info.n_blocks == 0 and info.content_size == 0 and len(packed) == 34
     c = QuasiCompressor()
     assert c.flush(FLUSH_BLOCK) == b""
 
@@ -238,8 +238,10 @@ def test_truncation_never_reaches_eof():
 
 def first_block_head_end(packed):
     """Offset just past the first block's header (frame header + block header)."""
-    pos = 16 + packed[7]
-    return pos + (10 + 4 * packed[pos + 5] + 4 if packed[pos] == 1 else 9)
+    from quasi.container import _parse_block_head, _parse_header
+
+    hdr = _parse_header(packed, 0, 0)
+    return hdr.header_size + _parse_block_head(packed, hdr.header_size, hdr, 0).head_size
 
 
 def test_max_output_size_refuses_before_buffering_the_payload():
@@ -296,7 +298,7 @@ def test_get_frame_info_reads_headers_only(monkeypatch):
     info = quasi.get_frame_info(packed + b"anything after the frame")
     assert (info.content_size, info.n_blocks, info.block_size, info.level, info.spec,
             info.version, info.checksum, info.frame_size) == (
-        len(TEXT), -(-len(TEXT) // BLOCK), BLOCK, 3, "fib", 1, True, len(packed))
+        len(TEXT), -(-len(TEXT) // BLOCK), BLOCK, 3, "fib", 2, True, len(packed))
     assert [size for _, size in info.blocks] == [BLOCK] * (len(TEXT) // BLOCK) + [
         len(TEXT) % BLOCK]
     for bad in (b"", packed[:-1], b"not quasi"):

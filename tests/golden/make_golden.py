@@ -38,6 +38,11 @@ def cases():
     yield "level-9", t, {"level": 9}
     yield "binary-mix", bytes(range(256)) * 4 + t[:2000] + b"\x00" * 300, {}
     yield "no-checksum", t[:3000], {"checksum": False}
+    if FORMAT_VERSION >= 2:
+        table = b"".join(struct.pack("<IhH", i * 7919, i % 97 - 48, i % 13) for i in range(3000))
+        yield "lzma-block", table, {}
+        yield "mixed-kinds", t[:6000] + table[:6000] + random.Random(3).randbytes(2000), \
+            {"block_size": 6000}
 
 
 def bad_cases(good):
@@ -56,6 +61,19 @@ def bad_cases(good):
     yield "unknown-version", bytes(g[:4]) + b"\x63" + bytes(g[5:]), "unsupported format version 99"
 
 
+def bad_cases_v2():
+    """Version 2 files with valid CRCs whose lzma payload is cut short or holds too much."""
+    from quasi.container import BLOCK_LZMA, FrameWriter
+    from quasi.fallback import encode_lzma
+
+    raw = bytes(range(256)) * 16
+    for name, payload in (("lzma-truncated", encode_lzma(raw)[:-4]),
+                          ("lzma-oversized", encode_lzma(raw + raw[:100]))):
+        w = FrameWriter(6, "multi", len(raw))
+        yield name, w.header() + w.block(raw, [payload], BLOCK_LZMA) + w.finish(), \
+            "corrupt lzma block"
+
+
 def main():
     out = HERE / f"v{FORMAT_VERSION}-r{CODEC_REVISION}"
     out.mkdir(exist_ok=True)
@@ -69,7 +87,7 @@ def main():
     bad.mkdir(exist_ok=True)
     good = (HERE / "v1-r1" / "tiling-multi.qz").read_bytes()
     rows = []
-    for name, data, pattern in bad_cases(good):
+    for name, data, pattern in [*bad_cases(good), *bad_cases_v2()]:
         p = bad / f"{name}.qz"
         if not p.exists():
             p.write_bytes(data)
