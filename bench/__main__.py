@@ -1,9 +1,11 @@
 """python -m bench COMMAND: run (the benchmark suite: quasi against its peers),
 reference (sizes vs the reference program per tiling mode), speed (side by side
-with lzma) and ab (the tiling A/B: every tiling, everything else equal)."""
+with lzma), memory (working memory of one call) and ab (the tiling A/B: every
+tiling, everything else equal)."""
 import click
 
 from .ab import ab
+from .memory import memory
 from .reference import reference
 from .run import run
 from .speed import speed
@@ -15,6 +17,7 @@ def main():
 
 
 main.add_command(ab)
+main.add_command(memory)
 main.add_command(reference)
 main.add_command(run)
 main.add_command(speed)

@@ -75,15 +75,17 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     ws_ids, ws_first = build_vocab(low, ends, starts[1:])
     n_tok = ids.shape[0]
     n_words = first.shape[0]
-    e_pos, e_lev, e_val, n_entries = parse(ids, first, lookup_mask(spec, n_tok), use_bigrams=params.use_bigrams,
-                                          min_count=params.min_count)
+    vbytes, voffs = _gather(low, starts[first], ends[first])
+    wbytes, woffs = _gather(low, ends[ws_first], starts[ws_first + 1])
+    del buf, starts, ends, low  # the parse and the coders need only ids and vocabularies
+    e_pos, e_lev, e_val, n_entries = parse(ids, first, lookup_mask(spec, n_tok),
+                                           use_bigrams=params.use_bigrams,
+                                           min_count=params.min_count)
     if stats is not None:
         stats.update(_parse_stats(e_lev, e_val, n_entries, n_tok, n_words))
-    vbytes, voffs = _gather(low, starts[first], ends[first])
     vocab_models = params.vocab_models
     if vocab_models == AUTO_VOCAB_MODELS:
         vocab_models = FULL if vbytes.shape[0] <= FULL_VOCAB_BYTES else LIGHT
-    wbytes, woffs = _gather(low, ends[ws_first], starts[ws_first + 1])
     events, side = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
                                  e_val, n_entries, n_words, params.o1_cap, params.min_match,
                                  O0_INC, O0_LIMIT)

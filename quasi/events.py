@@ -294,17 +294,20 @@ def _bucket(v):
 
 
 @njit_inline
-def _event_key(lev, val):
+def _event_key(e_lev, e_val, e):
+    """What LZ matching compares of event e: its level (a new word counts as a
+    word) and value."""
+    lev = e_lev[e]
     if lev == LEVEL_NEW:
         lev = LEVEL_WORD
-    return (np.uint64(lev) << np.uint64(56)) ^ np.uint64(val)
+    return (np.uint64(lev) << np.uint64(56)) ^ np.uint64(e_val[e])
 
 
 @njit_inline
-def _match_hash(keys, e):
-    x = keys[e] * np.uint64(0x9E3779B97F4A7C15)
-    x = (x ^ keys[e + 1]) * np.uint64(0xC2B2AE3D27D4EB4F)
-    x = (x ^ keys[e + 2]) * np.uint64(0x165667B19E3779F9)
+def _match_hash(e_lev, e_val, e):
+    x = _event_key(e_lev, e_val, e) * np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ _event_key(e_lev, e_val, e + 1)) * np.uint64(0xC2B2AE3D27D4EB4F)
+    x = (x ^ _event_key(e_lev, e_val, e + 2)) * np.uint64(0x165667B19E3779F9)
     return np.int64(x >> np.uint64(64 - MATCH_HASH_BITS))
 
 
@@ -370,9 +373,6 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
      ctab, ckey, defined) = _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit)
     n_ctx = 0
 
-    keys = np.empty(n_ev, np.uint64)
-    for e in range(n_ev):
-        keys[e] = _event_key(e_lev[e], e_val[e])
     mtab = np.full(1 << MATCH_HASH_BITS, -1, np.int64)
     lengths = PHRASE_LENGTHS
     prev_tok = n_words
@@ -384,12 +384,13 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     while e < n_ev:
         mlen = 0
         if min_match > 0 and e + 3 <= n_ev:
-            hsh = _match_hash(keys, e)
+            hsh = _match_hash(e_lev, e_val, e)
             c = mtab[hsh]
             mtab[hsh] = e
             if c >= 0:
                 ln = 0
-                while e + ln < n_ev and keys[c + ln] == keys[e + ln]:
+                while (e + ln < n_ev and _event_key(e_lev, e_val, c + ln)
+                       == _event_key(e_lev, e_val, e + ln)):
                     ln += 1
                 if ln >= min_match:
                     mlen = ln
@@ -411,7 +412,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
         for i in range(n_coded):
             ee = e + i
             if i > 0 and ee + 3 <= n_ev:
-                mtab[_match_hash(keys, ee)] = ee
+                mtab[_match_hash(e_lev, e_val, ee)] = ee
             lev = np.int64(e_lev[ee])
             val = e_val[ee]
             p = e_pos[ee]

@@ -35,9 +35,10 @@ def _is_space(b):
 
 @njit
 def token_starts(buf):
-    """Start offset of every token, plus len(buf) as a final sentinel."""
+    """Start offset of every token, plus len(buf) as a final sentinel (int32:
+    a block is at most 2**30 bytes)."""
     n = buf.shape[0]
-    starts = np.empty(n + 1, np.int64)
+    starts = np.empty(n + 1, np.int32)
     count = 0
     i = 0
     while i < n:
@@ -64,7 +65,7 @@ def core_ends(buf, starts):
     """End of every token's core, where its trailing whitespace begins: after
     the run of letters or digits, or after the single byte of any other token."""
     n_tok = starts.shape[0] - 1
-    ends = np.empty(n_tok, np.int64)
+    ends = np.empty(n_tok, np.int32)
     n = buf.shape[0]
     for t in range(n_tok):
         i = starts[t] + 1
