@@ -47,22 +47,32 @@ class BlockParams:
     o1_cap: int = 256
     min_match: int = 4
     use_bigrams: bool = False
-    min_count: int = 24
+    min_counts: tuple = (48,)
+    trial_bytes: int = 0
     vocab_models: int = AUTO_VOCAB_MODELS
     dictionary: int = 1
 
     @classmethod
     def for_level(cls, level: int) -> "BlockParams":
         """Levels differ in the length of the word-context lists (64 entries at
-        1-3, 256 at 4-6, 1024 at 7-9) and in the vocabulary model: LIGHT at 1-3,
-        FULL at 7-9, and at 4-6 FULL for vocabularies up to FULL_VOCAB_BYTES (where
-        its extra time is small), LIGHT above."""
+        1-3, 256 at 4-6, 1024 at 7-9), in the vocabulary model (LIGHT at 1-3,
+        FULL at 7-9, and at 4-6 FULL for vocabularies up to FULL_VOCAB_BYTES, where
+        its extra time is small, LIGHT above) and in the phrase thresholds tried
+        (see encode_block): at 4-9 four of them on blocks up to 1 MiB (4 MiB at
+        7-9), where the extra parses are cheap."""
         return cls(o1_cap=64 if level <= 3 else 256 if level <= 6 else 1024,
-                   vocab_models=LIGHT if level <= 3 else FULL if level >= 7 else AUTO_VOCAB_MODELS)
+                   vocab_models=LIGHT if level <= 3 else FULL if level >= 7 else AUTO_VOCAB_MODELS,
+                   min_counts=(48,) if level <= 3 else (48, 8, 24, 96),
+                   trial_bytes=0 if level <= 3 else 1 << 20 if level <= 6 else 4 << 20)
 
 
 def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = None) -> list:
     """Code one block of raw bytes into its sections.
+
+    The parse keeps a phrase entry only if it occurs min_count times: for a block
+    of up to params.trial_bytes, every threshold in params.min_counts is tried
+    and the smallest event streams win (the decoder needs no word of it); for a
+    larger block only the first.
 
     stats: if a dict, it receives what the parse did: n_tokens, n_words,
     events_per_level and entries_used_per_level (lists indexed by event level,
@@ -78,17 +88,25 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     vbytes, voffs = _gather(low, starts[first], ends[first])
     wbytes, woffs = _gather(low, ends[ws_first], starts[ws_first + 1])
     del buf, starts, ends, low  # the parse and the coders need only ids and vocabularies
-    e_pos, e_lev, e_val, n_entries = parse(ids, first, lookup_mask(spec, n_tok),
-                                           use_bigrams=params.use_bigrams,
-                                           min_count=params.min_count)
+    mask = lookup_mask(spec, n_tok)
+    tried = params.min_counts if len(data) <= params.trial_bytes else params.min_counts[:1]
+    best = None
+    for min_count in tried:
+        e_pos, e_lev, e_val, n_entries = parse(ids, first, mask, use_bigrams=params.use_bigrams,
+                                               min_count=min_count)
+        events, side = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
+                                     e_val, n_entries, n_words, params.o1_cap, params.min_match,
+                                     O0_INC, O0_LIMIT)
+        if best is None or events.shape[0] + side.shape[0] < best[0]:
+            best = (events.shape[0] + side.shape[0], events, side, n_entries,
+                    (e_lev, e_val) if stats is not None else None)
+    _size, events, side, n_entries, parsed = best
+    del mask, e_pos, e_lev, e_val
     if stats is not None:
-        stats.update(_parse_stats(e_lev, e_val, n_entries, n_tok, n_words))
+        stats.update(_parse_stats(*parsed, n_entries, n_tok, n_words))
     vocab_models = params.vocab_models
     if vocab_models == AUTO_VOCAB_MODELS:
         vocab_models = FULL if vbytes.shape[0] <= FULL_VOCAB_BYTES else LIGHT
-    events, side = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
-                                 e_val, n_entries, n_words, params.o1_cap, params.min_match,
-                                 O0_INC, O0_LIMIT)
     spaces = encode_spaces(ids, ws_ids, *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs))
     meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
                                     params.min_match] + [int(x) for x in n_entries]
