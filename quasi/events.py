@@ -486,7 +486,9 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
     """Inverse of encode_events (inp: main stream, finp: side stream).
 
     Returns (ids, flags, ok): the vocabulary id and case flag of every token;
-    ok is False on corrupt input."""
+    ok is False on corrupt input, at the latest a few events after a stream
+    has been read past its end (so a false token count costs no more time than
+    the streams' length allows)."""
     ids = np.empty(n_tok, np.int32)
     flags = np.zeros(n_tok, np.uint8)
     ev_lev = np.empty(n_tok, np.int8)
@@ -508,6 +510,8 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
     t = 0
     e = 0
     while t < n_tok:
+        if ipos > inp.shape[0] + 8 or fpos > finp.shape[0] + 8:
+            return ids, flags, False  # read past the end: corrupt (or a false token count)
         ctx = lv1 * N_LEVELS + lv2
         other, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, lev_p, 2 * ctx)
         if other == 0:
