@@ -82,7 +82,7 @@ def memory(files, level, out_md):
     if out_md:
         cmd = "python -m bench memory " + " ".join(f"--corpus {f}" for f in files)
         Path(out_md).write_text(f"# Working memory, level {level}\n\n`{cmd} --level {level}`"
-                                f"\n\n{__doc__.split(chr(10) + chr(10), 1)[1]}\n"
+                                f"\n\n{__doc__.split(chr(10) + chr(10), 2)[2]}\n"
                                 + "\n".join(rows) + "\n")
 
 
