@@ -153,8 +153,8 @@ def run_case(i: int, seed: int, samples, donor: bytes, rec: Recorder | None,
 def _flip_sample(name: str):
     if name == "multi-block":
         from .mutate import _text
-        content = _text(200_000, 5)
-        return make_sample(name, quasi.compress(content, block_size=16384), content)
+        content = _text(20_000, 5)   # ten blocks: a flip in block k costs k decodes
+        return make_sample(name, quasi.compress(content, block_size=2048), content)
     if os.path.exists(name):
         content = Path(name).read_bytes()
     else:

@@ -58,6 +58,7 @@ class Mutation:
     strict: bool = False
     unprotected: bool = False
     forged: bool = False
+    moved: bool = False        # whole block records moved: QuasiFile.seek cannot tell
     what: str = ""
 
 
@@ -421,7 +422,7 @@ def model_edit(sample: Sample, rng: random.Random) -> Mutation | None:
     blocks = m.blocks
     coded = [b for b in blocks if b.type == 1]
     ops = ["header"] + (["blocks"] if len(blocks) > 0 else []) + (
-        ["section", "swap", "meta", "sections_count"] if coded else [])
+        ["section", "swap", "meta", "sections_count", "inflate"] if coded else [])
     op = rng.choice(ops)
     what = op
     if op == "header":
@@ -458,6 +459,10 @@ def model_edit(sample: Sample, rng: random.Random) -> Mutation | None:
                 secs.insert(rng.randrange(len(secs) + 1), b"")
         elif op == "meta":
             secs[0] = _meta_edit(secs[0], rng)
+        elif op == "inflate":   # tokens and raw size as large as the format allows
+            b.raw_size = m.block_size = 1 << rng.randrange(12, 21)
+            secs[0] = _meta_set(secs[0], 1, b.raw_size)
+            what += f" {b.raw_size}"
         else:
             i = rng.randrange(len(secs))
             secs[i] = _damage(secs[i], rng)
@@ -487,23 +492,21 @@ def _damage(sec: bytes, rng: random.Random) -> bytes:
     return bytes(g)
 
 
-def _meta_edit(meta: bytes, rng: random.Random) -> bytes:
-    """Set one LEB128 varint of a meta section to a hostile value (0, 1, huge, off by
-    one, 2^63-1, a 10-byte overlong form) and re-encode the rest unchanged."""
+def varints(data: bytes) -> list:
+    """The LEB128 varints of a meta section."""
     vals, cur, shift = [], 0, 0
-    for b in meta:
+    for b in data:
         cur |= (b & 0x7F) << shift
         shift += 7
         if b < 0x80:
             vals.append(cur)
             cur, shift = 0, 0
-    if not vals:
-        return meta
-    i = rng.randrange(len(vals))
-    vals[i] = rng.choice((0, 1, vals[i] + 1, max(0, vals[i] - 1), 1 << 40, (1 << 63) - 1,
-                          (1 << 64) - 1, 1 << 70))
+    return vals
+
+
+def leb128(values) -> bytes:
     out = bytearray()
-    for v in vals:
+    for v in values:
         while True:
             out.append((v & 0x7F) | (0x80 if v > 0x7F else 0))
             v >>= 7
@@ -512,7 +515,49 @@ def _meta_edit(meta: bytes, rng: random.Random) -> bytes:
     return bytes(out)
 
 
-MUTATORS = ("flip", "truncate", "splice", "random", "frames", "field", "model")
+def _meta_set(meta: bytes, i: int, value: int) -> bytes:
+    vals = varints(meta)
+    if i < len(vals):
+        vals[i] = value
+    return leb128(vals)
+
+
+def _meta_edit(meta: bytes, rng: random.Random) -> bytes:
+    """Set one LEB128 varint of a meta section to a hostile value (0, 1, huge, off by
+    one, 2^63-1, 2^64 and more) and re-encode the rest unchanged."""
+    vals = varints(meta)
+    if not vals:
+        return meta
+    i = rng.randrange(len(vals))
+    return _meta_set(meta, i, rng.choice((0, 1, vals[i] + 1, max(0, vals[i] - 1), 1 << 40,
+                                          (1 << 63) - 1, (1 << 64) - 1, 1 << 70)))
+
+
+def move_records(sample: Sample, rng: random.Random) -> Mutation | None:
+    """Swap two block records of one frame, or copy one over another, as bytes: no
+    field or CRC changes (only the index and the content CRC can tell, so in a frame
+    without checksums two records of equal length swapped go undetected)."""
+    spans = []
+    for info in read_frame_infos(sample.data):
+        offs = [info.offset + o for o, _ in info.blocks]
+        ends = offs[1:] + [info.offset + info.frame_size - 45 - 12 * info.n_blocks]
+        if len(offs) > 1:
+            spans.append((list(zip(offs, ends)), info.checksum))
+    if not spans:
+        return None
+    records, checksum = rng.choice(spans)
+    (a0, a1), (b0, b1) = sorted(rng.sample(records, 2))
+    d = sample.data
+    if rng.random() < 0.5:
+        g = d[:a0] + d[b0:b1] + d[a1:b0] + d[a0:a1] + d[b1:]
+        what = f"swap records at {a0}, {b0}"
+    else:
+        g = d[:b0] + d[a0:a1] + d[b1:]
+        what = f"record at {a0} over {b0}"
+    return Mutation(g, sample.content, moved=True, unprotected=not checksum, what=what)
+
+
+MUTATORS = ("flip", "truncate", "splice", "random", "frames", "field", "model", "records")
 
 
 def mutate(sample: Sample, rng: random.Random, kind: str, donor: bytes = b"") -> Mutation:
@@ -532,4 +577,6 @@ def mutate(sample: Sample, rng: random.Random, kind: str, donor: bytes = b"") ->
         m = set_field(sample, rng)
     elif kind == "model":
         m = model_edit(sample, rng)
+    elif kind == "records":
+        m = move_records(sample, rng)
     return m or splice(sample, rng, donor)
