@@ -36,7 +36,7 @@ def verdict(m, seed=0, cli_dir=None):
         pytest.fail(f"{m.what}: {exc}")
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
 @given(sample=st.sampled_from(SAMPLES), kind=st.sampled_from(MUTATORS),
        rng=st.randoms(use_true_random=False), cli=st.integers(0, 19))
 def test_mutations_through_every_reader(sample, kind, rng, cli, tmp_path_factory):
