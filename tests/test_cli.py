@@ -523,7 +523,8 @@ def test_read_only_output_directory_and_unreadable_input(open_dir):
     with open(secret, "wb") as f:
         f.write(DATA)
     os.chmod(secret, 0o000)
-    for args, msg in (([src], "Permission denied"), (["-d", packed], "Permission denied"),
+    for args, msg in (([src], f"cannot create {src}.qz: Permission denied"),
+                      (["-d", packed], f"cannot create {packed[:-3]}: Permission denied"),
                       ([secret], "Permission denied"), (["-t", secret], "Permission denied")):
         r = subprocess.run(without_permission_override() + EXE + args, capture_output=True,
                            text=True)
