@@ -358,8 +358,11 @@ class AtomicFile:
     def __init__(self, target, force):
         self.target = target
         self.force = force
-        fd, self.tmp = tempfile.mkstemp(prefix=".quasi-", suffix=".tmp",
-                                        dir=os.path.dirname(os.path.abspath(target)))
+        try:
+            fd, self.tmp = tempfile.mkstemp(prefix=".quasi-", suffix=".tmp",
+                                            dir=os.path.dirname(os.path.abspath(target)))
+        except OSError as exc:   # name the output, not a temporary file the user never saw
+            raise CliError(f"cannot create {target}: {exc.strerror}") from None
         self.file = os.fdopen(fd, "wb")
         self._done = False
 

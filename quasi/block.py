@@ -132,9 +132,9 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
     if meta is None:
         raise QuasiError("corrupt block meta section")
     n_tok, n_words, o1_cap, min_match = (int(x) for x in meta[1:5])
-    n_entries = meta[5:5 + N_LEVELS].astype(np.int64)
+    n_entries = meta[5:5 + N_LEVELS].astype(np.int64)   # summed in Python: no int64 wrap
     if not (1 <= n_tok <= raw_size and 1 <= n_words <= n_tok and 1 <= o1_cap <= 1 << 16
-            and 0 <= min_match <= 1 << 16 and int(n_entries.sum()) <= n_tok):
+            and 0 <= min_match <= 1 << 16 and sum(int(x) for x in n_entries) <= n_tok):
         raise QuasiError("corrupt block meta section")
     if revision == 1:
         vbytes, voffs = _zstd_vocab(sections[1], sections[2], n_words, raw_size)

@@ -434,3 +434,104 @@ def test_fast_paths_import_neither_numba_nor_numpy(sample, args):
             "bad = [n for n in ('numba', 'numpy') if n in sys.modules]\n"
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_real_disk_full_on_standard_output(sample):
+    """Standard output on /dev/full (every write fails with ENOSPC): exit 1 with the
+    system's message, input intact, nothing written beside it."""
+    packed = quasi.compress(DATA)
+    src = sample.with_name("p.qz")
+    src.write_bytes(packed)
+    for args in (["-c", str(sample)], ["-dc", str(src)]):
+        with open("/dev/full", "wb") as full:
+            r = subprocess.run(EXE + args, stdout=full, stderr=subprocess.PIPE, text=True)
+        assert r.returncode == 1 and "No space left on device" in r.stderr, (args, r.stderr)
+        assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert sample.read_bytes() == DATA and src.read_bytes() == packed
+    assert sorted(p.name for p in sample.parent.iterdir()) == ["p.qz", "sample.txt"]
+
+
+def test_sigint_mid_decompression_leaves_no_partial_output(tmp_path):
+    """Ctrl-C while decompressing from a pipe into a file: 130, no partial file."""
+    packed = quasi.compress(DATA, block_size=1024)
+    proc = subprocess.Popen(EXE + ["-d", "-o", str(tmp_path / "out.txt")],
+                            stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc.stdin.write(packed[:len(packed) // 2])
+    proc.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not leftovers(tmp_path):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and b"interrupted" in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_decompression_keeps_an_existing_output_even_with_force(sample):
+    """-f replaces the output only after success: a corrupt input leaves it untouched."""
+    packed = bytearray(quasi.compress(DATA, block_size=1024))
+    packed[len(packed) // 2] ^= 4
+    src = sample.with_name("sample.txt.qz")
+    src.write_bytes(bytes(packed))
+    sample.write_bytes(b"precious")
+    r = run("-d", "-f", src)
+    assert r.exit_code == 1 and "CRC mismatch" in r.output
+    assert sample.read_bytes() == b"precious" and src.read_bytes() == bytes(packed)
+    assert not leftovers(sample.parent)
+
+
+def without_permission_override():
+    """The command prefix that makes file modes bind: root ignores them (capabilities
+    DAC_OVERRIDE and DAC_READ_SEARCH), so as root the child drops both with setpriv."""
+    import shutil
+    if os.getuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv: file modes cannot be made to bind")
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"]
+
+
+@pytest.fixture
+def open_dir():
+    """A directory every user may enter (pytest's tmp_path is private to its owner)."""
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="quasi-perm-")
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d)
+
+
+def test_read_only_output_directory_and_unreadable_input(open_dir):
+    """Permission denied on the output directory or on the input: exit 1 with the
+    system's message, input intact, nothing written."""
+    ro = os.path.join(open_dir, "ro")
+    os.mkdir(ro)
+    src = os.path.join(ro, "sample.txt")
+    with open(src, "wb") as f:
+        f.write(DATA)
+    packed = os.path.join(ro, "p.txt.qz")
+    with open(packed, "wb") as f:
+        f.write(quasi.compress(DATA))
+    os.chmod(src, 0o644)
+    os.chmod(packed, 0o644)
+    os.chmod(ro, 0o555)
+    secret = os.path.join(open_dir, "secret.txt")
+    with open(secret, "wb") as f:
+        f.write(DATA)
+    os.chmod(secret, 0o000)
+    for args, msg in (([src], f"cannot create {src}.qz: Permission denied"),
+                      (["-d", packed], f"cannot create {packed[:-3]}: Permission denied"),
+                      ([secret], "Permission denied"), (["-t", secret], "Permission denied")):
+        r = subprocess.run(without_permission_override() + EXE + args, capture_output=True,
+                           text=True)
+        assert r.returncode == 1 and msg in r.stderr, (args, r.stderr)
+        assert r.stderr.startswith("quasi: ") and r.stderr.count("\n") == 1
+    assert sorted(os.listdir(ro)) == ["p.txt.qz", "sample.txt"]
+    assert sorted(os.listdir(open_dir)) == ["ro", "secret.txt"]
+    os.chmod(secret, 0o600)
+    assert open(src, "rb").read() == DATA and open(secret, "rb").read() == DATA
+    assert quasi.decompress(open(packed, "rb").read()) == DATA
