@@ -100,6 +100,13 @@ _MIN_RECORD2 = 1 + 1 + 4 + 4 + 1       # stored 1-byte block
 _MAX_VARINT = 10
 
 
+def block_header_crc_v2(head, number: int) -> int:
+    """A version-2 block record's header CRC: CRC32 of its number in the frame (u32, the
+    first block is 0) followed by its header bytes, so a record moved to another place
+    in its frame fails its check."""
+    return zlib.crc32(head, zlib.crc32(_U32.pack(number)))
+
+
 def max_coded_size(raw_size: int) -> int:
     """Largest sum of section sizes a coded block of ``raw_size`` raw bytes may declare."""
     return 2 * raw_size + MAX_SECTION_SLACK
@@ -258,7 +265,7 @@ class FrameWriter:
 
     def _stored_v2(self, raw) -> bytes:
         head = bytes((BLOCK_RAW,)) + _varint(raw.nbytes) + _U32.pack(zlib.crc32(raw))
-        return b"".join((head, _U32.pack(zlib.crc32(head)), raw))
+        return b"".join((head, _U32.pack(block_header_crc_v2(head, len(self._index))), raw))
 
     def _coded_v2(self, raw, sections, btype) -> bytes:
         head = bytearray((btype,)) + _varint(raw.nbytes)
@@ -269,7 +276,8 @@ class FrameWriter:
         else:
             head += _varint(sections[0].nbytes)
         head += _U32.pack(_crc_all(sections))
-        return b"".join((head, _U32.pack(zlib.crc32(head)), *sections, self._raw_crc(raw)))
+        return b"".join((head, _U32.pack(block_header_crc_v2(head, len(self._index))), *sections,
+                         self._raw_crc(raw)))
 
     def finish(self) -> bytes:
         """End mark + index + footer.  Must be called last, exactly once."""
@@ -506,8 +514,11 @@ def _parse_block_head(buf, pos: int, hdr: FrameHeader, index: int, base: int = 0
     if end - p < 4:
         raise _Truncated(truncated)
     (stored_crc,) = _U32.unpack_from(buf, p)
-    if zlib.crc32(buf[pos:p]) != stored_crc:
+    if hdr.version == 1 and zlib.crc32(buf[pos:p]) != stored_crc:
         raise QuasiError(f"block {index}: block header CRC mismatch at offset {at}")
+    if hdr.version == 2 and block_header_crc_v2(buf[pos:p], index) != stored_crc:
+        raise QuasiError(f"block {index}: block header CRC mismatch at offset {at} (a damaged "
+                         f"record, or a record out of its place)")
     p += 4
     if not 1 <= raw_size <= hdr.block_size:
         raise QuasiError(f"block {index}: raw size {raw_size} out of range 1..{hdr.block_size} "

@@ -94,7 +94,7 @@ def ref_read(data):
             else:
                 sizes = [rs]
             pcrc, hcrc = struct.unpack_from("<II", data, q)
-            assert hcrc == zlib.crc32(data[p:q + 4])
+            assert hcrc == zlib.crc32(struct.pack("<I", len(blocks)) + data[p:q + 4])
             q += 8
             payload = data[q:q + sum(sizes)]
             assert zlib.crc32(payload) == pcrc
@@ -245,13 +245,20 @@ def test_header_and_tail_flips_detected_from_end():
     assert_flips_raise(f, regions, read_last_frame_from_end)
 
 
+def fix_block_crc(f, off, hlen, number):
+    """Reseal the block header CRC of block ``number`` (FORMAT.md 3.2: its number, then
+    its header bytes)."""
+    crc = zlib.crc32(struct.pack("<I", number) + bytes(f[off:off + hlen]))
+    f[off + hlen:off + hlen + 4] = struct.pack("<I", crc)
+
+
 def test_huge_declared_sizes_are_refused_before_allocating():
     data, f = mixed()
     blocks = ref_read(f)[0]["blocks"]
     huge = b"\xff\xff\xff\xff\x0f"   # 2^32-1
     off = blocks[1][0]   # stored, raw_size 128 (2 bytes): type, varint, payload CRC
     g = bytearray(f[:off + 1]) + huge + f[off + 3:off + 7]
-    fix_block_header_crc(g, off, len(g) - off)
+    fix_block_crc(g, off, len(g) - off, 1)
     g += f[off + 11:]
     for fn in (lambda: decode_stream(bytes(g), decode), lambda: read_frame_infos(bytes(g))):
         assert_fast_and_small(fn, "raw size 4294967295 out of range")
@@ -259,11 +266,11 @@ def test_huge_declared_sizes_are_refused_before_allocating():
     _, q = varint(f, off + 1)
     _, r = varint(f, q)
     g = bytearray(f[:q]) + huge + f[r:r + 4]
-    fix_block_header_crc(g, off, len(g) - off)
+    fix_block_crc(g, off, len(g) - off, 2)
     g += f[r + 8:]
     assert_fast_and_small(lambda: read_frame_infos(bytes(g)), "exceeds the limit")
     g = bytearray(f[:q]) + b"\x90\x02" + f[r:r + 4]   # 272: within the limit, beyond the data
-    fix_block_header_crc(g, off, len(g) - off)
+    fix_block_crc(g, off, len(g) - off, 2)
     g += f[r + 8:]
     assert_fast_and_small(lambda: read_frame_infos(bytes(g)), "payload CRC|truncated")
     g = bytearray(f)
@@ -301,7 +308,7 @@ def test_format_md_example():
 
 
 FORMAT_MD_EXAMPLE = ("9e 51 5a 0d 02 51 05 77 33 2d 78 32 80 80 04 94 f2 61 a9 00 01 8b 9e d9 d3 "
-                     "eb d1 57 0e 41 ff 01 01 1e 0b 01 10 00 00 00 c0 c2 43 e9 5a 9e")
+                     "3e 18 1f 5c 41 ff 01 01 1e 0b 01 10 00 00 00 c0 c2 43 e9 5a 9e")
 
 
 # ----------------------------------------------------------------- incremental reader
