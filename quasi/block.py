@@ -58,12 +58,12 @@ class BlockParams:
         1-3, 256 at 4-6, 1024 at 7-9), in the vocabulary model (LIGHT at 1-3,
         FULL at 7-9, and at 4-6 FULL for vocabularies up to FULL_VOCAB_BYTES, where
         its extra time is small, LIGHT above) and in the phrase thresholds tried
-        (see encode_block): at 4-9 four of them on blocks up to 1 MiB (4 MiB at
-        7-9), where the extra parses are cheap."""
+        (see encode_block): two on blocks up to 256 KiB at 4-6, four on blocks up
+        to 4 MiB at 7-9."""
         return cls(o1_cap=64 if level <= 3 else 256 if level <= 6 else 1024,
                    vocab_models=LIGHT if level <= 3 else FULL if level >= 7 else AUTO_VOCAB_MODELS,
-                   min_counts=(48,) if level <= 3 else (48, 8, 24, 96),
-                   trial_bytes=0 if level <= 3 else 1 << 20 if level <= 6 else 4 << 20)
+                   min_counts=(48,) if level <= 3 else (48, 8) if level <= 6 else (48, 8, 24, 96),
+                   trial_bytes=0 if level <= 3 else 1 << 18 if level <= 6 else 4 << 20)
 
 
 def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = None) -> list:
