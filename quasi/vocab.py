@@ -202,13 +202,11 @@ def _p0(p):
 def _code_words(prob, cnt, w, base, bits, models, vbytes, voffs, st, out):
     """Code words vbytes[voffs[i]:voffs[i+1]] into the coder (st, out),
     updating the model state (prob, cnt, w)."""
-    # a literal model count lets the compiler unroll the per-model loops
+    # a literal model count (MODEL_SETS: 3 or 7) lets the compiler unroll the loops
     if models.shape[0] == 3:
         _code_words_n(prob, cnt, w, base, bits, models, vbytes, voffs, st, out, 3)
-    elif models.shape[0] == 7:
-        _code_words_n(prob, cnt, w, base, bits, models, vbytes, voffs, st, out, 7)
     else:
-        _code_words_n(prob, cnt, w, base, bits, models, vbytes, voffs, st, out, models.shape[0])
+        _code_words_n(prob, cnt, w, base, bits, models, vbytes, voffs, st, out, 7)
 
 
 @njit_inline
@@ -305,12 +303,10 @@ def decode_vocab(inp, n_words, n_bytes, model_set, pbytes, poffs):
 
 @njit
 def _decode(prob, cnt, w, base, bits, models, inp, n_words, n_bytes):
-    # a literal model count lets the compiler unroll the per-model loops
+    # a literal model count (MODEL_SETS: 3 or 7) lets the compiler unroll the loops
     if models.shape[0] == 3:
         return _decode_n(prob, cnt, w, base, bits, models, inp, n_words, n_bytes, 3)
-    if models.shape[0] == 7:
-        return _decode_n(prob, cnt, w, base, bits, models, inp, n_words, n_bytes, 7)
-    return _decode_n(prob, cnt, w, base, bits, models, inp, n_words, n_bytes, models.shape[0])
+    return _decode_n(prob, cnt, w, base, bits, models, inp, n_words, n_bytes, 7)
 
 
 @njit_inline
