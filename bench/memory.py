@@ -21,14 +21,16 @@ from pathlib import Path
 
 import click
 
+from .child import own_peak_rss
+
 MiB = 1 << 20
 WARM_BYTES = 1 << 16
 
 
-def _status(field: str) -> float:
-    """A VmRSS/VmHWM-style field of /proc/self/status, in MiB."""
+def _current_rss_mib() -> float:
+    """This process's resident set now (VmRSS), in MiB."""
     text = Path("/proc/self/status").read_text()
-    return int(re.search(rf"{field}:\s+(\d+) kB", text).group(1)) / 1024
+    return int(re.search(r"VmRSS:\s+(\d+) kB", text).group(1)) / 1024
 
 
 def _measure(name: str, level: int, mode: str, packed_path: str) -> dict:
@@ -41,12 +43,12 @@ def _measure(name: str, level: int, mode: str, packed_path: str) -> dict:
     packed = Path(packed_path).read_bytes() if mode == "decompress" else None
     gc.collect()
     Path("/proc/self/clear_refs").write_text("5")   # peak RSS := current RSS
-    warmed = _status("VmRSS")
+    warmed = _current_rss_mib()
     if mode == "compress":
         Path(packed_path).write_bytes(quasi.compress(data, level))
     elif quasi.decompress(packed) != data:
         raise SystemExit("round trip failed")
-    return {"warmed_mib": warmed, "peak_mib": _status("VmHWM"), "bytes": len(data)}
+    return {"warmed_mib": warmed, "peak_mib": own_peak_rss() / MiB, "bytes": len(data)}
 
 
 def _child(name: str, level: int, mode: str, packed_path: str) -> dict:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import quasi
 from quasi.container import read_frame_infos
+from quasi.sections import meta_fields
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden"
 TEXT = (b"Alice was beginning to get very tired of sitting by her sister on the bank, and of "
@@ -492,18 +493,6 @@ def _damage(sec: bytes, rng: random.Random) -> bytes:
     return bytes(g)
 
 
-def varints(data: bytes) -> list:
-    """The LEB128 varints of a meta section."""
-    vals, cur, shift = [], 0, 0
-    for b in data:
-        cur |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            vals.append(cur)
-            cur, shift = 0, 0
-    return vals
-
-
 def leb128(values) -> bytes:
     out = bytearray()
     for v in values:
@@ -516,7 +505,7 @@ def leb128(values) -> bytes:
 
 
 def _meta_set(meta: bytes, i: int, value: int) -> bytes:
-    vals = varints(meta)
+    vals = meta_fields(meta)
     if i < len(vals):
         vals[i] = value
     return leb128(vals)
@@ -525,7 +514,7 @@ def _meta_set(meta: bytes, i: int, value: int) -> bytes:
 def _meta_edit(meta: bytes, rng: random.Random) -> bytes:
     """Set one LEB128 varint of a meta section to a hostile value (0, 1, huge, off by
     one, 2^63-1, 2^64 and more) and re-encode the rest unchanged."""
-    vals = varints(meta)
+    vals = meta_fields(meta)
     if not vals:
         return meta
     i = rng.randrange(len(vals))

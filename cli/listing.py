@@ -14,7 +14,8 @@ import click
 from quasi.analysis import EVENT_LEVELS
 from quasi.container import BLOCK_CODED, StreamReader
 from quasi.errors import QuasiError
-from quasi.sections import RECORD_STREAMS, SECTION_NAMES, codec_revision, stream_sizes
+from quasi.sections import (RECORD_STREAMS, SECTION_NAMES, codec_revision, meta_fields,
+                             stream_sizes)
 
 # meta fields shared by codec revisions 1 and 2: revision, n_tokens, n_words (distinct),
 # o1_cap, min_match, then phrase entries per event level
@@ -72,21 +73,9 @@ def _blocks_of(stream: str, kinds: dict) -> str:
     return ""
 
 
-def _varints(buf) -> list:
-    """Every LEB128 varint in buf (a meta section, CRC-checked with its block)."""
-    out, value, shift = [], 0, 0
-    for b in bytes(buf):
-        value |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            out.append(value)
-            value, shift = 0, 0
-    return out
-
-
 def _add_meta(parse: list, meta) -> None:
     """Add one coded block's token, word and entry counts to parse."""
-    fields = _varints(meta)
+    fields = meta_fields(meta)
     if len(fields) < META_ENTRIES + len(EVENT_LEVELS):
         raise QuasiError("corrupt block meta section")
     counts = [fields[META_TOKENS], fields[META_WORDS]]

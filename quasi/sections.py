@@ -12,15 +12,22 @@ SECTION_NAMES = {
 }
 
 
-def codec_revision(meta: bytes) -> int:
-    """The codec revision a meta section declares, or -1 if it has none."""
-    value, shift = 0, 0
-    for b in bytes(meta[:9]):
+def meta_fields(meta) -> list:
+    """Every complete LEB128 varint of a meta section, in order (any size)."""
+    out, value, shift = [], 0, 0
+    for b in bytes(meta):
         value |= (b & 0x7F) << shift
         shift += 7
         if b < 0x80:
-            return value
-    return -1
+            out.append(value)
+            value, shift = 0, 0
+    return out
+
+
+def codec_revision(meta: bytes) -> int:
+    """The codec revision a meta section declares, or -1 if it has none."""
+    fields = meta_fields(meta[:9])
+    return fields[0] if fields else -1
 
 
 RECORD_STREAMS = {BLOCK_RAW: "stored", BLOCK_LZMA: "lzma"}

@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import quasi
 from bench.mutate import (MUTATORS, Mutation, bit_flip, built_samples, golden_samples, leb128,
                           make_sample, mutate, parse_v1, serialize, set_field, truncate,
-                          v1_fields, varints)
+                          v1_fields)
 from bench.oracle import Failure, judge
+from quasi.sections import meta_fields
 
 from conftest import needs_corpora, word_soup
 
@@ -113,7 +114,7 @@ def test_meta_entry_counts_summing_past_2_63_are_refused():
     for s in (BY_NAME["v1-r2/level-1"], BY_NAME["v1-r1/level-1"]):
         m = parse_v1(s.data)
         block = next(b for b in m.blocks if b.type == 1)
-        vals = varints(block.sections[0])
+        vals = meta_fields(block.sections[0])
         for wrap in ([(1 << 63) - 1, 1], [(1 << 63) - 1, (1 << 63) - 1, 2]):
             v = vals[:5] + wrap + [0] * (13 - len(wrap)) + vals[18:]
             block.sections[0] = leb128(v)
@@ -237,7 +238,7 @@ def huge_declarations():
     meta_block = next(b for b in parse_v1(BY_NAME["v1-r2/level-1"].data).blocks if b.type == 1)
     coded = parse_v1(BY_NAME["v1-r2/level-1"].data)
     coded.blocks = [meta_block]
-    vals = varints(meta_block.sections[0])
+    vals = meta_fields(meta_block.sections[0])
     vals[1] = 1 << 40                                # n_tokens: a terabyte of tokens
     meta_block.sections[0] = leb128(vals)
     out.append(("meta n_tokens 2^40", serialize(coded), "meta"))   # headers are valid:
@@ -341,7 +342,7 @@ def inflated_block(n_tokens):
     bytes, within the format's bounds, with every CRC matching; its sections are short."""
     m = parse_v1(BY_NAME["v1-r2/level-1"].data)
     block = next(b for b in m.blocks if b.type == 1)
-    vals = varints(block.sections[0])
+    vals = meta_fields(block.sections[0])
     vals[1] = n_tokens
     block.sections[0] = leb128(vals)
     block.raw_size = m.block_size = n_tokens
