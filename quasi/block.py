@@ -1,7 +1,7 @@
 """One block: raw bytes <-> the coded sections the container frames.
 
 A token is a core (a run of letters, or any other single byte) and the
-whitespace after it. Sections of a coded block (codec revision 2), in order:
+whitespace after it. Sections of a coded block (codec revisions 2 and 3), in order:
   0 meta: varints codec revision, n_tokens, n_words, o1_cap, min_match, entries
     per event level (13 values), vocabulary bytes, whitespace entries,
     vocabulary model set (vocab.LIGHT or FULL), priming dictionary (vocab.DICTIONARIES)
@@ -12,6 +12,8 @@ whitespace after it. Sections of a coded block (codec revision 2), in order:
   3 events: the range-coded event stream over the cores (see events.py)
   4 side: the range-coded binary decisions (word or not, new word or not, case flags)
   5 spaces: the range-coded whitespace entry of every token (see spaces.py)
+
+Codec revision 3 differs from 2 only in the whitespace model (spaces.py).
 
 Codec revision 1 (still decoded) had no whitespace split: its vocabulary entries
 carried their whitespace and came as two zstd frames (varint lengths, bytes), in
@@ -33,11 +35,11 @@ from .varint import decode_varints, encode_varints
 from .vocab import (DICTIONARIES, FULL, LIGHT, MODEL_SETS, decode_vocab, encode_vocab,
                     priming_words)
 
-CODEC_REVISION = 2  # bump whenever the models change what a stream means
+CODEC_REVISION = 3  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
 AUTO_VOCAB_MODELS = -1
 FULL_VOCAB_BYTES = 1 << 18
-N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS}
+N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS, 3: 9 + N_LEVELS}
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,7 @@ class BlockParams:
     o1_cap: int = 256
     min_match: int = 4
     use_bigrams: bool = False
-    min_counts: tuple = (48,)
-    trial_bytes: int = 0
+    thresholds: tuple = ((48, 0),)
     vocab_models: int = AUTO_VOCAB_MODELS
     dictionary: int = 1
 
@@ -58,21 +59,30 @@ class BlockParams:
         1-3, 256 at 4-6, 1024 at 7-9), in the vocabulary model (LIGHT at 1-3,
         FULL at 7-9, and at 4-6 FULL for vocabularies up to FULL_VOCAB_BYTES, where
         its extra time is small, LIGHT above) and in the phrase thresholds tried
-        (see encode_block): two on blocks up to 256 KiB at 4-6, four on blocks up
-        to 4 MiB at 7-9."""
+        (see encode_block): 48 alone at 1-3; at 4-6 also 8 on blocks up to
+        256 KiB; at 7-9 also 8, 24 and 96 on blocks up to 4 MiB."""
+        if level <= 3:
+            thresholds = ((48, 0),)
+        elif level <= 6:
+            thresholds = ((48, 0), (8, 1 << 18))
+        else:
+            thresholds = ((48, 0), (8, 4 << 20), (24, 4 << 20), (96, 4 << 20))
         return cls(o1_cap=64 if level <= 3 else 256 if level <= 6 else 1024,
                    vocab_models=LIGHT if level <= 3 else FULL if level >= 7 else AUTO_VOCAB_MODELS,
-                   min_counts=(48,) if level <= 3 else (48, 8) if level <= 6 else (48, 8, 24, 96),
-                   trial_bytes=0 if level <= 3 else 1 << 18 if level <= 6 else 4 << 20)
+                   thresholds=thresholds)
+
+    def min_counts(self, n_bytes: int) -> list:
+        """The phrase thresholds to try on a block of n_bytes: the first always,
+        each other one (min_count, max_bytes) if the block has at most max_bytes."""
+        return [self.thresholds[0][0]] + [m for m, most in self.thresholds[1:] if n_bytes <= most]
 
 
 def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = None) -> list:
     """Code one block of raw bytes into its sections.
 
-    The parse keeps a phrase entry only if it occurs min_count times: for a block
-    of up to params.trial_bytes, every threshold in params.min_counts is tried
-    and the smallest event streams win (the decoder needs no word of it); for a
-    larger block only the first.
+    The parse keeps a phrase entry only if it occurs min_count times: every
+    threshold params.min_counts(len(data)) names is tried and the smallest event
+    streams win (the decoder needs no word of it).
 
     stats: if a dict, it receives what the parse did: n_tokens, n_words,
     events_per_level and entries_used_per_level (lists indexed by event level,
@@ -89,7 +99,7 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     wbytes, woffs = _gather(low, ends[ws_first], starts[ws_first + 1])
     del buf, starts, ends, low  # the parse and the coders need only ids and vocabularies
     mask = lookup_mask(spec, n_tok)
-    tried = params.min_counts if len(data) <= params.trial_bytes else params.min_counts[:1]
+    tried = params.min_counts(len(data))
     best = None
     for min_count in tried:
         e_pos, e_lev, e_val, n_entries = parse(ids, first, mask, use_bigrams=params.use_bigrams,
@@ -107,7 +117,8 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     vocab_models = params.vocab_models
     if vocab_models == AUTO_VOCAB_MODELS:
         vocab_models = FULL if vbytes.shape[0] <= FULL_VOCAB_BYTES else LIGHT
-    spaces = encode_spaces(ids, ws_ids, *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs))
+    spaces = encode_spaces(ids, ws_ids, *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs),
+                           CODEC_REVISION)
     meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
                                     params.min_match] + [int(x) for x in n_entries]
                                    + [vbytes.shape[0], ws_first.shape[0], vocab_models,
@@ -161,7 +172,8 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
         ws_ids = np.zeros(0, np.int32)
     else:
         ws_ids, ok = decode_spaces(np.frombuffer(sections[5], np.uint8), ids,
-                                   *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs))
+                                   *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs),
+                                   revision)
         if not ok:
             raise QuasiError("corrupt whitespace stream")
     out, ok = emit_text(ids, flags, ws_ids, vbytes, voffs, wbytes, woffs, raw_size)

@@ -187,15 +187,22 @@ def _list_decode(code, rng, pos, inp, where, pool, ctx):
 
 @njit
 def _o0_halve(o0_tree, o0_cnt, o0_tot):
-    """Halve every count (seen words keep at least 1) and rebuild the tree."""
-    o0_tree[:] = 0
+    """Halve every count (seen words keep at least 1) and rebuild the tree in
+    one pass: each node adds its sum into its parent."""
+    size = o0_tree.shape[0]
+    n = o0_cnt.shape[0]
     total = 0
-    for w in range(o0_cnt.shape[0]):
-        c = (o0_cnt[w] + 1) >> 1
-        o0_cnt[w] = c
-        total += c
-        if c:
-            fw_add(o0_tree, 0, o0_tree.shape[0], w, c)
+    for i in range(1, size):
+        c = 0
+        if i <= n:
+            c = (o0_cnt[i - 1] + 1) >> 1
+            o0_cnt[i - 1] = c
+            total += c
+        o0_tree[i] = c
+    for i in range(1, size):
+        j = i + (i & -i)
+        if j < size:
+            o0_tree[j] += o0_tree[i]
     o0_tot[0] = total
 
 

@@ -10,6 +10,7 @@ SECTION_NAMES = {
     2: ("meta", "vocabulary", "whitespace vocabulary", "events (main)",
         "side: decisions + case", "whitespace"),
 }
+SECTION_NAMES[3] = SECTION_NAMES[2]  # revision 3 changed the whitespace model only
 
 
 def meta_fields(meta) -> list:

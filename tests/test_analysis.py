@@ -160,3 +160,12 @@ def test_bench_ab_writes_consistent_results(tmp_path):
     assert "## Collapse series" in text
     for png in ("sizes", "streams", "scaling", "hits", "coverage", "collapse"):
         assert (tmp_path / f"ab-{png}.png").stat().st_size > 10_000
+
+
+def test_phrase_thresholds_tried_follow_level_and_block_size():
+    from quasi.block import BlockParams
+    assert BlockParams.for_level(1).min_counts(100) == [48]
+    six = BlockParams.for_level(6)
+    assert six.min_counts(100) == [48, 8]
+    assert six.min_counts(1 << 20) == [48]
+    assert BlockParams.for_level(9).min_counts(4 << 20) == [48, 8, 24, 96]

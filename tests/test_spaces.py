@@ -4,8 +4,8 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from quasi.coder import PyRangeDecoder, PyRangeEncoder
-from quasi.spaces import (DIRECT, ESCAPE, INC, LIMIT, MAX_COLUMN_BUCKET, core_shapes,
-                          decode_spaces, encode_spaces, space_shapes)
+from quasi.spaces import (DIRECT, ESCAPE, INC, INDENT_BUCKET, INHERIT, LIMIT, MAX_COLUMN_BUCKET,
+                          core_shapes, decode_spaces, encode_spaces, space_shapes)
 from quasi.tokens import build_vocab, case_split, core_ends, emit_text, py_tokens, token_starts
 
 from conftest import word_soup
@@ -45,48 +45,79 @@ def test_core_and_whitespace_split_matches_the_token_rule(data):
         assert vocab[w].lower() == core.lower() and spaces[s] == tok[len(core):]
 
 
-def py_context(last_prev, head_next, prev_ws, col, n_next, mask):
-    cb = min((col + 1 + n_next) >> 2, MAX_COLUMN_BUCKET)
-    h = ((last_prev * 263 + head_next) * 4 + min(prev_ws, 3)) * 24 + cb
+def py_hash(h):
     prod = (h * -7046029254386353131) & M64
-    prod = prod - (1 << 64) if prod >> 63 else prod
-    return (prod >> 32) & mask
+    return (prod - (1 << 64) if prod >> 63 else prod) >> 16
 
 
-def py_code_spaces(ids, vocab, spaces, coder, ws_ids=None):
+class PySpacesModel:
+    """Twin of the whitespace model of codec revision 2 or 3."""
+
+    def __init__(self, n_tok, revision):
+        self.n_ctx = 1 << 8
+        while self.n_ctx < 1 << 16 and self.n_ctx < n_tok // 4:
+            self.n_ctx <<= 1
+        self.small = Small(self.n_ctx, DIRECT + 1, INC, LIMIT)
+        self.tags = [0] * self.n_ctx
+        self.revision = revision
+
+    def contexts(self, last_prev, head_next, prev_ws, col, n_next, indent):
+        """(context, low-order context or None), as spaces._token_contexts."""
+        cb = min((col + 1 + n_next) >> 2, MAX_COLUMN_BUCKET)
+        h = ((last_prev * 263 + head_next) * 4 + min(prev_ws, 3)) * 24 + cb
+        if self.revision < 3:
+            return (py_hash(h) >> 16) & (self.n_ctx - 1), None
+        h = h * 10 + int(INDENT_BUCKET[min(indent, 31)])
+        low = self._claim(py_hash(((last_prev * 263 + head_next) * 4 + min(prev_ws, 3)) * 7 + 5))
+        ctx = self._claim(py_hash(h))
+        counts = self.small.c
+        if sum(counts[ctx]) == DIRECT + 1 and sum(counts[low]) != DIRECT + 1:
+            total = sum(counts[low])
+            counts[ctx] = [1 + c * INHERIT // total for c in counts[low]]
+        return ctx, low
+
+    def _claim(self, h):
+        ctx, tag = (h >> 16) & (self.n_ctx - 1), (h >> 32) & 0xFFFF
+        if self.tags[ctx] != tag:
+            self.tags[ctx] = tag
+            self.small.c[ctx] = [1] * (DIRECT + 1)
+        return ctx
+
+
+def py_code_spaces(ids, vocab, spaces, coder, ws_ids=None, revision=3):
     """Twin of encode_spaces (ws_ids given) and decode_spaces (coder a decoder)."""
     def ctx_byte(c):
         return 256 if 97 <= (c | 32) <= 122 or c >= 128 else c
-    n_ctx = 1 << 8
-    while n_ctx < 1 << 14 and n_ctx < len(ids) // 4:
-        n_ctx <<= 1
-    model = Small(n_ctx, DIRECT + 1, INC, LIMIT)
-    col, prev, got = 0, 0, []
+    model = PySpacesModel(len(ids), revision)
+    col, prev, indent, got = 0, 0, 0, []
     for t, w in enumerate(ids):
         col += len(vocab[w])
         nxt = vocab[ids[t + 1]] if t + 1 < len(ids) else None
-        ctx = py_context(ctx_byte(vocab[w][-1]), ctx_byte(nxt[0]) if nxt else 257, prev, col,
-                         len(nxt) if nxt else 0, n_ctx - 1)
+        ctx, low = model.contexts(ctx_byte(vocab[w][-1]), ctx_byte(nxt[0]) if nxt else 257,
+                                  prev, col, len(nxt) if nxt else 0, indent)
         if ws_ids is not None:
             s = ws_ids[t]
-            model.encode(coder, ctx, min(s, ESCAPE))
-            if s >= DIRECT:
-                coder.encode(s - DIRECT, 1, len(spaces) - DIRECT)
+            model.small.encode(coder, ctx, min(s, ESCAPE))
         else:
-            s = model.decode(coder, ctx)
-            if s == ESCAPE:
-                s = DIRECT + coder.target(len(spaces) - DIRECT)
-                coder.consume(s - DIRECT, 1)
+            s = model.small.decode(coder, ctx)
+        if low is not None:
+            model.small._update(low, min(s, ESCAPE))
+        if ws_ids is not None and s >= DIRECT:
+            coder.encode(s - DIRECT, 1, len(spaces) - DIRECT)
+        elif ws_ids is None and s == ESCAPE:
+            s = DIRECT + coder.target(len(spaces) - DIRECT)
+            coder.consume(s - DIRECT, 1)
         got.append(s)
         tail = spaces[s].rfind(b"\n")
         col = len(spaces[s]) - tail - 1 if tail >= 0 else col + len(spaces[s])
+        indent = len(spaces[s]) - tail - 1 if tail >= 0 else indent
         prev = s
     return got
 
 
 @settings(max_examples=60, deadline=None)
-@given(texts, st.integers(0, 30))
-def test_spaces_coder_matches_twin_and_round_trips(data, n_rare):
+@given(texts, st.integers(0, 30), st.sampled_from((2, 3)))
+def test_spaces_coder_matches_twin_and_round_trips(data, n_rare, revision):
     data += b"".join(b"x" + b" " * (k + 2) + b"\t" for k in range(n_rare))  # escapes
     flags, ids, ws_ids, vocab, spaces = split(data)
     if not len(ids):
@@ -94,12 +125,13 @@ def test_spaces_coder_matches_twin_and_round_trips(data, n_rare):
     vb, vo = packed(vocab)
     wb, wo = packed(spaces)
     shapes = core_shapes(vb, vo) + space_shapes(wb, wo)
-    coded = encode_spaces(ids, ws_ids, *shapes).tobytes()
+    coded = encode_spaces(ids, ws_ids, *shapes, revision).tobytes()
     enc = PyRangeEncoder()
-    py_code_spaces(ids.tolist(), vocab, spaces, enc, ws_ids.tolist())
+    py_code_spaces(ids.tolist(), vocab, spaces, enc, ws_ids.tolist(), revision)
     assert enc.finish() == coded
-    assert py_code_spaces(ids.tolist(), vocab, spaces, PyRangeDecoder(coded)) == ws_ids.tolist()
-    got, ok = decode_spaces(np.frombuffer(coded, np.uint8), ids, *shapes)
+    assert py_code_spaces(ids.tolist(), vocab, spaces, PyRangeDecoder(coded),
+                          revision=revision) == ws_ids.tolist()
+    got, ok = decode_spaces(np.frombuffer(coded, np.uint8), ids, *shapes, revision)
     assert ok and got.tolist() == ws_ids.tolist()
     out, ok = emit_text(ids, flags, got, vb, vo, wb, wo, len(data))
     assert ok and out.tobytes() == data
@@ -112,7 +144,7 @@ def test_spaces_decoder_rejects_garbage_without_crashing():
     shapes = core_shapes(vb, vo) + space_shapes(wb, wo)
     rng = np.random.default_rng(5)
     for n in (0, 1, 9, 200):
-        got, ok = decode_spaces(rng.integers(0, 256, n).astype(np.uint8), ids, *shapes)
+        got, ok = decode_spaces(rng.integers(0, 256, n).astype(np.uint8), ids, *shapes, 3)
         assert not ok or got.max(initial=0) < len(spaces)
 
 
@@ -123,3 +155,25 @@ def test_emit_text_refuses_a_wrong_size():
     assert emit_text(ids, flags, ws_ids, vb, vo, wb, wo, 19)[1]
     assert not emit_text(ids, flags, ws_ids, vb, vo, wb, wo, 18)[1]
     assert not emit_text(ids, flags, ws_ids, vb, vo, wb, wo, 20)[1]
+
+
+def test_spaces_twin_agrees_on_indented_source():
+    """Revision 3's indentation context and inheritance on real indented text
+    (a module Python ships), beyond the small tables of the generated inputs."""
+    import inspect
+    import json.decoder
+    data = inspect.getsource(json.decoder).encode() * 3
+    flags, ids, ws_ids, vocab, spaces = split(data)
+    vb, vo = packed(vocab)
+    wb, wo = packed(spaces)
+    shapes = core_shapes(vb, vo) + space_shapes(wb, wo)
+    sizes = {}
+    for revision in (2, 3):
+        coded = encode_spaces(ids, ws_ids, *shapes, revision).tobytes()
+        enc = PyRangeEncoder()
+        py_code_spaces(ids.tolist(), vocab, spaces, enc, ws_ids.tolist(), revision)
+        assert enc.finish() == coded
+        got, ok = decode_spaces(np.frombuffer(coded, np.uint8), ids, *shapes, revision)
+        assert ok and got.tolist() == ws_ids.tolist()
+        sizes[revision] = len(coded)
+    assert sizes[3] < 0.9 * sizes[2]
