@@ -117,8 +117,7 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     vocab_models = params.vocab_models
     if vocab_models == AUTO_VOCAB_MODELS:
         vocab_models = FULL if vbytes.shape[0] <= FULL_VOCAB_BYTES else LIGHT
-    spaces = encode_spaces(ids, ws_ids, *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs),
-                           CODEC_REVISION)
+    spaces = encode_spaces(ids, ws_ids, *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs))
     meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
                                     params.min_match] + [int(x) for x in n_entries]
                                    + [vbytes.shape[0], ws_first.shape[0], vocab_models,

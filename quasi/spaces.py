@@ -13,8 +13,10 @@ Revision 3 also keeps contexts apart and lets new ones learn from old ones: a
 hash slot remembers which context owns it (a 16-bit tag), a slot claimed by
 another context starts afresh, and a fresh context starts from the counts of a
 low-order context (the two cores and the previous whitespace, no column, no
-indentation), scaled to a total of INHERIT. Revision 2 shares a slot between
-colliding contexts and starts every context flat.
+indentation), scaled to a total of INHERIT. A context's counts, total and tag
+share one 64-byte row, so a token costs two cache lines (context and low-order
+context). Revision 2 (decoded only) shares a slot between colliding contexts and
+starts every context flat.
 
 Entries 0..DIRECT-1 are coded directly; later ones escape and are coded
 uniformly.
@@ -30,8 +32,12 @@ ESCAPE = DIRECT
 INC = 48
 LIMIT = 1 << 13
 MAX_COLUMN_BUCKET = 23
-INDENT_BUCKET = np.array([0, 1, 2, 3, 4, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7] + [8] * 8 + [9] * 8, np.int64)
+INDENT_BUCKET = np.array([0, 1, 2, 3, 4, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7] + [8] * 8 + [9] * 8,
+                         np.int64)
 INHERIT = 128
+ROW = 32  # uint16 slots of a context's row: DIRECT + 1 counts, the total, the tag
+TOTAL = DIRECT + 1
+TAG = DIRECT + 2
 
 
 @njit
@@ -77,73 +83,34 @@ def _n_ctx(n_tok):
 
 
 @njit_inline
+def _context_key(last_prev, head_next, prev_ws, col, n_next):
+    """The context before hashing: the two cores, the previous whitespace, the
+    column the next core would end at."""
+    cb = (col + 1 + n_next) >> 2
+    if cb > MAX_COLUMN_BUCKET:
+        cb = MAX_COLUMN_BUCKET
+    pw = prev_ws if prev_ws < 3 else 3
+    return ((last_prev * 263 + head_next) * 4 + pw) * 24 + cb
+
+
+@njit_inline
 def _hash(h):
     return (h * np.int64(-7046029254386353131)) >> np.int64(16)
 
 
 @njit_inline
-def _context(last_prev, head_next, prev_ws, col, n_next, indent, revision):
-    """Hash of the full context (revision 2: without the indentation)."""
-    cb = (col + 1 + n_next) >> 2
-    if cb > MAX_COLUMN_BUCKET:
-        cb = MAX_COLUMN_BUCKET
-    pw = prev_ws if prev_ws < 3 else 3
-    h = ((last_prev * 263 + head_next) * 4 + pw) * 24 + cb
-    if revision >= 3:
-        h = h * 10 + INDENT_BUCKET[indent if indent < 32 else 31]
-    return _hash(h)
+def _context_r2(last_prev, head_next, prev_ws, col, n_next, mask):
+    return (_hash(_context_key(last_prev, head_next, prev_ws, col, n_next)) >> 16) & mask
 
 
 @njit_inline
-def _claim(counts, totals, tags, h, mask):
-    """The slot of context hash h (revision 3): a slot last used by another
-    context starts afresh."""
-    ctx = (h >> 16) & mask
-    tag = (h >> 32) & 0xFFFF
-    if tags[ctx] != tag:
-        tags[ctx] = tag
-        counts[ctx, :] = 1
-        totals[ctx] = counts.shape[1]
-    return ctx
-
-
-@njit_inline
-def _inherit(counts, totals, ctx, low):
-    """A context seen for the first time starts from the low-order context's
-    distribution, scaled to a total of about INHERIT."""
-    n_sym = counts.shape[1]
-    if totals[ctx] != n_sym or totals[low] == n_sym:
-        return
-    t = 0
-    for s in range(n_sym):
-        c = 1 + counts[low, s] * INHERIT // totals[low]
-        counts[ctx, s] = c
-        t += c
-    totals[ctx] = t  # above n_sym: the context is no longer fresh
-
-
-@njit_inline
-def _token_contexts(ids, t, last_core, head, length, prev_ws, col, indent, counts, totals, tags,
-                    revision):
-    """(context, low-order context or -1) of token t's whitespace, ready to code.
-    Context: the end of its core, the next core (257 at the end of the block),
-    the previous whitespace, the column and (revision 3) the line's indentation;
-    revision 3's low-order context drops the column and the indentation."""
-    mask = totals.shape[0] - 1
-    nxt_head = 257
-    nxt_len = 0
+def _token_context_r2(ids, t, last_core, head, length, prev_ws, col, mask):
+    """Context of token t's whitespace: (the end of its core, the next core or
+    257 at the end of the block, the previous whitespace, the column)."""
     if t + 1 < ids.shape[0]:
-        nxt_head = head[ids[t + 1]]
-        nxt_len = length[ids[t + 1]]
-    h = _context(last_core, nxt_head, prev_ws, col, nxt_len, indent, revision)
-    if revision < 3:
-        return (h >> 16) & mask, -1
-    pw = prev_ws if prev_ws < 3 else 3
-    low = _claim(counts, totals, tags, _hash(((last_core * 263 + nxt_head) * 4 + pw) * 7 + 5),
-                 mask)
-    ctx = _claim(counts, totals, tags, h, mask)
-    _inherit(counts, totals, ctx, low)
-    return ctx, low
+        nxt = ids[t + 1]
+        return _context_r2(last_core, head[nxt], prev_ws, col, length[nxt], mask)
+    return _context_r2(last_core, 257, prev_ws, col, 0, mask)
 
 
 @njit_inline
@@ -154,21 +121,139 @@ def _advance(col, s, ws_len, ws_tail):
 
 
 @njit_inline
-def _learn(counts, totals, ctx, low, sym):
-    small_update(counts, totals, ctx, sym, INC, LIMIT)
-    if low >= 0:
-        small_update(counts, totals, low, sym, INC, LIMIT)
+def _entry(sym, code, rng, pos, inp, n_ws):
+    """(whitespace entry, code, range, position) of a decoded symbol: an escape
+    reads the entry, uniform over those from DIRECT on; -1 for an entry that
+    cannot be, or once the input has run out."""
+    s = sym
+    if sym == ESCAPE:
+        if n_ws <= DIRECT:
+            return -1, code, rng, pos
+        r, v = dec_target(code, rng, n_ws - DIRECT)
+        code, rng, pos = dec_consume(code, pos, inp, r, v, 1)
+        s = v + DIRECT
+    if s >= n_ws or pos > inp.shape[0] + 8:
+        return -1, code, rng, pos
+    return s, code, rng, pos
 
 
 @njit
-def encode_spaces(ids, ws_ids, head, last, length, ws_len, ws_tail, revision):
-    """Range-code ws_ids (one whitespace entry per token) given the cores ids,
-    with the model of codec revision 2 or 3."""
+def _decode_spaces_r2(inp, ids, head, last, length, ws_len, ws_tail):
+    """decode_spaces for codec revision 2."""
     n_tok = ids.shape[0]
     n_ws = ws_len.shape[0]
     n_ctx = _n_ctx(n_tok)
     counts, totals = small_new(n_ctx, DIRECT + 1)
-    tags = np.zeros(n_ctx if revision >= 3 else 1, np.int64)  # revision 3's slot owners
+    ws_ids = np.zeros(n_tok, np.int32)
+    code, rng, pos = dec_new(inp)
+    col = 0
+    prev = 0
+    for t in range(n_tok):
+        w = ids[t]
+        col += length[w]
+        ctx = _token_context_r2(ids, t, last[w], head, length, prev, col, n_ctx - 1)
+        sym, code, rng, pos = small_decode(code, rng, pos, inp, counts, totals, ctx)
+        small_update(counts, totals, ctx, sym, INC, LIMIT)
+        s, code, rng, pos = _entry(sym, code, rng, pos, inp, n_ws)
+        if s < 0:
+            return ws_ids, False
+        ws_ids[t] = s
+        col = _advance(col, s, ws_len, ws_tail)
+        prev = s
+    return ws_ids, True
+
+
+# ---------------------------------------------------------------------------
+# Codec revision 3
+
+@njit_inline
+def _context(last_prev, head_next, prev_ws, col, n_next, indent):
+    h = _context_key(last_prev, head_next, prev_ws, col, n_next)
+    return _hash(h * 10 + INDENT_BUCKET[indent if indent < 32 else 31])
+
+
+@njit_inline
+def _token_context(ids, t, last_core, head, length, prev_ws, col, indent):
+    """Hash of token t's context: the end of its core, the next core (257 at the
+    end of the block), the previous whitespace, the column, the line's indentation."""
+    if t + 1 < ids.shape[0]:
+        nxt = ids[t + 1]
+        return _context(last_core, head[nxt], prev_ws, col, length[nxt], indent)
+    return _context(last_core, 257, prev_ws, col, 0, indent)
+
+
+@njit_inline
+def _low_context(ids, t, last_core, head, prev_ws):
+    """Hash of the low-order context: the two cores and the previous whitespace."""
+    pw = prev_ws if prev_ws < 3 else 3
+    if t + 1 < ids.shape[0]:
+        return _hash(((last_core * 263 + head[ids[t + 1]]) * 4 + pw) * 7 + 5)
+    return _hash(((last_core * 263 + 257) * 4 + pw) * 7 + 5)
+
+
+@njit
+def _rows_new(n_ctx):
+    """n_ctx fresh rows (flat counts, no owner), each 64-byte aligned."""
+    flat = np.ones(n_ctx * ROW + ROW, np.uint16)
+    skip = ((-flat.ctypes.data) % 64) // 2
+    rows = flat[skip:skip + n_ctx * ROW].reshape(n_ctx, ROW)
+    for c in range(n_ctx):
+        rows[c, TOTAL] = DIRECT + 1
+        rows[c, TAG] = 0
+    return rows
+
+
+@njit_inline
+def _claim(rows, h):
+    """The row of context hash h; a row last used by another context starts afresh."""
+    r = (h >> 16) & (rows.shape[0] - 1)
+    tag = (h >> 32) & 0xFFFF
+    if rows[r, TAG] != tag:
+        for s in range(DIRECT + 1):
+            rows[r, s] = 1
+        rows[r, TOTAL] = DIRECT + 1
+        rows[r, TAG] = tag
+    return r
+
+
+@njit_inline
+def _contexts(rows, ids, t, last_core, head, length, prev_ws, col, indent):
+    """(row of the context, row of the low-order context) of token t's whitespace;
+    a fresh context starts from the low-order context's counts."""
+    low = _claim(rows, _low_context(ids, t, last_core, head, prev_ws))
+    ctx = _claim(rows, _token_context(ids, t, last_core, head, length, prev_ws, col, indent))
+    total = np.int64(rows[low, TOTAL])
+    if rows[ctx, TOTAL] == DIRECT + 1 and total != DIRECT + 1:
+        t_new = 0
+        for s in range(DIRECT + 1):
+            c = 1 + np.int64(rows[low, s]) * INHERIT // total
+            rows[ctx, s] = c
+            t_new += c
+        rows[ctx, TOTAL] = t_new  # above DIRECT + 1: no longer fresh
+    return ctx, low
+
+
+@njit_inline
+def _learn(rows, r, sym):
+    """Count sym in row r; halve the row's counts above LIMIT."""
+    rows[r, sym] += INC
+    total = np.int64(rows[r, TOTAL]) + INC
+    if total > LIMIT:
+        total = 0
+        for s in range(DIRECT + 1):
+            c = (np.int64(rows[r, s]) + 1) >> 1
+            rows[r, s] = c
+            total += c
+    rows[r, TOTAL] = total
+
+
+@njit
+def encode_spaces(ids, ws_ids, head, last, length, ws_len, ws_tail):
+    """Range-code ws_ids (one whitespace entry per token) given the cores ids
+    (codec revision 3)."""
+    n_tok = ids.shape[0]
+    n_ws = ws_len.shape[0]
+    rows = _rows_new(_n_ctx(n_tok))
     out = np.empty(64 + 4 * n_tok, np.uint8)
     st = enc_new()
     col = 0
@@ -177,12 +262,15 @@ def encode_spaces(ids, ws_ids, head, last, length, ws_len, ws_tail, revision):
     for t in range(n_tok):
         w = ids[t]
         col += length[w]
-        ctx, low = _token_contexts(ids, t, last[w], head, length, prev, col, indent, counts,
-                                   totals, tags, revision)
+        ctx, low = _contexts(rows, ids, t, last[w], head, length, prev, col, indent)
         s = np.int64(ws_ids[t])
         sym = s if s < DIRECT else ESCAPE
-        small_encode(st, out, counts, totals, ctx, sym)
-        _learn(counts, totals, ctx, low, sym)
+        cum = 0
+        for k in range(sym):
+            cum += np.int64(rows[ctx, k])
+        enc_encode(st, out, cum, np.int64(rows[ctx, sym]), np.int64(rows[ctx, TOTAL]))
+        _learn(rows, ctx, sym)
+        _learn(rows, low, sym)
         if sym == ESCAPE:
             enc_encode(st, out, s - DIRECT, 1, n_ws - DIRECT)
         col = _advance(col, s, ws_len, ws_tail)
@@ -194,13 +282,11 @@ def encode_spaces(ids, ws_ids, head, last, length, ws_len, ws_tail, revision):
 
 
 @njit
-def decode_spaces(inp, ids, head, last, length, ws_len, ws_tail, revision):
-    """(ws_ids, ok): the inverse of encode_spaces."""
+def _decode_spaces_r3(inp, ids, head, last, length, ws_len, ws_tail):
+    """decode_spaces for codec revision 3."""
     n_tok = ids.shape[0]
     n_ws = ws_len.shape[0]
-    n_ctx = _n_ctx(n_tok)
-    counts, totals = small_new(n_ctx, DIRECT + 1)
-    tags = np.zeros(n_ctx if revision >= 3 else 1, np.int64)  # revision 3's slot owners
+    rows = _rows_new(_n_ctx(n_tok))
     ws_ids = np.zeros(n_tok, np.int32)
     code, rng, pos = dec_new(inp)
     col = 0
@@ -209,18 +295,18 @@ def decode_spaces(inp, ids, head, last, length, ws_len, ws_tail, revision):
     for t in range(n_tok):
         w = ids[t]
         col += length[w]
-        ctx, low = _token_contexts(ids, t, last[w], head, length, prev, col, indent, counts,
-                                   totals, tags, revision)
-        sym, code, rng, pos = small_decode(code, rng, pos, inp, counts, totals, ctx)
-        _learn(counts, totals, ctx, low, sym)
-        s = sym
-        if sym == ESCAPE:
-            if n_ws <= DIRECT:
-                return ws_ids, False
-            r, v = dec_target(code, rng, n_ws - DIRECT)
-            code, rng, pos = dec_consume(code, pos, inp, r, v, 1)
-            s = v + DIRECT
-        if s >= n_ws or pos > inp.shape[0] + 8:
+        ctx, low = _contexts(rows, ids, t, last[w], head, length, prev, col, indent)
+        r, target = dec_target(code, rng, np.int64(rows[ctx, TOTAL]))
+        cum = 0
+        sym = 0
+        while sym < DIRECT and cum + np.int64(rows[ctx, sym]) <= target:
+            cum += np.int64(rows[ctx, sym])
+            sym += 1
+        code, rng, pos = dec_consume(code, pos, inp, r, cum, np.int64(rows[ctx, sym]))
+        _learn(rows, ctx, sym)
+        _learn(rows, low, sym)
+        s, code, rng, pos = _entry(sym, code, rng, pos, inp, n_ws)
+        if s < 0:
             return ws_ids, False
         ws_ids[t] = s
         col = _advance(col, s, ws_len, ws_tail)
@@ -228,3 +314,9 @@ def decode_spaces(inp, ids, head, last, length, ws_len, ws_tail, revision):
             indent = ws_tail[s]
         prev = s
     return ws_ids, True
+
+
+def decode_spaces(inp, ids, head, last, length, ws_len, ws_tail, revision: int):
+    """(ws_ids, ok): the inverse of encode_spaces, or of revision 2's coder."""
+    decode = _decode_spaces_r2 if revision == 2 else _decode_spaces_r3
+    return decode(inp, ids, head, last, length, ws_len, ws_tail)

@@ -125,10 +125,11 @@ def test_spaces_coder_matches_twin_and_round_trips(data, n_rare, revision):
     vb, vo = packed(vocab)
     wb, wo = packed(spaces)
     shapes = core_shapes(vb, vo) + space_shapes(wb, wo)
-    coded = encode_spaces(ids, ws_ids, *shapes, revision).tobytes()
     enc = PyRangeEncoder()
     py_code_spaces(ids.tolist(), vocab, spaces, enc, ws_ids.tolist(), revision)
-    assert enc.finish() == coded
+    coded = enc.finish()
+    if revision == 3:  # quasi writes revision 3 only; revision 2 is the twin's
+        assert encode_spaces(ids, ws_ids, *shapes).tobytes() == coded
     assert py_code_spaces(ids.tolist(), vocab, spaces, PyRangeDecoder(coded),
                           revision=revision) == ws_ids.tolist()
     got, ok = decode_spaces(np.frombuffer(coded, np.uint8), ids, *shapes, revision)
@@ -169,10 +170,11 @@ def test_spaces_twin_agrees_on_indented_source():
     shapes = core_shapes(vb, vo) + space_shapes(wb, wo)
     sizes = {}
     for revision in (2, 3):
-        coded = encode_spaces(ids, ws_ids, *shapes, revision).tobytes()
         enc = PyRangeEncoder()
         py_code_spaces(ids.tolist(), vocab, spaces, enc, ws_ids.tolist(), revision)
-        assert enc.finish() == coded
+        coded = enc.finish()
+        if revision == 3:
+            assert encode_spaces(ids, ws_ids, *shapes).tobytes() == coded
         got, ok = decode_spaces(np.frombuffer(coded, np.uint8), ids, *shapes, revision)
         assert ok and got.tolist() == ws_ids.tolist()
         sizes[revision] = len(coded)
