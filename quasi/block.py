@@ -39,6 +39,9 @@ CODEC_REVISION = 3  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
 AUTO_VOCAB_MODELS = -1
 FULL_VOCAB_BYTES = 1 << 18
+MATCH_TRIAL_EVENTS = 1 << 16
+MATCH_TRIAL_SHARE = 8
+MATCH_TRIAL_MARGIN = 256
 N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS, 3: 9 + N_LEVELS}
 
 
@@ -47,7 +50,7 @@ class BlockParams:
     """Encoder choices that a level selects (the decoder reads them from meta)."""
 
     o1_cap: int = 256
-    min_match: int = 4
+    min_matches: tuple = (4,)
     use_bigrams: bool = False
     thresholds: tuple = ((48, 0),)
     vocab_models: int = AUTO_VOCAB_MODELS
@@ -58,16 +61,18 @@ class BlockParams:
         """Levels differ in the length of the word-context lists (64 entries at
         1-3, 256 at 4-6, 1024 at 7-9), in the vocabulary model (LIGHT at 1-3,
         FULL at 7-9, and at 4-6 FULL for vocabularies up to FULL_VOCAB_BYTES, where
-        its extra time is small, LIGHT above) and in the phrase thresholds tried
+        its extra time is small, LIGHT above), in the phrase thresholds tried
         (see encode_block): 48 alone at 1-3; at 4-6 also 8 on blocks up to
-        256 KiB; at 7-9 also 8, 24 and 96 on blocks up to 4 MiB."""
+        256 KiB; at 7-9 also 8, 24 and 96 on blocks up to 8 MiB, and in the
+        shortest LZ matches over events tried: 4 at 1-3, 4 and 3 from 4 on."""
         if level <= 3:
             thresholds = ((48, 0),)
         elif level <= 6:
             thresholds = ((48, 0), (8, 1 << 18))
         else:
-            thresholds = ((48, 0), (8, 4 << 20), (24, 4 << 20), (96, 4 << 20))
+            thresholds = ((48, 0), (8, 8 << 20), (24, 8 << 20), (96, 8 << 20))
         return cls(o1_cap=64 if level <= 3 else 256 if level <= 6 else 1024,
+                   min_matches=(4,) if level <= 3 else (4, 3),
                    vocab_models=LIGHT if level <= 3 else FULL if level >= 7 else AUTO_VOCAB_MODELS,
                    thresholds=thresholds)
 
@@ -104,8 +109,11 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     for min_count in tried:
         e_pos, e_lev, e_val, n_entries = parse(ids, first, mask, use_bigrams=params.use_bigrams,
                                                min_count=min_count)
+        if best is None:  # the first parse picks the shortest match for all
+            min_match = _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev,
+                                        e_val, n_entries)
         events, side = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
-                                     e_val, n_entries, n_words, params.o1_cap, params.min_match,
+                                     e_val, n_entries, n_words, params.o1_cap, min_match,
                                      O0_INC, O0_LIMIT)
         if best is None or events.shape[0] + side.shape[0] < best[0]:
             best = (events.shape[0] + side.shape[0], events, side, n_entries,
@@ -119,7 +127,7 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
         vocab_models = FULL if vbytes.shape[0] <= FULL_VOCAB_BYTES else LIGHT
     spaces = encode_spaces(ids, ws_ids, *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs))
     meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
-                                    params.min_match] + [int(x) for x in n_entries]
+                                    min_match] + [int(x) for x in n_entries]
                                    + [vbytes.shape[0], ws_first.shape[0], vocab_models,
                                       params.dictionary], np.int64)).tobytes()
     ws_section = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(
@@ -127,6 +135,26 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     return [meta, encode_vocab(vbytes, voffs, vocab_models,
                                    *priming_words(params.dictionary)).tobytes(), ws_section, events.tobytes(),
             side.tobytes(), spaces.tobytes()]
+
+
+def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_val, n_entries):
+    """The shortest LZ match over events among params.min_matches whose events
+    and side streams come out smallest on the first MATCH_TRIAL_EVENTS events
+    (or 1/MATCH_TRIAL_SHARE of them, if more). The first (the default) keeps its
+    place unless another beats it by more than 1/MATCH_TRIAL_MARGIN: the trial
+    sees a sample (on world192 the first eighth favours 3, the whole block 4)."""
+    if len(params.min_matches) == 1:
+        return params.min_matches[0]
+    n = e_pos.shape[0]
+    n = n if n <= MATCH_TRIAL_EVENTS else max(MATCH_TRIAL_EVENTS, n // MATCH_TRIAL_SHARE)
+    sizes = []
+    for min_match in params.min_matches:
+        events, side = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos[:n],
+                                     e_lev[:n], e_val[:n], n_entries, first.shape[0],
+                                     params.o1_cap, min_match, O0_INC, O0_LIMIT)
+        sizes.append(events.shape[0] + side.shape[0])
+    sizes[0] -= sizes[0] // MATCH_TRIAL_MARGIN
+    return params.min_matches[sizes.index(min(sizes))]
 
 
 def decode_block(sections, raw_size: int) -> np.ndarray:

@@ -9,7 +9,7 @@ from .errors import QuasiError
 
 DEFAULT_LEVEL = 6
 DEFAULT_TILING = "multi"
-DEFAULT_BLOCK_SIZE = 4 << 20   # chosen by measurement: FORMAT.md section 9
+DEFAULT_BLOCK_SIZE = 8 << 20   # chosen by measurement: FORMAT.md section 9
 
 
 def level_params(level):

@@ -168,4 +168,7 @@ def test_phrase_thresholds_tried_follow_level_and_block_size():
     six = BlockParams.for_level(6)
     assert six.min_counts(100) == [48, 8]
     assert six.min_counts(1 << 20) == [48]
-    assert BlockParams.for_level(9).min_counts(4 << 20) == [48, 8, 24, 96]
+    assert BlockParams.for_level(9).min_counts(8 << 20) == [48, 8, 24, 96]
+    assert BlockParams.for_level(9).min_counts(9 << 20) == [48]
+    assert BlockParams.for_level(1).min_matches == (4,)
+    assert BlockParams.for_level(6).min_matches == (4, 3)
