@@ -59,7 +59,7 @@ class BlockParams:
     @classmethod
     def for_level(cls, level: int) -> "BlockParams":
         """Levels differ in the length of the word-context lists (64 entries at
-        1-3, 256 at 4-6, 1024 at 7-9), in the vocabulary model (LIGHT at 1-3,
+        1-3, 256 at 4-6, 4096 at 7-9), in the vocabulary model (LIGHT at 1-3,
         FULL at 7-9, and at 4-6 FULL for vocabularies up to FULL_VOCAB_BYTES, where
         its extra time is small, LIGHT above), in the phrase thresholds tried
         (see encode_block): 48 alone at 1-3; at 4-6 also 8 on blocks up to
@@ -71,7 +71,7 @@ class BlockParams:
             thresholds = ((48, 0), (8, 1 << 18))
         else:
             thresholds = ((48, 0), (8, 8 << 20), (24, 8 << 20), (96, 8 << 20))
-        return cls(o1_cap=64 if level <= 3 else 256 if level <= 6 else 1024,
+        return cls(o1_cap=64 if level <= 3 else 256 if level <= 6 else 4096,
                    min_matches=(4,) if level <= 3 else (4, 3),
                    vocab_models=LIGHT if level <= 3 else FULL if level >= 7 else AUTO_VOCAB_MODELS,
                    thresholds=thresholds)
