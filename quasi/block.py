@@ -109,12 +109,15 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     for min_count in tried:
         e_pos, e_lev, e_val, n_entries = parse(ids, first, mask, use_bigrams=params.use_bigrams,
                                                min_count=min_count)
+        coded = None
         if best is None:  # the first parse picks the shortest match for all
-            min_match = _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev,
-                                        e_val, n_entries)
-        events, side = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
-                                     e_val, n_entries, n_words, params.o1_cap, min_match,
-                                     O0_INC, O0_LIMIT)
+            min_match, coded = _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos,
+                                               e_lev, e_val, n_entries)
+        if coded is None:
+            coded = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
+                                  e_val, n_entries, n_words, params.o1_cap, min_match,
+                                  O0_INC, O0_LIMIT)
+        events, side = coded
         if best is None or events.shape[0] + side.shape[0] < best[0]:
             best = (events.shape[0] + side.shape[0], events, side, n_entries,
                     (e_lev, e_val) if stats is not None else None)
@@ -142,19 +145,22 @@ def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_va
     and side streams come out smallest on the first MATCH_TRIAL_EVENTS events
     (or 1/MATCH_TRIAL_SHARE of them, if more). The first (the default) keeps its
     place unless another beats it by more than 1/MATCH_TRIAL_MARGIN: the trial
-    sees a sample (on world192 the first eighth favours 3, the whole block 4)."""
+    sees a sample (on world192 the first eighth favours 3, the whole block 4).
+
+    Returns (min_match, its (events, side) streams if the trial coded every
+    event, else None)."""
     if len(params.min_matches) == 1:
-        return params.min_matches[0]
-    n = e_pos.shape[0]
-    n = n if n <= MATCH_TRIAL_EVENTS else max(MATCH_TRIAL_EVENTS, n // MATCH_TRIAL_SHARE)
-    sizes = []
-    for min_match in params.min_matches:
-        events, side = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos[:n],
-                                     e_lev[:n], e_val[:n], n_entries, first.shape[0],
-                                     params.o1_cap, min_match, O0_INC, O0_LIMIT)
-        sizes.append(events.shape[0] + side.shape[0])
+        return params.min_matches[0], None
+    n_ev = e_pos.shape[0]
+    n = n_ev if n_ev <= MATCH_TRIAL_EVENTS else max(MATCH_TRIAL_EVENTS, n_ev // MATCH_TRIAL_SHARE)
+    trials = [encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos[:n], e_lev[:n],
+                            e_val[:n], n_entries, first.shape[0], params.o1_cap, min_match,
+                            O0_INC, O0_LIMIT)
+              for min_match in params.min_matches]
+    sizes = [events.shape[0] + side.shape[0] for events, side in trials]
     sizes[0] -= sizes[0] // MATCH_TRIAL_MARGIN
-    return params.min_matches[sizes.index(min(sizes))]
+    pick = sizes.index(min(sizes))
+    return params.min_matches[pick], trials[pick] if n == n_ev else None
 
 
 def decode_block(sections, raw_size: int) -> np.ndarray:

@@ -83,14 +83,20 @@ def _n_ctx(n_tok):
 
 
 @njit_inline
+def _cores_key(last_prev, head_next, prev_ws):
+    """The two cores and the previous whitespace, before hashing."""
+    pw = prev_ws if prev_ws < 3 else 3
+    return (last_prev * 263 + head_next) * 4 + pw
+
+
+@njit_inline
 def _context_key(last_prev, head_next, prev_ws, col, n_next):
-    """The context before hashing: the two cores, the previous whitespace, the
-    column the next core would end at."""
+    """The context before hashing: _cores_key and the column the next core
+    would end at."""
     cb = (col + 1 + n_next) >> 2
     if cb > MAX_COLUMN_BUCKET:
         cb = MAX_COLUMN_BUCKET
-    pw = prev_ws if prev_ws < 3 else 3
-    return ((last_prev * 263 + head_next) * 4 + pw) * 24 + cb
+    return _cores_key(last_prev, head_next, prev_ws) * 24 + cb
 
 
 @njit_inline
@@ -184,11 +190,10 @@ def _token_context(ids, t, last_core, head, length, prev_ws, col, indent):
 
 @njit_inline
 def _low_context(ids, t, last_core, head, prev_ws):
-    """Hash of the low-order context: the two cores and the previous whitespace."""
-    pw = prev_ws if prev_ws < 3 else 3
+    """Hash of the low-order context: _cores_key (salted apart from _context)."""
     if t + 1 < ids.shape[0]:
-        return _hash(((last_core * 263 + head[ids[t + 1]]) * 4 + pw) * 7 + 5)
-    return _hash(((last_core * 263 + 257) * 4 + pw) * 7 + 5)
+        return _hash(_cores_key(last_core, head[ids[t + 1]], prev_ws) * 7 + 5)
+    return _hash(_cores_key(last_core, 257, prev_ws) * 7 + 5)
 
 
 @njit
