@@ -345,8 +345,9 @@ def threads(name, block_sizes, repeats, out_name):
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{out_name}.json").write_text(json.dumps(rows, indent=1) + "\n")
     lines = ["# Threads: compression time, 1 vs 2 threads", "",
-             f"`python -m bench.stream_memory threads --block-sizes {block_sizes} "
-             f"--repeats {repeats}` on a 2-core machine: `quasi.compress(data, threads=N)`,",
+             f"`python -m bench.stream_memory threads --file {name} --block-sizes {block_sizes} "
+             f"--repeats {repeats} --out {out_name}` on a 2-core machine: "
+             "`quasi.compress(data, threads=N)`,",
              "runs alternating in one process; medians; speedup = median of per-pair ratios.",
              "Outputs byte-identical.", "",
              "| file | block MiB | blocks | 1 thread s | 2 threads s | speedup |",

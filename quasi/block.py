@@ -34,6 +34,7 @@ from .tokens import build_vocab, case_split, core_ends, emit_text, token_starts,
 from .varint import decode_varints, encode_varints
 from .vocab import (DICTIONARIES, FULL, LIGHT, MODEL_SETS, decode_vocab, encode_vocab,
                     priming_words)
+from .workers import Workers
 
 CODEC_REVISION = 3  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
@@ -82,7 +83,8 @@ class BlockParams:
         return [self.thresholds[0][0]] + [m for m, most in self.thresholds[1:] if n_bytes <= most]
 
 
-def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = None) -> list:
+def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = None,
+                 threads: int = 1) -> list:
     """Code one block of raw bytes into its sections.
 
     The parse keeps a phrase entry only if it occurs min_count times: every
@@ -91,7 +93,13 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
 
     stats: if a dict, it receives what the parse did: n_tokens, n_words,
     events_per_level and entries_used_per_level (lists indexed by event level,
-    see parse.py) and entries_per_level (codebook sizes)."""
+    see parse.py) and entries_per_level (codebook sizes). threads: worker
+    threads for the block's independent stages (the output does not change)."""
+    with Workers(threads) as workers:
+        return _encode_block(data, spec, params, stats, workers)
+
+
+def _encode_block(data, spec, params, stats, workers):
     buf = np.frombuffer(data, np.uint8)
     starts = token_starts(buf)
     ends = core_ends(buf, starts)
@@ -103,16 +111,25 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     vbytes, voffs = _gather(low, starts[first], ends[first])
     wbytes, woffs = _gather(low, ends[ws_first], starts[ws_first + 1])
     del buf, starts, ends, low  # the parse and the coders need only ids and vocabularies
+    vocab_models = params.vocab_models
+    if vocab_models == AUTO_VOCAB_MODELS:
+        vocab_models = FULL if vbytes.shape[0] <= FULL_VOCAB_BYTES else LIGHT
+    # the vocabulary and whitespace coders do not depend on the parse
+    vocab = workers.submit(encode_vocab, vbytes, voffs, vocab_models,
+                           *priming_words(params.dictionary))
+    spaces = workers.submit(encode_spaces, ids, ws_ids, *core_shapes(vbytes, voffs),
+                            *space_shapes(wbytes, woffs))
+    ws_section = workers.submit(_zstd, encode_varints(np.diff(woffs)).tobytes() + wbytes.tobytes())
     mask = lookup_mask(spec, n_tok)
     tried = params.min_counts(len(data))
     best = None
     for min_count in tried:
         e_pos, e_lev, e_val, n_entries = parse(ids, first, mask, use_bigrams=params.use_bigrams,
-                                               min_count=min_count)
+                                               min_count=min_count, workers=workers)
         coded = None
         if best is None:  # the first parse picks the shortest match for all
             min_match, coded = _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos,
-                                               e_lev, e_val, n_entries)
+                                               e_lev, e_val, n_entries, workers)
         if coded is None:
             coded = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
                                   e_val, n_entries, n_words, params.o1_cap, min_match,
@@ -125,22 +142,20 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     del mask, e_pos, e_lev, e_val
     if stats is not None:
         stats.update(_parse_stats(*parsed, n_entries, n_tok, n_words))
-    vocab_models = params.vocab_models
-    if vocab_models == AUTO_VOCAB_MODELS:
-        vocab_models = FULL if vbytes.shape[0] <= FULL_VOCAB_BYTES else LIGHT
-    spaces = encode_spaces(ids, ws_ids, *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs))
     meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
                                     min_match] + [int(x) for x in n_entries]
                                    + [vbytes.shape[0], ws_first.shape[0], vocab_models,
                                       params.dictionary], np.int64)).tobytes()
-    ws_section = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(
-        encode_varints(np.diff(woffs)).tobytes() + wbytes.tobytes())
-    return [meta, encode_vocab(vbytes, voffs, vocab_models,
-                                   *priming_words(params.dictionary)).tobytes(), ws_section, events.tobytes(),
-            side.tobytes(), spaces.tobytes()]
+    return [meta, vocab.result().tobytes(), ws_section.result(), events.tobytes(),
+            side.tobytes(), spaces.result().tobytes()]
 
 
-def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_val, n_entries):
+def _zstd(blob: bytes) -> bytes:
+    return zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(blob)
+
+
+def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_val, n_entries,
+                    workers):
     """The shortest LZ match over events among params.min_matches whose events
     and side streams come out smallest on the first MATCH_TRIAL_EVENTS events
     (or 1/MATCH_TRIAL_SHARE of them, if more). The first (the default) keeps its
@@ -153,10 +168,13 @@ def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_va
         return params.min_matches[0], None
     n_ev = e_pos.shape[0]
     n = n_ev if n_ev <= MATCH_TRIAL_EVENTS else max(MATCH_TRIAL_EVENTS, n_ev // MATCH_TRIAL_SHARE)
-    trials = [encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos[:n], e_lev[:n],
-                            e_val[:n], n_entries, first.shape[0], params.o1_cap, min_match,
-                            O0_INC, O0_LIMIT)
-              for min_match in params.min_matches]
+
+    def trial(min_match):
+        return encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos[:n], e_lev[:n],
+                             e_val[:n], n_entries, first.shape[0], params.o1_cap, min_match,
+                             O0_INC, O0_LIMIT)
+
+    trials = workers.map(trial, params.min_matches)
     sizes = [events.shape[0] + side.shape[0] for events, side in trials]
     sizes[0] -= sizes[0] // MATCH_TRIAL_MARGIN
     pick = sizes.index(min(sizes))

@@ -57,14 +57,14 @@ def decode_lzma(payload, raw_size: int) -> bytes:
 
 
 def encode_record(raw, spec, params, stats: dict | None = None,
-                  try_lzma: bool = True) -> tuple[int, list]:
+                  try_lzma: bool = True, threads: int = 1) -> tuple[int, list]:
     """(record type, sections) of one block: quasi's sections (BLOCK_CODED), or
-    [LZMA2 payload] (BLOCK_LZMA) when the trial runs and is smaller. ``stats`` as for
-    block.encode_block (filled by quasi's coding, whichever wins); ``try_lzma=False``:
-    quasi's coding only."""
+    [LZMA2 payload] (BLOCK_LZMA) when the trial runs and is smaller. ``stats`` and
+    ``threads`` as for block.encode_block (stats filled by quasi's coding, whichever
+    wins); ``try_lzma=False``: quasi's coding only."""
     from .block import encode_block
 
-    sections = encode_block(raw, spec, params, stats)
+    sections = encode_block(raw, spec, params, stats, threads)
     coded = sum(len(s) for s in sections) + len(sections)
     if try_lzma and lzma_worth_trying(raw, coded):
         payload = encode_lzma(raw)

@@ -16,6 +16,7 @@ from ._jit import njit
 from .codebook import (base_power, frequent_ngrams, ngram_hash, prefix_hashes,
                        select_entries, table_build, table_find)
 from .tiling import FIB_LENGTHS
+from .workers import Workers
 
 LEVEL_NEW = 0
 LEVEL_WORD = 1
@@ -107,26 +108,29 @@ def build_events(ids, first, ev_level, ev_entry, book_sizes):
     return e_pos[:m].copy(), e_lev[:m].copy(), e_val[:m].copy(), n_entries
 
 
-def parse(ids, first, mask, *, use_bigrams=True, min_count=2, caps=None):
+def parse(ids, first, mask, *, use_bigrams=True, min_count=2, caps=None, workers=None):
     """Parse token ids into events; see the module docstring.
 
     mask: uint16 per token, bit k set where a level-k phrase may start
     (hierarchy.lookup_mask); level 0 (2 words) is not used, bigrams are taken
-    anywhere. Returns (e_pos, e_lev, e_val, n_entries per level code)."""
+    anywhere. workers (a workers.Workers): counts the levels' n-grams at once.
+    Returns (e_pos, e_lev, e_val, n_entries per level code)."""
     n_tok = ids.shape[0]
     h = prefix_hashes(ids)
     everywhere = np.ones(n_tok, np.bool_)
+    levels = [k for k in range(9, 0, -1) if FIB_LENGTHS[k] <= n_tok]
+
+    def count(k):
+        return frequent_ngrams(h, mask, k, FIB_LENGTHS[k], everywhere, min_count)
+
+    counted = (workers or Workers()).map(count, levels)
     books = {}
-    for k in range(9, 0, -1):
-        n = FIB_LENGTHS[k]
-        if n > n_tok:
-            continue
-        hs, cs, ps = frequent_ngrams(h, mask, k, n, everywhere, min_count)
+    for k, (hs, cs, ps) in zip(levels, counted):
         cap = caps[k] if caps is not None else n_tok
         eh, ep = select_entries(hs, cs, ps, min_count, cap)
         if eh.shape[0]:
             books[k] = (eh, ep)
-    del everywhere
+    del everywhere, counted
     for _round in range(2):
         covered = np.zeros(n_tok, np.bool_)
         ev_level = np.full(n_tok, -1, np.int8)

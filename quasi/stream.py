@@ -40,8 +40,9 @@ class QuasiCompressor:
     ("multi", "fib", "period5", "period:PATTERN", "alpha:SLOPE[@PHASE]", "none",
     "dense"); ``block_size``: raw bytes per independently coded block (default
     ``DEFAULT_BLOCK_SIZE``); ``checksum``: store CRC32s of the raw data;
-    ``threads``: code that many blocks at once in worker threads (0: one per CPU).
-    The output does not depend on ``threads``.
+    ``threads``: code that many blocks at once in worker threads, each block's
+    independent stages in as many again (0: one per CPU). The output does not
+    depend on ``threads``.
 
     ``compress(data)`` returns the bytes of every block the input completes (often
     ``b""``); ``flush(mode)`` codes what is buffered (``FLUSH_BLOCK``) and ends the
@@ -129,7 +130,7 @@ class QuasiCompressor:
             from concurrent.futures import ThreadPoolExecutor
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="quasi")
         self._inflight.append((raw, self._pool.submit(encode_record, raw, self._spec,
-                                                      self._params)))
+                                                      self._params, None, True, self.threads)))
         while len(self._inflight) > self.threads:
             self._write_oldest(out)
 

@@ -6,6 +6,7 @@ from quasi.codebook import frequent_ngrams, prefix_hashes, py_count_ngrams
 from quasi.hierarchy import lookup_mask, lookup_starts
 from quasi.parse import LEVEL_BIGRAM, LEVEL_NEW, LEVEL_WORD, PHRASE_LENGTHS, parse
 from quasi.tiling import FIB_LENGTHS
+from quasi.workers import Workers
 
 SPECS = ("multi", "fib", "period5", "none", "dense", "period:LLS")
 
@@ -90,6 +91,18 @@ def test_parse_matches_twin(ids, spec, use_bigrams, min_count):
     assert list(zip(e_pos.tolist(), e_lev.tolist(), e_val.tolist())) == twin
     for lev in range(len(n_entries)):
         assert n_entries[lev] == len({v for _, lv, v in twin if lv == lev}) or lev < 2
+
+
+def test_parse_with_workers_is_the_same_parse():
+    ids = np.random.default_rng(5).integers(0, 9, 30000).astype(np.int32)
+    order = {}
+    ids = np.array([order.setdefault(int(w), len(order)) for w in ids], np.int32)
+    mask = lookup_mask(SPECS[0], len(ids))
+    alone = parse(ids, _first(ids), mask, min_count=3)
+    with Workers(2) as workers:
+        shared = parse(ids, _first(ids), mask, min_count=3, workers=workers)
+    for a, b in zip(alone, shared):
+        assert np.array_equal(a, b)
 
 
 @settings(max_examples=100, deadline=None)

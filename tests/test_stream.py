@@ -54,12 +54,12 @@ def test_compress_emits_whole_blocks_as_soon_as_complete():
     assert d.needs_input and not d.eof
 
 
-@pytest.mark.parametrize("threads", [2, 3, 0])
-def test_threads_give_identical_output(threads):
+@pytest.mark.parametrize("threads,level", [(2, None), (3, None), (0, None), (2, 9)])
+def test_threads_give_identical_output(threads, level):
     data = word_soup(20000, seed=8)
-    one = quasi.compress(data, block_size=BLOCK)
-    assert quasi.compress(data, block_size=BLOCK, threads=threads) == one
-    c = QuasiCompressor(block_size=BLOCK, threads=threads)
+    one = quasi.compress(data, level, block_size=BLOCK)
+    assert quasi.compress(data, level, block_size=BLOCK, threads=threads) == one
+    c = QuasiCompressor(level, block_size=BLOCK, threads=threads)
     rng = random.Random(threads)
     out, pos = [], 0
     while pos < len(data):
