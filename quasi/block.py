@@ -30,7 +30,8 @@ from .events import O0_INC, O0_LIMIT, decode_events, encode_events
 from .parse import N_LEVELS, parse
 from .sections import SECTION_NAMES, codec_revision
 from .spaces import core_shapes, decode_spaces, encode_spaces, space_shapes
-from .tokens import build_vocab, case_split, core_ends, emit_text, token_starts, word_info
+from .tokens import (build_vocab, case_split, core_ends, emit_text, gather_strings, token_starts,
+                     word_info)
 from .varint import decode_varints, encode_varints
 from .vocab import (DICTIONARIES, FULL, LIGHT, MODEL_SETS, decode_vocab, encode_vocab,
                     priming_words)
@@ -108,8 +109,8 @@ def _encode_block(data, spec, params, stats, workers):
     ws_ids, ws_first = build_vocab(low, ends, starts[1:])
     n_tok = ids.shape[0]
     n_words = first.shape[0]
-    vbytes, voffs = _gather(low, starts[first], ends[first])
-    wbytes, woffs = _gather(low, ends[ws_first], starts[ws_first + 1])
+    vbytes, voffs = gather_strings(low, starts, ends, first)
+    wbytes, woffs = gather_strings(low, ends, starts[1:], ws_first)
     del buf, starts, ends, low  # the parse and the coders need only ids and vocabularies
     vocab_models = params.vocab_models
     if vocab_models == AUTO_VOCAB_MODELS:
@@ -120,6 +121,7 @@ def _encode_block(data, spec, params, stats, workers):
     spaces = workers.submit(encode_spaces, ids, ws_ids, *core_shapes(vbytes, voffs),
                             *space_shapes(wbytes, woffs))
     ws_section = workers.submit(_zstd, encode_varints(np.diff(woffs)).tobytes() + wbytes.tobytes())
+    del ws_ids  # the whitespace coder's own reference keeps it while it runs
     mask = lookup_mask(spec, n_tok)
     tried = params.min_counts(len(data))
     best = None
@@ -242,15 +244,6 @@ def _parse_stats(e_lev, e_val, n_entries, n_tok, n_words) -> dict:
             "events_per_level": [int(x) for x in events],
             "entries_per_level": [int(x) for x in n_entries],
             "entries_used_per_level": used}
-
-
-def _gather(src, starts, ends):
-    """(bytes, offsets): the strings src[starts[i]:ends[i]] back to back."""
-    lengths = ends - starts
-    offs = np.zeros(lengths.shape[0] + 1, np.int64)
-    np.cumsum(lengths, out=offs[1:])
-    idx = np.repeat(starts - offs[:-1], lengths) + np.arange(int(offs[-1]))
-    return src[idx], offs
 
 
 def _zstd_vocab(lengths_blob, bytes_blob, n_words: int, raw_size: int):

@@ -105,7 +105,8 @@ def build_events(ids, first, ev_level, ev_entry, book_sizes):
             e_val[m] = w
             p += 1
         m += 1
-    return e_pos[:m].copy(), e_lev[:m].copy(), e_val[:m].copy(), n_entries
+    # views: the untouched tails of the arrays are never resident
+    return e_pos[:m], e_lev[:m], e_val[:m], n_entries
 
 
 def parse(ids, first, mask, *, use_bigrams=True, min_count=2, caps=None, workers=None):
@@ -158,4 +159,5 @@ def parse(ids, first, mask, *, use_bigrams=True, min_count=2, caps=None, workers
             if keep.any():
                 pruned[k] = (eh[keep], ep[keep])
         books = pruned
+    del h, covered, books  # not needed to list the events
     return build_events(ids, first, ev_level, ev_entry, book_sizes)

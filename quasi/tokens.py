@@ -181,6 +181,20 @@ def build_vocab(low, starts, ends):
 
 
 @njit
+def gather_strings(src, starts, ends, which):
+    """(bytes, offsets): the strings src[starts[t]:ends[t]] for t in which, back to back."""
+    n = which.shape[0]
+    offs = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        offs[i + 1] = offs[i] + ends[which[i]] - starts[which[i]]
+    out = np.empty(offs[n], np.uint8)
+    for i in range(n):
+        a = starts[which[i]]
+        out[offs[i]:offs[i + 1]] = src[a:a + offs[i + 1] - offs[i]]
+    return out, offs
+
+
+@njit
 def word_info(vbytes, voffs):
     """One byte per vocabulary entry: bit 0 whether a case flag is coded for it,
     bits 1-3 its class, bits 5-6 its last flag (3 = none yet; coders update it).

@@ -252,17 +252,20 @@ def _primed_model(n_bytes, models, pbytes, poffs):
     """A fresh model state for n_bytes of words that has learnt the priming
     words pbytes[poffs[i]:poffs[i+1]]."""
     prob, cnt, w, base, bits = _model_new(n_bytes + poffs[-1], models)
-    scratch = np.zeros(poffs[-1] * 14 + 64, np.uint8)
+    scratch = np.empty(poffs[-1] * 14 + 64, np.uint8)
     _code_words(prob, cnt, w, base, bits, models, pbytes, poffs, enc_new(), scratch)
     return prob, cnt, w, base, bits
 
 
 _PRIMED = {}  # (model set, table sizes, priming words) -> a primed state, never mutated
+_USED_ONCE = set()  # keys of the layouts primed once so far, not cached
 
 
 def _start_state(n_bytes, model_set, pbytes, poffs):
-    """A copy of the primed model state: priming runs once per table layout,
-    not once per block (the layout depends on n_bytes only up to a bound)."""
+    """A primed model state for n_bytes of words. Priming runs once per table layout
+    (which depends on n_bytes only up to a bound): the first call of a layout primes
+    a state of its own, so a one-block job holds one state, not a cached one and its
+    copy; from the second call on, a cached primed state is copied."""
     models = MODEL_SETS[model_set]
     n_all = n_bytes + int(poffs[-1])
     layout = tuple(_table_bits(n_all, int(o), int(p)) for o, p in models)
@@ -270,6 +273,9 @@ def _start_state(n_bytes, model_set, pbytes, poffs):
     state = _PRIMED.get(key)
     if state is None:
         state = _primed_model(n_bytes, models, pbytes, poffs)
+        if key not in _USED_ONCE:
+            _USED_ONCE.add(key)
+            return state
         if len(_PRIMED) >= 8:
             _PRIMED.clear()
         _PRIMED[key] = state
@@ -279,7 +285,8 @@ def _start_state(n_bytes, model_set, pbytes, poffs):
 
 @njit
 def _encode(prob, cnt, w, base, bits, models, vbytes, voffs):
-    out = np.zeros(voffs[-1] * 14 + 64, np.uint8)  # at most 12 bits per decision
+    out = np.empty(voffs[-1] * 14 + 64, np.uint8)  # at most 12 bits per decision; pages
+    # past the coded bytes are never touched, so never resident
     st = enc_new()
     _code_words(prob, cnt, w, base, bits, models, vbytes, voffs, st, out)
     size = enc_finish(st, out)

@@ -3,8 +3,8 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from quasi._jit import njit
-from quasi.tokens import (build_vocab, case_split, emit_token, py_case_split, py_tokens,
-                          token_starts, word_info)
+from quasi.tokens import (build_vocab, case_split, emit_token, gather_strings, py_case_split,
+                          py_tokens, token_starts, word_info)
 from quasi.varint import decode_varints, encode_varints
 
 from conftest import word_soup
@@ -59,6 +59,19 @@ def test_case_split_matches_twin_and_rebuilds(data):
                             + [np.zeros(8, np.uint8)])
     out, size = rebuild(ids, flags, vbytes, voffs, len(data))
     assert size == len(data) and out.tobytes() == data
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300), st.data())
+def test_gather_strings_matches_twin(src, draw):
+    cuts = sorted(draw.draw(st.lists(st.integers(0, len(src)), min_size=2, max_size=40)))
+    starts = np.array(cuts[:-1], np.int32)
+    ends = np.array(cuts[1:], np.int32)
+    which = np.array(draw.draw(st.lists(st.integers(0, len(starts) - 1), max_size=30)), np.int64)
+    out, offs = gather_strings(np.frombuffer(src, np.uint8), starts, ends, which)
+    twin = [src[starts[t]:ends[t]] for t in which]
+    assert out.tobytes() == b"".join(twin)
+    assert [out[offs[i]:offs[i + 1]].tobytes() for i in range(len(twin))] == twin
 
 
 @settings(max_examples=200, deadline=None)
