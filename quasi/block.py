@@ -1,10 +1,11 @@
 """One block: raw bytes <-> the coded sections the container frames.
 
 A token is a core (a run of letters, or any other single byte) and the
-whitespace after it. Sections of a coded block (codec revisions 2 and 3), in order:
+whitespace after it. Sections of a coded block (codec revisions 2 to 4), in order:
   0 meta: varints codec revision, n_tokens, n_words, o1_cap, min_match, entries
     per event level (13 values), vocabulary bytes, whitespace entries,
-    vocabulary model set (vocab.LIGHT or FULL), priming dictionary (vocab.DICTIONARIES)
+    vocabulary model set (vocab.LIGHT or FULL), priming dictionary (vocab.DICTIONARIES),
+    pair predictor table bits (revision 4)
   1 vocabulary: the distinct cores in first-occurrence order, spelled by the
     context-mixing model of vocab.py
   2 whitespace vocabulary: a zstd frame of varint lengths, then the entries
@@ -14,6 +15,8 @@ whitespace after it. Sections of a coded block (codec revisions 2 and 3), in ord
   5 spaces: the range-coded whitespace entry of every token (see spaces.py)
 
 Codec revision 3 differs from 2 only in the whitespace model (spaces.py).
+Codec revision 4 adds the events' pair predictor (events.py): meta ends with one
+more varint, log2 of its table (0: none, which codes the events as revision 3).
 
 Codec revision 1 (still decoded) had no whitespace split: its vocabulary entries
 carried their whitespace and came as two zstd frames (varint lengths, bytes), in
@@ -26,7 +29,8 @@ import zstandard
 
 from .hierarchy import lookup_mask
 from .errors import QuasiError
-from .events import O0_INC, O0_LIMIT, decode_events, encode_events
+from .events import (O0_INC, O0_LIMIT, PAIR_MAX_BITS, PAIR_MAX_WORDS, decode_events,
+                     encode_events, pair_bits_for)
 from .parse import N_LEVELS, parse
 from .sections import SECTION_NAMES, codec_revision
 from .spaces import core_shapes, decode_spaces, encode_spaces, space_shapes
@@ -37,14 +41,14 @@ from .vocab import (DICTIONARIES, FULL, LIGHT, MODEL_SETS, decode_vocab, encode_
                     priming_words)
 from .workers import Workers
 
-CODEC_REVISION = 3  # bump whenever the models change what a stream means
+CODEC_REVISION = 4  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
 AUTO_VOCAB_MODELS = -1
 FULL_VOCAB_BYTES = 1 << 18
 MATCH_TRIAL_EVENTS = 1 << 16
 MATCH_TRIAL_SHARE = 8
 MATCH_TRIAL_MARGIN = 256
-N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS, 3: 9 + N_LEVELS}
+N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS, 3: 9 + N_LEVELS, 4: 10 + N_LEVELS}
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class BlockParams:
     thresholds: tuple = ((48, 0),)
     vocab_models: int = AUTO_VOCAB_MODELS
     dictionary: int = 1
+    pair_predictor: bool = False
 
     @classmethod
     def for_level(cls, level: int) -> "BlockParams":
@@ -64,9 +69,10 @@ class BlockParams:
         1-3, 256 at 4-6, 4096 at 7-9), in the vocabulary model (LIGHT at 1-3,
         FULL at 7-9, and at 4-6 FULL for vocabularies up to FULL_VOCAB_BYTES, where
         its extra time is small, LIGHT above), in the phrase thresholds tried
-        (see encode_block): 48 alone at 1-3; at 4-6 also 8 on blocks up to
-        256 KiB; at 7-9 also 8, 24 and 96 on blocks up to 8 MiB, and in the
-        shortest LZ matches over events tried: 4 at 1-3, 4 and 3 from 4 on."""
+        (see encode_block; 48 alone at 1-3; at 4-6 also 8 on blocks up to
+        256 KiB; at 7-9 also 8, 24 and 96 on blocks up to 8 MiB), in the
+        shortest LZ matches over events tried (4 at 1-3, 4 and 3 from 4 on) and
+        in the events' pair predictor (levels 7-9: it costs decoding time)."""
         if level <= 3:
             thresholds = ((48, 0),)
         elif level <= 6:
@@ -74,7 +80,7 @@ class BlockParams:
         else:
             thresholds = ((48, 0), (8, 8 << 20), (24, 8 << 20), (96, 8 << 20))
         return cls(o1_cap=64 if level <= 3 else 256 if level <= 6 else 4096,
-                   min_matches=(4,) if level <= 3 else (4, 3),
+                   min_matches=(4,) if level <= 3 else (4, 3), pair_predictor=level >= 7,
                    vocab_models=LIGHT if level <= 3 else FULL if level >= 7 else AUTO_VOCAB_MODELS,
                    thresholds=thresholds)
 
@@ -122,6 +128,7 @@ def _encode_block(data, spec, params, stats, workers):
                             *space_shapes(wbytes, woffs))
     ws_section = workers.submit(_zstd, encode_varints(np.diff(woffs)).tobytes() + wbytes.tobytes())
     del ws_ids  # the whitespace coder's own reference keeps it while it runs
+    pair_bits = pair_bits_for(n_tok, n_words) if params.pair_predictor else 0
     mask = lookup_mask(spec, n_tok)
     tried = params.min_counts(len(data))
     best = None
@@ -131,11 +138,11 @@ def _encode_block(data, spec, params, stats, workers):
         coded = None
         if best is None:  # the first parse picks the shortest match for all
             min_match, coded = _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos,
-                                               e_lev, e_val, n_entries, workers)
+                                               e_lev, e_val, n_entries, pair_bits, workers)
         if coded is None:
             coded = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
                                   e_val, n_entries, n_words, params.o1_cap, min_match,
-                                  O0_INC, O0_LIMIT)
+                                  O0_INC, O0_LIMIT, pair_bits)
         events, side = coded
         if best is None or events.shape[0] + side.shape[0] < best[0]:
             best = (events.shape[0] + side.shape[0], events, side, n_entries,
@@ -147,7 +154,7 @@ def _encode_block(data, spec, params, stats, workers):
     meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
                                     min_match] + [int(x) for x in n_entries]
                                    + [vbytes.shape[0], ws_first.shape[0], vocab_models,
-                                      params.dictionary], np.int64)).tobytes()
+                                      params.dictionary, pair_bits], np.int64)).tobytes()
     return [meta, vocab.result().tobytes(), ws_section.result(), events.tobytes(),
             side.tobytes(), spaces.result().tobytes()]
 
@@ -157,7 +164,7 @@ def _zstd(blob: bytes) -> bytes:
 
 
 def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_val, n_entries,
-                    workers):
+                    pair_bits, workers):
     """The shortest LZ match over events among params.min_matches whose events
     and side streams come out smallest on the first MATCH_TRIAL_EVENTS events
     (or 1/MATCH_TRIAL_SHARE of them, if more). The first (the default) keeps its
@@ -174,7 +181,7 @@ def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_va
     def trial(min_match):
         return encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos[:n], e_lev[:n],
                              e_val[:n], n_entries, first.shape[0], params.o1_cap, min_match,
-                             O0_INC, O0_LIMIT)
+                             O0_INC, O0_LIMIT, pair_bits)
 
     trials = workers.map(trial, params.min_matches)
     sizes = [events.shape[0] + side.shape[0] for events, side in trials]
@@ -200,14 +207,18 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
     if not (1 <= n_tok <= raw_size and 1 <= n_words <= n_tok and 1 <= o1_cap <= 1 << 16
             and 0 <= min_match <= 1 << 16 and sum(int(x) for x in n_entries) <= n_tok):
         raise QuasiError("corrupt block meta section")
+    pair_bits = 0
     if revision == 1:
         vbytes, voffs = _zstd_vocab(sections[1], sections[2], n_words, raw_size)
         wbytes = np.zeros(8, np.uint8)
         woffs = np.zeros(1, np.int64)
     else:
-        n_vbytes, n_ws, vocab_models, dictionary = (int(x) for x in meta[-4:])
+        n_vbytes, n_ws, vocab_models, dictionary = (int(x) for x in meta[5 + N_LEVELS:9 + N_LEVELS])
+        pair_bits = int(meta[9 + N_LEVELS]) if revision >= 4 else 0
         if not (n_words <= n_vbytes <= raw_size and 1 <= n_ws <= n_tok
-                and 0 <= vocab_models < len(MODEL_SETS) and 0 <= dictionary < len(DICTIONARIES)):
+                and 0 <= vocab_models < len(MODEL_SETS) and 0 <= dictionary < len(DICTIONARIES)
+                and 0 <= pair_bits <= PAIR_MAX_BITS
+                and (pair_bits == 0 or n_words < PAIR_MAX_WORDS)):
             raise QuasiError("corrupt block meta section")
         vbytes, voffs, ok = decode_vocab(np.frombuffer(sections[1], np.uint8), n_words, n_vbytes,
                                          vocab_models, *priming_words(dictionary))
@@ -218,7 +229,8 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
     ids, flags, ok = decode_events(np.frombuffer(sections[3], np.uint8),
                                    np.frombuffer(sections[4], np.uint8), n_tok, n_words,
                                    winfo, n_entries, o1_cap, min_match,
-                                   *((1, 1 << 62) if revision == 1 else (O0_INC, O0_LIMIT)))
+                                   *((1, 1 << 62) if revision == 1 else (O0_INC, O0_LIMIT)),
+                                   pair_bits)
     if not ok:
         raise QuasiError("corrupt event stream")
     if revision == 1:

@@ -181,6 +181,44 @@ def _list_decode(code, rng, pos, inp, where, pool, ctx):
     return (i - b - HDR) >> 1, code, rng, pos
 
 
+@njit_inline
+def _list_encode_rest(st, out, where, pool, ctx, sym):
+    """_list_encode with the list's first symbol (never sym) excluded."""
+    b = where[ctx]
+    ln = np.int64(pool[b])
+    j = 1
+    cum = 0
+    i = b + HDR + 2
+    while j < ln and pool[i] != sym:
+        cum += pool[i + 1]
+        j += 1
+        i += 2
+    tot = pool[b + 2] - pool[b + HDR + 1]
+    if j < ln:
+        enc_encode(st, out, cum, pool[i + 1], tot + pool[b + 3])
+    else:
+        enc_encode(st, out, tot, pool[b + 3], tot + pool[b + 3])
+    return j
+
+
+@njit_inline
+def _list_decode_rest(code, rng, pos, inp, where, pool, ctx):
+    """_list_decode with the list's first symbol excluded."""
+    b = where[ctx]
+    tot = np.int64(pool[b + 2]) - pool[b + HDR + 1]
+    r, target = dec_target(code, rng, tot + pool[b + 3])
+    if target >= tot:
+        code, rng, pos = dec_consume(code, pos, inp, r, tot, pool[b + 3])
+        return np.int64(pool[b]), code, rng, pos
+    cum = 0
+    i = b + HDR + 2
+    while cum + pool[i + 1] <= target:
+        cum += pool[i + 1]
+        i += 2
+    code, rng, pos = dec_consume(code, pos, inp, r, cum, pool[i + 1])
+    return (i - b - HDR) >> 1, code, rng, pos
+
+
 # ---------------------------------------------------------------------------
 # Words: order-1 lists (context = previous word) over an order-0 Fenwick model.
 # o0 = [tree..., ] with total in o0_tot[0].
@@ -218,30 +256,139 @@ def _o0_add(o0_tree, o0_cnt, o0_tot, sym):
 
 
 @njit_inline
-def _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
-    j = _list_encode(st, out, w1, w1pool, ctx, sym)
+def _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, ex, ex_top):
+    """Code known word sym (never ex) after word ctx, with word ex (if >= 0) excluded
+    from the order-0 model, and from the list if it leads it (ex_top)."""
+    if ex_top:
+        j = _list_encode_rest(st, out, w1, w1pool, ctx, sym)
+    else:
+        j = _list_encode(st, out, w1, w1pool, ctx, sym)
     if j == _list_len(w1, w1pool, ctx):
-        enc_encode(st, out, fw_prefix(o0_tree, 0, sym), o0_cnt[sym], o0_tot[0])
+        cum = fw_prefix(o0_tree, 0, sym)
+        cex = 0
+        if ex >= 0:
+            cex = o0_cnt[ex]
+            cum -= cex if ex < sym else 0
+        enc_encode(st, out, cum, o0_cnt[sym], o0_tot[0] - cex)
         _o0_add(o0_tree, o0_cnt, o0_tot, sym)
     _list_update(w1, w1pool, wsc, ctx, sym, j)
 
 
 @njit_inline
-def _word_decode(code, rng, pos, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx):
+def _word_decode(code, rng, pos, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, ex, ex_top):
     """(word id, or -1 on corrupt input; code, range, position)."""
-    j, code, rng, pos = _list_decode(code, rng, pos, inp, w1, w1pool, ctx)
+    if ex_top:
+        j, code, rng, pos = _list_decode_rest(code, rng, pos, inp, w1, w1pool, ctx)
+    else:
+        j, code, rng, pos = _list_decode(code, rng, pos, inp, w1, w1pool, ctx)
     if j < _list_len(w1, w1pool, ctx):
         sym = _list_sym(w1, w1pool, ctx, j)
     else:
-        if o0_tot[0] <= 0:
+        cex = 0
+        if ex >= 0:
+            cex = o0_cnt[ex]
+        if o0_tot[0] - cex <= 0:
             return -1, code, rng, pos
-        r, target = dec_target(code, rng, o0_tot[0])
+        r, target = dec_target(code, rng, o0_tot[0] - cex)
+        if ex >= 0 and target >= fw_prefix(o0_tree, 0, ex):
+            target += cex   # the excluded word's interval is skipped
         sym, cum = fw_find(o0_tree, 0, o0_tree.shape[0], target)
-        if sym >= o0_cnt.shape[0] or o0_cnt[sym] == 0:
+        if sym >= o0_cnt.shape[0] or o0_cnt[sym] == 0 or sym == ex:
             return -1, code, rng, pos
+        if ex >= 0 and ex < sym:
+            cum -= cex
         code, rng, pos = dec_consume(code, pos, inp, r, cum, o0_cnt[sym])
         _o0_add(o0_tree, o0_cnt, o0_tot, sym)
     _list_update(w1, w1pool, wsc, ctx, sym, j)
+    return sym, code, rng, pos
+
+
+# ---------------------------------------------------------------------------
+# Pair predictor (codec revision 4): per hashed pair of previous words, the word
+# that followed them (pred * 16 + confidence, -1: none). A known word is first
+# checked against it by one binary decision (context: confidence, and whether
+# the prediction also leads the order-1 list); a hit updates nothing else; on a
+# miss the word is coded as without the predictor, but with the prediction
+# excluded from the order-0 model, and from the order-1 list if it leads it.
+
+PAIR_CONF_MAX = 15
+N_PAIR_CTX = 2 * (PAIR_CONF_MAX + 1)
+PAIR_MAX_WORDS = 1 << 27  # pred * 16 fits an int32
+PAIR_MAX_BITS = 22
+
+
+def pair_bits_for(n_tok: int, n_words: int) -> int:
+    """The pair table the encoder uses for a block: two slots per token up to
+    2**PAIR_MAX_BITS (0, no predictor, if the words do not fit its entries)."""
+    if n_words >= PAIR_MAX_WORDS:
+        return 0
+    return max(10, min(PAIR_MAX_BITS, (2 * n_tok - 1).bit_length()))
+
+
+@njit_inline
+def _pair_slot(ids, q, n_words, pair_bits, pair_on):
+    """The table slot of the two words before token q (-1 when the predictor is off)."""
+    if not pair_on:
+        return -1
+    a = np.int64(ids[q - 1]) if q >= 1 else n_words
+    b = np.int64(ids[q - 2]) if q >= 2 else n_words
+    h = (b * np.int64(0x9E3779B1) + a + 1) * np.int64(0x2545F4914F6CDD1D)
+    return (h >> np.int64(20)) & ((np.int64(1) << pair_bits) - 1)
+
+
+@njit_inline
+def _pair_learn(ptab, s, sym):
+    if s < 0:
+        return
+    e = np.int64(ptab[s])
+    if e < 0:
+        ptab[s] = sym * 16
+    elif e >> 4 == sym:
+        ptab[s] = e + 1 if (e & 15) < PAIR_CONF_MAX else e
+    elif e & 15 == 0:
+        ptab[s] = sym * 16
+    else:
+        ptab[s] = (e & ~np.int64(15)) | ((e & 15) >> 1)
+
+
+@njit_inline
+def _pair_ctx(ptab, s, w1, w1pool, ctx):
+    """(predicted word or -1, whether it leads the word's order-1 list, context of
+    the hit decision)."""
+    if s < 0 or ptab[s] < 0:
+        return -1, False, 0
+    pred = np.int64(ptab[s]) >> 4
+    top = _list_len(w1, w1pool, ctx) > 0 and _list_sym(w1, w1pool, ctx, 0) == pred
+    return pred, top, (np.int64(ptab[s]) & 15) * 2 + (1 if top else 0)
+
+
+@njit_inline
+def _known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
+    """Code known word sym after word ctx (pair slot s)."""
+    pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
+    if pred >= 0:
+        enc_bit(st, out, pair_p, pctx, 1 if pred == sym else 0)
+    if pred != sym:  # a hit updates no other model
+        _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, pred, top)
+    _pair_learn(ptab, s, sym)
+
+
+@njit_inline
+def _known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt,
+                  o0_tot, ctx):
+    """(known word id, or -1 on corrupt input; code, range, position)."""
+    pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
+    hit = 0
+    if pred >= 0:
+        hit, code, rng, pos = dec_bit(code, rng, pos, inp, pair_p, pctx)
+    if hit:
+        sym = pred
+    else:
+        sym, code, rng, pos = _word_decode(code, rng, pos, inp, w1, w1pool, wsc, o0_tree,
+                                           o0_cnt, o0_tot, ctx, pred, top)
+        if sym < 0:
+            return -1, code, rng, pos
+    _pair_learn(ptab, s, sym)
     return sym, code, rng, pos
 
 
@@ -335,7 +482,7 @@ def _table_size(n):
 
 
 @njit
-def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit):
+def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit, pair_bits):
     """Every adaptive model, fresh; encoder and decoder start from the same state."""
     lev_c, lev_t = small_new(N_LEVELS * N_LEVELS, N_LEVELS - 2)
     lev_p = bits_new(2 * N_LEVELS * N_LEVELS)
@@ -355,9 +502,11 @@ def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit):
     ctab = np.full(_table_size(n_ent), -1, np.int32)
     ckey = np.zeros(n_ent + 1, np.int64)
     defined = np.zeros(N_LEVELS, np.int64)
+    ptab = np.full(1 << pair_bits if pair_bits > 0 else 1, -1, np.int32)
+    pair_p = bits_new(N_PAIR_CTX)
     return (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
             w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
-            ctab, ckey, defined)
+            ctab, ckey, defined, ptab, pair_p)
 
 
 # ---------------------------------------------------------------------------
@@ -365,10 +514,12 @@ def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit):
 
 @njit
 def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
-                  n_words, o1_cap, min_match, o0_inc, o0_limit):
+                  n_words, o1_cap, min_match, o0_inc, o0_limit, pair_bits):
     """Code the events and case flags; returns the two range-coded streams
     (main, side). o0_inc, o0_limit: the order-0 word counts' increment and the
-    total above which they halve."""
+    total above which they halve; pair_bits: log2 of the pair predictor's table
+    (0: no predictor, as in codec revisions 1-3; words < 2**27 if not 0)."""
+    pair_on = pair_bits > 0
     n_ev = e_pos.shape[0]
     n_tok = ids.shape[0]
     out = np.empty(64 + 16 * n_tok + 24 * n_ev, np.uint8)
@@ -377,7 +528,8 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     fst = enc_new()
     (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
-     ctab, ckey, defined) = _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit)
+     ctab, ckey, defined, ptab, pair_p) = _models_new(n_words, n_entries, o1_cap, o0_inc,
+                                                      o0_limit, pair_bits)
     n_ctx = 0
 
     mtab = np.full(1 << MATCH_HASH_BITS, -1, np.int64)
@@ -434,9 +586,10 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 lv1 = lev
                 if lev == LEVEL_NEW:
                     _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
+                    _pair_learn(ptab, _pair_slot(ids, p, n_words, pair_bits, pair_on), val)
                 elif lev == LEVEL_WORD:
-                    _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
-                                 prev_tok, val)
+                    _known_encode(st, out, pair_p, ptab, _pair_slot(ids, p, n_words, pair_bits, pair_on),
+                                  w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
                 else:
                     is_new = val == defined[lev]
                     pw = prev_tok
@@ -444,11 +597,13 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                         w = np.int64(ids[p + k])
                         nw = 1 if first[w] == p + k else 0
                         enc_bit(fst, fout, newword_p, NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
+                        ps = _pair_slot(ids, p + k, n_words, pair_bits, pair_on)
                         if nw:
                             _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
+                            _pair_learn(ptab, ps, w)
                         else:
-                            _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
-                                         pw, w)
+                            _known_encode(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
+                                          o0_cnt, o0_tot, pw, w)
                         if k == 0:
                             s = _choice_slot(ctab, ckey, w, lev)
                             cctx = ctab[s]
@@ -489,13 +644,14 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
 
 @njit
 def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, o0_inc,
-                  o0_limit):
+                  o0_limit, pair_bits):
     """Inverse of encode_events (inp: main stream, finp: side stream).
 
     Returns (ids, flags, ok): the vocabulary id and case flag of every token;
     ok is False on corrupt input, at the latest a few events after a stream
     has been read past its end (so a false token count costs no more time than
     the streams' length allows)."""
+    pair_on = pair_bits > 0
     ids = np.empty(n_tok, np.int32)
     flags = np.zeros(n_tok, np.uint8)
     ev_lev = np.empty(n_tok, np.int8)
@@ -504,7 +660,8 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
     fcode, frng, fpos = dec_new(finp)
     (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
-     ctab, ckey, defined) = _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit)
+     ctab, ckey, defined, ptab, pair_p) = _models_new(n_words, n_entries, o1_cap, o0_inc,
+                                                      o0_limit, pair_bits)
     n_ctx = 0
     entry_pos = np.zeros(n_ent + 1, np.int32)
     lengths = PHRASE_LENGTHS
@@ -575,10 +732,12 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                     val = next_new
                     next_new += 1
                     _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
+                    _pair_learn(ptab, _pair_slot(ids, t, n_words, pair_bits, pair_on), val)
                     ids[t] = val
                 elif lev == LEVEL_WORD:
-                    val, code, rng, ipos = _word_decode(code, rng, ipos, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
-                                       prev_tok)
+                    val, code, rng, ipos = _known_decode(
+                        code, rng, ipos, inp, pair_p, ptab, _pair_slot(ids, t, n_words, pair_bits, pair_on),
+                        w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok)
                     if val < 0:
                         return ids, flags, False
                     ids[t] = val
@@ -591,15 +750,18 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                     while k < n and (k == 0 or is_new):
                         nw, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, newword_p,
                                                         NEWWORD_FIRST if k == 0 else NEWWORD_INNER)
+                        ps = _pair_slot(ids, t + k, n_words, pair_bits, pair_on)
                         if nw:
                             if next_new >= n_words:
                                 return ids, flags, False
                             w = next_new
                             next_new += 1
                             _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
+                            _pair_learn(ptab, ps, w)
                         else:
-                            w, code, rng, ipos = _word_decode(code, rng, ipos, inp, w1, w1pool, wsc, o0_tree, o0_cnt,
-                                             o0_tot, pw)
+                            w, code, rng, ipos = _known_decode(
+                                code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
+                                o0_cnt, o0_tot, pw)
                             if w < 0:
                                 return ids, flags, False
                         ids[t + k] = w

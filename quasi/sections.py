@@ -11,6 +11,7 @@ SECTION_NAMES = {
         "side: decisions + case", "whitespace"),
 }
 SECTION_NAMES[3] = SECTION_NAMES[2]  # revision 3 changed the whitespace model only
+SECTION_NAMES[4] = SECTION_NAMES[2]  # revision 4 added the pair predictor to the events
 
 
 def meta_fields(meta) -> list:

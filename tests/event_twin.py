@@ -3,8 +3,8 @@ plainly with lists and dicts (slow; tests only). It defines the event stream
 independently of the numba kernels: both must produce and accept the same bytes.
 """
 from quasi.coder import PyRangeDecoder, PyRangeEncoder
-from quasi.events import (LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_CTX, NEWWORD_FIRST,
-                          NEWWORD_INNER, O0_INC, O0_LIMIT, SMALL_INC, SMALL_LIMIT)
+from quasi.events import (LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_CTX, N_PAIR_CTX, NEWWORD_FIRST,
+                          NEWWORD_INNER, O0_INC, O0_LIMIT, PAIR_CONF_MAX, SMALL_INC, SMALL_LIMIT)
 from quasi.parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
 
 M64 = (1 << 64) - 1
@@ -55,30 +55,35 @@ class CountList:
                 return j
         return len(self.items)
 
-    def encode(self, enc, sym):
+    def encode(self, enc, sym, skip_first=False):
+        """Code sym (or the escape); skip_first: with the first symbol (never sym)
+        excluded."""
         j = self.slot(sym)
         if self.items:
-            tot = self.total()
+            kept = self.items[1:] if skip_first else self.items
+            tot = sum(c for _, c in kept)
             if j < len(self.items):
-                enc.encode(sum(c for _, c in self.items[:j]), self.items[j][1], tot + self.esc)
+                cum = sum(c for s, c in kept[:[s for s, _ in kept].index(sym)])
+                enc.encode(cum, self.items[j][1], tot + self.esc)
             else:
                 enc.encode(tot, self.esc, tot + self.esc)
         return j
 
-    def decode(self, dec):
+    def decode(self, dec, skip_first=False):
         if not self.items:
             return 0
-        tot = self.total()
+        kept = [(j, c) for j, (s, c) in enumerate(self.items) if j > 0 or not skip_first]
+        tot = sum(c for _, c in kept)
         v = dec.target(tot + self.esc)
         if v >= tot:
             dec.consume(tot, self.esc)
             return len(self.items)
-        cum, j = 0, 0
-        while cum + self.items[j][1] <= v:
-            cum += self.items[j][1]
-            j += 1
-        dec.consume(cum, self.items[j][1])
-        return j
+        cum, k = 0, 0
+        while cum + kept[k][1] <= v:
+            cum += kept[k][1]
+            k += 1
+        dec.consume(cum, kept[k][1])
+        return kept[k][0]
 
     def update(self, sym, j):
         if j < len(self.items):
@@ -98,8 +103,18 @@ class CountList:
             self.esc = (self.esc + 1) >> 1
 
 
+def pair_slot(ids, q, n_words, pair_bits):
+    """The pair predictor's slot for the word at token q (-1: no predictor)."""
+    if pair_bits == 0:
+        return -1
+    a = ids[q - 1] if q >= 1 else n_words
+    b = ids[q - 2] if q >= 2 else n_words
+    h = ((b * 0x9E3779B1 + a + 1) * 0x2545F4914F6CDD1D) & M64
+    return (h >> 20) & ((1 << pair_bits) - 1)
+
+
 class Models:
-    def __init__(self, n_words, o1_cap, winfo, o0_inc, o0_limit):
+    def __init__(self, n_words, o1_cap, winfo, o0_inc, o0_limit, pair_bits=0):
         self.level = Small(N_LEVELS * N_LEVELS, N_LEVELS - 2)
         self.level_bits = [1 << 15] * (2 * N_LEVELS * N_LEVELS)
         self.mlen, self.mdist = Small(1, 32), Small(1, 48)
@@ -112,6 +127,7 @@ class Models:
         self.choices = {}
         self.defined = [0] * N_LEVELS
         self.winfo = list(winfo)
+        self.pair_bits, self.pairs, self.pair_p = pair_bits, {}, [1 << 15] * N_PAIR_CTX
 
     def encode_level(self, enc, side, ctx, lev):
         """Side stream: "other than a word?", then "new word?"; main stream: the
@@ -130,28 +146,73 @@ class Models:
     def word_list(self, ctx):
         return self.words.setdefault(ctx, CountList(self.o1_cap))
 
-    def encode_word(self, enc, ctx, w):
+    def encode_word(self, enc, ctx, w, ex=-1):
+        """Order-1 list, escaping to order 0; word ex excluded from order 0, and
+        from the list if it leads it."""
         lst = self.word_list(ctx)
-        j = lst.encode(enc, w)
+        j = lst.encode(enc, w, self.leads(ctx, ex))
         if j == len(lst.items):
-            enc.encode(sum(self.o0[:w]), self.o0[w], sum(self.o0))
+            o0 = [0 if v == ex else c for v, c in enumerate(self.o0)]
+            enc.encode(sum(o0[:w]), o0[w], sum(o0))
             self.o0_add(w)
         lst.update(w, j)
 
-    def decode_word(self, dec, ctx):
+    def decode_word(self, dec, ctx, ex=-1):
         lst = self.word_list(ctx)
-        j = lst.decode(dec)
+        j = lst.decode(dec, self.leads(ctx, ex))
         if j < len(lst.items):
             w = lst.items[j][0]
         else:
-            v = dec.target(sum(self.o0))
+            o0 = [0 if v == ex else c for v, c in enumerate(self.o0)]
+            v = dec.target(sum(o0))
             w, cum = 0, 0
-            while cum + self.o0[w] <= v:
-                cum += self.o0[w]
+            while cum + o0[w] <= v:
+                cum += o0[w]
                 w += 1
-            dec.consume(cum, self.o0[w])
+            dec.consume(cum, o0[w])
             self.o0_add(w)
         lst.update(w, j)
+        return w
+
+    def leads(self, ctx, w):
+        items = self.word_list(ctx).items
+        return w >= 0 and bool(items) and items[0][0] == w
+
+    def pair_guess(self, slot, ctx):
+        """(predicted word or -1, context of the hit decision)."""
+        if slot not in self.pairs:
+            return -1, 0
+        pred, conf = self.pairs[slot]
+        return pred, conf * 2 + int(self.leads(ctx, pred))
+
+    def pair_learn(self, slot, w):
+        if slot < 0:
+            return
+        pred, conf = self.pairs.get(slot, (w, -1))
+        if pred == w:
+            self.pairs[slot] = (w, min(conf + 1, PAIR_CONF_MAX))
+        elif conf == 0:
+            self.pairs[slot] = (w, 0)
+        else:
+            self.pairs[slot] = (pred, conf >> 1)
+
+    def encode_known(self, enc, ctx, w, slot):
+        """A known word: the pair prediction's hit decision (a hit updates no
+        other model), then on a miss the word with the prediction excluded."""
+        pred, pctx = self.pair_guess(slot, ctx)
+        if pred >= 0:
+            enc.encode_bit(self.pair_p, pctx, int(pred == w))
+        if pred != w:
+            self.encode_word(enc, ctx, w, pred)
+        self.pair_learn(slot, w)
+
+    def decode_known(self, dec, ctx, slot):
+        pred, pctx = self.pair_guess(slot, ctx)
+        if pred >= 0 and dec.decode_bit(self.pair_p, pctx):
+            w = pred
+        else:
+            w = self.decode_word(dec, ctx, pred)
+        self.pair_learn(slot, w)
         return w
 
     def o0_add(self, w):
@@ -202,9 +263,11 @@ def _get_bits(dec, nbits):
 
 
 def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_cap,
-                     min_match, o0=(O0_INC, O0_LIMIT)):
-    """Returns (main stream, side stream); o0: the order-0 increment and halving limit."""
-    enc, fenc, m = PyRangeEncoder(), PyRangeEncoder(), Models(n_words, o1_cap, winfo, *o0)
+                     min_match, o0=(O0_INC, O0_LIMIT), pair_bits=0):
+    """Returns (main stream, side stream); o0: the order-0 increment and halving limit;
+    pair_bits: log2 of the pair predictor's table (0: none)."""
+    enc, fenc = PyRangeEncoder(), PyRangeEncoder()
+    m = Models(n_words, o1_cap, winfo, *o0, pair_bits)
     n_ev = len(e_pos)
     keys = [_key(lev, val) for lev, val in zip(e_lev, e_val)]
     mtab = {}
@@ -240,8 +303,9 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
                 lv1, lv2 = lev, lv1
                 if lev == LEVEL_NEW:
                     m.new_word(prev_tok, val)
+                    m.pair_learn(pair_slot(ids, p, n_words, pair_bits), val)
                 elif lev == LEVEL_WORD:
-                    m.encode_word(enc, prev_tok, val)
+                    m.encode_known(enc, prev_tok, val, pair_slot(ids, p, n_words, pair_bits))
                 else:
                     is_new = val == m.defined[lev]
                     pw = prev_tok
@@ -249,10 +313,12 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
                         w = ids[p + k]
                         nw = int(first[w] == p + k)
                         fenc.encode_bit(m.newword, NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
+                        slot = pair_slot(ids, p + k, n_words, pair_bits)
                         if nw:
                             m.new_word(pw, w)
+                            m.pair_learn(slot, w)
                         else:
-                            m.encode_word(enc, pw, w)
+                            m.encode_known(enc, pw, w, slot)
                         if k == 0:
                             lst = m.choices.setdefault((w, lev), CountList(1 << 62))
                             lst.update(val, lst.encode(enc, val))
@@ -276,10 +342,10 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
 
 
 def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match,
-                     o0=(O0_INC, O0_LIMIT)):
+                     o0=(O0_INC, O0_LIMIT), pair_bits=0):
     """Returns (ids, flags); raises on corrupt input."""
     dec, fdec = PyRangeDecoder(data), PyRangeDecoder(case_data)
-    m = Models(n_words, o1_cap, winfo, *o0)
+    m = Models(n_words, o1_cap, winfo, *o0, pair_bits)
     ids, flags, events, entry_pos = [], [], [], {}
     prev_tok, lv1, lv2, prev_flag, prev_cls, next_new = n_words, 0, 0, 0, 6, 0
     while len(ids) < n_tok:
@@ -309,21 +375,24 @@ def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match,
                 val = next_new
                 next_new += 1
                 m.new_word(prev_tok, val)
+                m.pair_learn(pair_slot(ids, t, n_words, pair_bits), val)
                 ids.append(val)
                 lev = LEVEL_WORD
             elif lev == LEVEL_WORD:
-                val = m.decode_word(dec, prev_tok)
+                val = m.decode_known(dec, prev_tok, pair_slot(ids, t, n_words, pair_bits))
                 ids.append(val)
             else:
                 pw, k, is_new = prev_tok, 0, True
                 while k < n and (k == 0 or is_new):
                     nw = fdec.decode_bit(m.newword, NEWWORD_FIRST if k == 0 else NEWWORD_INNER)
+                    slot = pair_slot(ids, t + k, n_words, pair_bits)
                     if nw:
                         w = next_new
                         next_new += 1
                         m.new_word(pw, w)
+                        m.pair_learn(slot, w)
                     else:
-                        w = m.decode_word(dec, pw)
+                        w = m.decode_known(dec, pw, slot)
                     ids.append(w)
                     if k == 0:
                         lst = m.choices.setdefault((w, lev), CountList(1 << 62))
