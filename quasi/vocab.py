@@ -259,13 +259,16 @@ def _primed_model(n_bytes, models, pbytes, poffs):
 
 _PRIMED = {}  # (model set, table sizes, priming words) -> a primed state, never mutated
 _USED_ONCE = set()  # keys of the layouts primed once so far, not cached
+CACHE_AT_ONCE_BYTES = 1 << 16
 
 
 def _start_state(n_bytes, model_set, pbytes, poffs):
-    """A primed model state for n_bytes of words. Priming runs once per table layout
-    (which depends on n_bytes only up to a bound): the first call of a layout primes
-    a state of its own, so a one-block job holds one state, not a cached one and its
-    copy; from the second call on, a cached primed state is copied."""
+    """A primed model state for n_bytes of words. Priming (12-25 ms) runs once per
+    table layout (which depends on n_bytes only up to a bound) and is cached; the
+    cached state is copied. Except for a vocabulary of CACHE_AT_ONCE_BYTES or more,
+    where priming is a small part of the work: the first call of a layout primes a
+    state of its own, so a one-block job holds one state, not a cached one and its
+    copy, and the second call caches."""
     models = MODEL_SETS[model_set]
     n_all = n_bytes + int(poffs[-1])
     layout = tuple(_table_bits(n_all, int(o), int(p)) for o, p in models)
@@ -273,7 +276,7 @@ def _start_state(n_bytes, model_set, pbytes, poffs):
     state = _PRIMED.get(key)
     if state is None:
         state = _primed_model(n_bytes, models, pbytes, poffs)
-        if key not in _USED_ONCE:
+        if key not in _USED_ONCE and n_bytes >= CACHE_AT_ONCE_BYTES:
             _USED_ONCE.add(key)
             return state
         if len(_PRIMED) >= 8:
