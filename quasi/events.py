@@ -365,6 +365,9 @@ def _pair_ctx(ptab, s, w1, w1pool, ctx):
 @njit_inline
 def _known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
     """Code known word sym after word ctx (pair slot s)."""
+    if s < 0:  # no predictor: revision 3's coding (constant arguments fold its branches)
+        _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, -1, False)
+        return
     pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
     if pred >= 0:
         enc_bit(st, out, pair_p, pctx, 1 if pred == sym else 0)
@@ -377,6 +380,9 @@ def _known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0
 def _known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt,
                   o0_tot, ctx):
     """(known word id, or -1 on corrupt input; code, range, position)."""
+    if s < 0:  # no predictor: revision 3's coding (constant arguments fold its branches)
+        return _word_decode(code, rng, pos, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
+                            ctx, -1, False)
     pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
     hit = 0
     if pred >= 0:
