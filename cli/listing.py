@@ -17,7 +17,7 @@ from quasi.errors import QuasiError
 from quasi.sections import (RECORD_STREAMS, SECTION_NAMES, codec_revision, meta_fields,
                              stream_sizes)
 
-# meta fields shared by codec revisions 1 to 3: revision, n_tokens, n_words (distinct),
+# meta fields shared by codec revisions 1 to 4: revision, n_tokens, n_words (distinct),
 # o1_cap, min_match, then phrase entries per event level
 META_TOKENS, META_WORDS, META_ENTRIES = 1, 2, 5
 

@@ -139,61 +139,21 @@ def _list_update(where, pool, sc, ctx, sym, j):
 
 
 @njit_inline
-def _list_encode(st, out, where, pool, ctx, sym):
-    """Code sym in ctx's list, or the escape; returns its slot (length if absent)."""
+def _list_encode(st, out, where, pool, ctx, sym, skip):
+    """Code sym in ctx's list, or the escape, with the list's first skip symbols
+    (0 or 1; never sym) excluded; returns sym's slot (length if absent)."""
     b = where[ctx]
     if b < 0:
         return 0
     ln = np.int64(pool[b])
-    j = 0
+    j = skip
     cum = 0
-    i = b + HDR
+    i = b + HDR + 2 * skip
     while j < ln and pool[i] != sym:
         cum += pool[i + 1]
         j += 1
         i += 2
-    total = pool[b + 2] + pool[b + 3]
-    if j < ln:
-        enc_encode(st, out, cum, pool[i + 1], total)
-    else:
-        enc_encode(st, out, pool[b + 2], pool[b + 3], total)
-    return j
-
-
-@njit_inline
-def _list_decode(code, rng, pos, inp, where, pool, ctx):
-    """(slot of the coded symbol in ctx's list, or the length on escape; code,
-    range, position)."""
-    b = where[ctx]
-    if b < 0:
-        return 0, code, rng, pos
-    tot = np.int64(pool[b + 2])
-    r, target = dec_target(code, rng, tot + pool[b + 3])
-    if target >= tot:
-        code, rng, pos = dec_consume(code, pos, inp, r, tot, pool[b + 3])
-        return np.int64(pool[b]), code, rng, pos
-    cum = 0
-    i = b + HDR
-    while cum + pool[i + 1] <= target:
-        cum += pool[i + 1]
-        i += 2
-    code, rng, pos = dec_consume(code, pos, inp, r, cum, pool[i + 1])
-    return (i - b - HDR) >> 1, code, rng, pos
-
-
-@njit_inline
-def _list_encode_rest(st, out, where, pool, ctx, sym):
-    """_list_encode with the list's first symbol (never sym) excluded."""
-    b = where[ctx]
-    ln = np.int64(pool[b])
-    j = 1
-    cum = 0
-    i = b + HDR + 2
-    while j < ln and pool[i] != sym:
-        cum += pool[i + 1]
-        j += 1
-        i += 2
-    tot = pool[b + 2] - pool[b + HDR + 1]
+    tot = pool[b + 2] - (pool[b + HDR + 1] if skip else 0)
     if j < ln:
         enc_encode(st, out, cum, pool[i + 1], tot + pool[b + 3])
     else:
@@ -202,16 +162,19 @@ def _list_encode_rest(st, out, where, pool, ctx, sym):
 
 
 @njit_inline
-def _list_decode_rest(code, rng, pos, inp, where, pool, ctx):
-    """_list_decode with the list's first symbol excluded."""
+def _list_decode(code, rng, pos, inp, where, pool, ctx, skip):
+    """(slot of the coded symbol in ctx's list, or the length on escape; code,
+    range, position); skip as for _list_encode."""
     b = where[ctx]
-    tot = np.int64(pool[b + 2]) - pool[b + HDR + 1]
+    if b < 0:
+        return 0, code, rng, pos
+    tot = np.int64(pool[b + 2]) - (pool[b + HDR + 1] if skip else 0)
     r, target = dec_target(code, rng, tot + pool[b + 3])
     if target >= tot:
         code, rng, pos = dec_consume(code, pos, inp, r, tot, pool[b + 3])
         return np.int64(pool[b]), code, rng, pos
     cum = 0
-    i = b + HDR + 2
+    i = b + HDR + 2 * skip
     while cum + pool[i + 1] <= target:
         cum += pool[i + 1]
         i += 2
@@ -259,10 +222,7 @@ def _o0_add(o0_tree, o0_cnt, o0_tot, sym):
 def _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, ex, ex_top):
     """Code known word sym (never ex) after word ctx, with word ex (if >= 0) excluded
     from the order-0 model, and from the list if it leads it (ex_top)."""
-    if ex_top:
-        j = _list_encode_rest(st, out, w1, w1pool, ctx, sym)
-    else:
-        j = _list_encode(st, out, w1, w1pool, ctx, sym)
+    j = _list_encode(st, out, w1, w1pool, ctx, sym, 1 if ex_top else 0)
     if j == _list_len(w1, w1pool, ctx):
         cum = fw_prefix(o0_tree, 0, sym)
         cex = 0
@@ -277,10 +237,7 @@ def _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, ex
 @njit_inline
 def _word_decode(code, rng, pos, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, ex, ex_top):
     """(word id, or -1 on corrupt input; code, range, position)."""
-    if ex_top:
-        j, code, rng, pos = _list_decode_rest(code, rng, pos, inp, w1, w1pool, ctx)
-    else:
-        j, code, rng, pos = _list_decode(code, rng, pos, inp, w1, w1pool, ctx)
+    j, code, rng, pos = _list_decode(code, rng, pos, inp, w1, w1pool, ctx, 1 if ex_top else 0)
     if j < _list_len(w1, w1pool, ctx):
         sym = _list_sym(w1, w1pool, ctx, j)
     else:
@@ -326,9 +283,9 @@ def pair_bits_for(n_tok: int, n_words: int) -> int:
 
 
 @njit_inline
-def _pair_slot(ids, q, n_words, pair_bits, pair_on):
+def _pair_slot(ids, q, n_words, pair_bits):
     """The table slot of the two words before token q (-1 when the predictor is off)."""
-    if not pair_on:
+    if pair_bits == 0:
         return -1
     a = np.int64(ids[q - 1]) if q >= 1 else n_words
     b = np.int64(ids[q - 2]) if q >= 2 else n_words
@@ -525,7 +482,6 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     (main, side). o0_inc, o0_limit: the order-0 word counts' increment and the
     total above which they halve; pair_bits: log2 of the pair predictor's table
     (0: no predictor, as in codec revisions 1-3; words < 2**27 if not 0)."""
-    pair_on = pair_bits > 0
     n_ev = e_pos.shape[0]
     n_tok = ids.shape[0]
     out = np.empty(64 + 16 * n_tok + 24 * n_ev, np.uint8)
@@ -592,9 +548,9 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 lv1 = lev
                 if lev == LEVEL_NEW:
                     _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
-                    _pair_learn(ptab, _pair_slot(ids, p, n_words, pair_bits, pair_on), val)
+                    _pair_learn(ptab, _pair_slot(ids, p, n_words, pair_bits), val)
                 elif lev == LEVEL_WORD:
-                    _known_encode(st, out, pair_p, ptab, _pair_slot(ids, p, n_words, pair_bits, pair_on),
+                    _known_encode(st, out, pair_p, ptab, _pair_slot(ids, p, n_words, pair_bits),
                                   w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
                 else:
                     is_new = val == defined[lev]
@@ -603,7 +559,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                         w = np.int64(ids[p + k])
                         nw = 1 if first[w] == p + k else 0
                         enc_bit(fst, fout, newword_p, NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
-                        ps = _pair_slot(ids, p + k, n_words, pair_bits, pair_on)
+                        ps = _pair_slot(ids, p + k, n_words, pair_bits)
                         if nw:
                             _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
                             _pair_learn(ptab, ps, w)
@@ -618,7 +574,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                                 ckey[cctx] = w * 16 + lev
                                 ctab[s] = cctx
                                 n_ctx += 1
-                            j = _list_encode(st, out, c1, c1pool, cctx, val)
+                            j = _list_encode(st, out, c1, c1pool, cctx, val, 0)
                             need = csc[0] + HDR + 4 * _list_cap(c1, c1pool, cctx) + 8
                             if need > c1pool.shape[0]:
                                 c1pool = _grow_pool(c1pool, need)
@@ -657,7 +613,6 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
     ok is False on corrupt input, at the latest a few events after a stream
     has been read past its end (so a false token count costs no more time than
     the streams' length allows)."""
-    pair_on = pair_bits > 0
     ids = np.empty(n_tok, np.int32)
     flags = np.zeros(n_tok, np.uint8)
     ev_lev = np.empty(n_tok, np.int8)
@@ -738,11 +693,11 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                     val = next_new
                     next_new += 1
                     _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
-                    _pair_learn(ptab, _pair_slot(ids, t, n_words, pair_bits, pair_on), val)
+                    _pair_learn(ptab, _pair_slot(ids, t, n_words, pair_bits), val)
                     ids[t] = val
                 elif lev == LEVEL_WORD:
                     val, code, rng, ipos = _known_decode(
-                        code, rng, ipos, inp, pair_p, ptab, _pair_slot(ids, t, n_words, pair_bits, pair_on),
+                        code, rng, ipos, inp, pair_p, ptab, _pair_slot(ids, t, n_words, pair_bits),
                         w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok)
                     if val < 0:
                         return ids, flags, False
@@ -756,7 +711,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                     while k < n and (k == 0 or is_new):
                         nw, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, newword_p,
                                                         NEWWORD_FIRST if k == 0 else NEWWORD_INNER)
-                        ps = _pair_slot(ids, t + k, n_words, pair_bits, pair_on)
+                        ps = _pair_slot(ids, t + k, n_words, pair_bits)
                         if nw:
                             if next_new >= n_words:
                                 return ids, flags, False
@@ -781,7 +736,8 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                                 ckey[cctx] = w * 16 + lev
                                 ctab[s] = cctx
                                 n_ctx += 1
-                            j, code, rng, ipos = _list_decode(code, rng, ipos, inp, c1, c1pool, cctx)
+                            j, code, rng, ipos = _list_decode(code, rng, ipos, inp, c1, c1pool,
+                                                              cctx, 0)
                             if j < _list_len(c1, c1pool, cctx):
                                 is_new = False
                                 val = _list_sym(c1, c1pool, cctx, j)
