@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import zstandard
 
+from .heap import release_freed_memory
 from .hierarchy import lookup_mask
 from .errors import QuasiError
 from .events import (O0_INC, O0_LIMIT, PAIR_MAX_BITS, PAIR_MAX_WORDS, decode_events,
@@ -103,7 +104,9 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     see parse.py) and entries_per_level (codebook sizes). threads: worker
     threads for the block's independent stages (the output does not change)."""
     with Workers(threads) as workers:
-        return _encode_block(data, spec, params, stats, workers)
+        sections = _encode_block(data, spec, params, stats, workers)
+    release_freed_memory(len(data))
+    return sections
 
 
 def _encode_block(data, spec, params, stats, workers):
@@ -132,9 +135,11 @@ def _encode_block(data, spec, params, stats, workers):
     mask = lookup_mask(spec, n_tok)
     tried = params.min_counts(len(data))
     best = None
-    for min_count in tried:
+    for k, min_count in enumerate(tried):
         e_pos, e_lev, e_val, n_entries = parse(ids, first, mask, use_bigrams=params.use_bigrams,
                                                min_count=min_count, workers=workers)
+        if k + 1 == len(tried):
+            del mask  # the last parse is done; the event coders do not read the mask
         coded = None
         if best is None:  # the first parse picks the shortest match for all
             min_match, coded = _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos,
@@ -148,7 +153,7 @@ def _encode_block(data, spec, params, stats, workers):
             best = (events.shape[0] + side.shape[0], events, side, n_entries,
                     (e_lev, e_val) if stats is not None else None)
     _size, events, side, n_entries, parsed = best
-    del mask, e_pos, e_lev, e_val
+    del e_pos, e_lev, e_val
     if stats is not None:
         stats.update(_parse_stats(*parsed, n_entries, n_tok, n_words))
     meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
@@ -192,6 +197,12 @@ def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_va
 
 def decode_block(sections, raw_size: int) -> np.ndarray:
     """Inverse of encode_block (a uint8 array); raises QuasiError on any inconsistency."""
+    out = _decode_block(sections, raw_size)
+    release_freed_memory(raw_size)
+    return out
+
+
+def _decode_block(sections, raw_size):
     revision = codec_revision(sections[0]) if sections else -1
     if revision not in SECTION_NAMES:
         raise QuasiError(f"unsupported codec revision {revision} "

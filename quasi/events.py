@@ -49,24 +49,62 @@ NEWWORD_INNER = 2
 # of the int32 pool: [length, capacity, total, escape, sym0, cnt0, sym1, ...],
 # found through where[ctx] (-1: no list yet), so that a look-up touches the
 # header and the most frequent entries in one cache line. sc = [pool top,
-# maximum capacity]. A full list's last (least counted) entry gives way.
+# maximum capacity, then per capacity 2**k the first free block of that
+# capacity + 1 (0: none)]. A list that doubles leaves its block to the next list
+# that grows to that capacity (a free block's first slot links the next one), so
+# the pool holds about the lists' final sizes. No slot past a list's length is
+# read, so the pool is not zeroed: a new list's header is. A full list's last
+# (least counted) entry gives way.
 
 HDR = 4
+FREE = 2  # sc[FREE + k]: free blocks of capacity 2**k
 
 
 @njit
 def _lists_new(n_ctx, pool_entries, max_cap):
     where = np.full(n_ctx, -1, np.int32)
-    sc = np.zeros(2, np.int64)
+    sc = np.zeros(FREE + 32, np.int64)
     sc[1] = max_cap
-    return where, np.zeros(2 * pool_entries + HDR * 64, np.int32), sc
+    return where, np.empty(2 * pool_entries + HDR * 64, np.int32), sc
+
+
+@njit_inline
+def _log2(cap):
+    k = 0
+    while (np.int64(1) << k) < cap:
+        k += 1
+    return k
+
+
+@njit_inline
+def _block_take(pool, sc, cap):
+    """The offset of a block for a list of capacity cap: a free one, or the top."""
+    k = FREE + _log2(cap)
+    if (np.int64(1) << (k - FREE)) == cap and sc[k] > 0:
+        b = sc[k] - 1
+        sc[k] = pool[b]
+        return b
+    b = sc[0]
+    sc[0] = b + HDR + 2 * cap
+    return b
+
+
+@njit_inline
+def _block_give(pool, sc, b, cap):
+    """Leave the block at b (capacity cap) to a later list of that capacity
+    (only a power of two: any other is the last, capped, capacity)."""
+    k = FREE + _log2(cap)
+    if (np.int64(1) << (k - FREE)) == cap:
+        pool[b] = sc[k]
+        sc[k] = b + 1
 
 
 @njit
-def _grow_pool(pool, need):
-    """A larger copy of a list pool with room for at least need int32 slots."""
-    grown = np.zeros(max(need, pool.shape[0] * 3 // 2), np.int32)
-    grown[: pool.shape[0]] = pool
+def _grow_pool(pool, sc, need):
+    """A larger copy of a list pool with room for at least need int32 slots;
+    only the blocks below the top (sc[0]) are copied: the rest is never read."""
+    grown = np.empty(max(need, pool.shape[0] * 3 // 2), np.int32)
+    grown[:sc[0]] = pool[:sc[0]]
     return grown
 
 
@@ -109,13 +147,16 @@ def _list_update(where, pool, sc, ctx, sym, j):
         cap = 0 if b < 0 else np.int64(pool[b + 1])
         if ln == cap and cap < sc[1]:
             ncap = LIST_INITIAL_CAP if cap == 0 else min(cap * 2, sc[1])
-            top = sc[0]
+            top = _block_take(pool, sc, ncap)
             if b >= 0:
                 for k in range(HDR + 2 * ln):
                     pool[top + k] = pool[b + k]
+                _block_give(pool, sc, b, cap)
+            else:
+                for k in range(HDR):
+                    pool[top + k] = 0
             pool[top + 1] = ncap
             where[ctx] = top
-            sc[0] = top + HDR + 2 * ncap
             b = top
             cap = ncap
         i = b + HDR + 2 * ln
@@ -494,7 +535,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                                                       o0_limit, pair_bits)
     n_ctx = 0
 
-    mtab = np.full(1 << MATCH_HASH_BITS, -1, np.int64)
+    mtab = np.full(1 << MATCH_HASH_BITS, -1, np.int32)
     lengths = PHRASE_LENGTHS
     prev_tok = n_words
     lv1 = 0
@@ -541,7 +582,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
             if mlen == 0:
                 need = wsc[0] + (HDR + 2 * wsc[1]) * n + 8
                 if need > w1pool.shape[0]:
-                    w1pool = _grow_pool(w1pool, need)
+                    w1pool = _grow_pool(w1pool, wsc, need)
                 ctx = lv1 * N_LEVELS + lv2
                 _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, lev)
                 lv2 = lv1
@@ -577,7 +618,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                             j = _list_encode(st, out, c1, c1pool, cctx, val, 0)
                             need = csc[0] + HDR + 4 * _list_cap(c1, c1pool, cctx) + 8
                             if need > c1pool.shape[0]:
-                                c1pool = _grow_pool(c1pool, need)
+                                c1pool = _grow_pool(c1pool, csc, need)
                             _list_update(c1, c1pool, csc, cctx, val, j)
                         pw = w
                     if is_new:
@@ -686,7 +727,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
             else:
                 need = wsc[0] + (HDR + 2 * wsc[1]) * n + 8
                 if need > w1pool.shape[0]:
-                    w1pool = _grow_pool(w1pool, need)
+                    w1pool = _grow_pool(w1pool, wsc, need)
                 if lev == LEVEL_NEW:
                     if next_new >= n_words:
                         return ids, flags, False
@@ -749,7 +790,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                                 entry_pos[ebase[lev] + val] = t
                             need = csc[0] + HDR + 4 * _list_cap(c1, c1pool, cctx) + 8
                             if need > c1pool.shape[0]:
-                                c1pool = _grow_pool(c1pool, need)
+                                c1pool = _grow_pool(c1pool, csc, need)
                             _list_update(c1, c1pool, csc, cctx, val, j)
                         pw = w
                         k += 1

@@ -3,8 +3,9 @@ plainly with lists and dicts (slow; tests only). It defines the event stream
 independently of the numba kernels: both must produce and accept the same bytes.
 """
 from quasi.coder import PyRangeDecoder, PyRangeEncoder
-from quasi.events import (LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_CTX, N_PAIR_CTX, NEWWORD_FIRST,
-                          NEWWORD_INNER, O0_INC, O0_LIMIT, PAIR_CONF_MAX, SMALL_INC, SMALL_LIMIT)
+from quasi.events import (LIST_INITIAL_CAP, LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_CTX, N_PAIR_CTX,
+                          NEWWORD_FIRST, NEWWORD_INNER, O0_INC, O0_LIMIT, PAIR_CONF_MAX, SMALL_INC,
+                          SMALL_LIMIT)
 from quasi.parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
 
 M64 = (1 << 64) - 1
@@ -144,7 +145,8 @@ class Models:
         return LEVEL_NEW if side.decode_bit(self.level_bits, 2 * ctx + 1) else LEVEL_WORD
 
     def word_list(self, ctx):
-        return self.words.setdefault(ctx, CountList(self.o1_cap))
+        # a list starts with room for LIST_INITIAL_CAP words, so it holds at least that many
+        return self.words.setdefault(ctx, CountList(max(self.o1_cap, LIST_INITIAL_CAP)))
 
     def encode_word(self, enc, ctx, w, ex=-1):
         """Order-1 list, escaping to order 0; word ex excluded from order 0, and

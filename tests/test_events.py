@@ -2,13 +2,15 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from quasi.events import O0_INC, O0_LIMIT, encode_events
+from quasi._jit import njit
+from quasi.events import (HDR, LIST_INITIAL_CAP, O0_INC, O0_LIMIT, _grow_pool, _list_cap,
+                          _list_len, _list_sym, _list_update, _lists_new, encode_events)
 from quasi.hierarchy import lookup_mask
 from quasi.parse import parse
 from quasi.tokens import build_vocab, case_split, token_starts, word_info
 
 from conftest import word_soup
-from event_twin import py_decode_events, py_encode_events
+from event_twin import CountList, py_decode_events, py_encode_events
 
 
 def prepared(data, spec, min_count):
@@ -26,7 +28,7 @@ def prepared(data, spec, min_count):
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 10**6), st.integers(1, 1500), st.sampled_from(("multi", "dense", "none")),
-       st.sampled_from((2, 6)), st.sampled_from((8, 256)), st.sampled_from((0, 3, 4)),
+       st.sampled_from((2, 6)), st.sampled_from((2, 8, 256)), st.sampled_from((0, 3, 4)),
        st.sampled_from(((1, 1 << 62), (O0_INC, O0_LIMIT), (64, 4096), (3, 200))),
        st.sampled_from((0, 10, 12)))
 def test_twin_writes_and_reads_the_same_stream(seed, n_words, spec, min_count, o1_cap, min_match,
@@ -47,3 +49,54 @@ def test_twin_writes_and_reads_the_same_stream(seed, n_words, spec, min_count, o
     got_ids, got_flags = py_decode_events(twin[0], twin[1], len(ids), n_words_v, winfo.tolist(),
                                           o1_cap, min_match, o0, pair_bits)
     assert got_ids == ids.tolist() and got_flags == flags.tolist()
+
+
+@njit
+def _pool_run(ctxs, syms, n_ctx, max_cap):
+    """Count syms[i] in list ctxs[i], growing the pool as the event coder does;
+    returns (where, pool, pool top)."""
+    where, pool, sc = _lists_new(n_ctx, 8, max_cap)
+    for i in range(ctxs.shape[0]):
+        ctx = ctxs[i]
+        need = sc[0] + HDR + 4 * max(_list_cap(where, pool, ctx), LIST_INITIAL_CAP) + 8
+        if need > pool.shape[0]:
+            pool = _grow_pool(pool, sc, need)
+        j = 0
+        while j < _list_len(where, pool, ctx) and _list_sym(where, pool, ctx, j) != syms[i]:
+            j += 1
+        _list_update(where, pool, sc, ctx, syms[i], j)
+    return where, pool, sc[0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from((1, 5, 8, 64, 1 << 30)))
+def test_list_pool_reuses_blocks_and_keeps_every_list(seed, max_cap):
+    """Lists that double leave their blocks to others: every list still holds
+    what the twin's CountList holds, in a pool smaller than one without reuse."""
+    rng = np.random.default_rng(seed)
+    n_ctx = 40
+    ctxs = rng.integers(0, n_ctx, 4000) if seed % 2 else (rng.zipf(1.3, 4000) - 1) % n_ctx
+    syms = (rng.zipf(1.2, 4000) - 1) % 500
+    where, pool, top = _pool_run(ctxs.astype(np.int64), syms.astype(np.int64), n_ctx, max_cap)
+    twin = {}
+    taken = 0  # pool slots a pool without reuse would take
+    for ctx, sym in zip(ctxs.tolist(), syms.tolist()):
+        lst = twin.setdefault(ctx, CountList(max(max_cap, LIST_INITIAL_CAP)))
+        before = len(lst.items)
+        lst.update(sym, lst.slot(sym))
+        cap = getattr(lst, "pool_cap", 0)
+        if len(lst.items) > before and before == cap and (cap == 0 or cap < max_cap):
+            lst.pool_cap = LIST_INITIAL_CAP if cap == 0 else min(2 * cap, max_cap)
+            taken += HDR + 2 * lst.pool_cap
+    for ctx in range(n_ctx):
+        b = int(where[ctx])
+        if ctx not in twin:
+            assert b == -1
+            continue
+        lst = twin[ctx]
+        ln = int(pool[b])
+        assert ln == len(lst.items) and int(pool[b + 1]) == lst.pool_cap
+        assert int(pool[b + 2]) == lst.total() and int(pool[b + 3]) == lst.esc
+        got = pool[b + HDR:b + HDR + 2 * ln].reshape(-1, 2).tolist()
+        assert got == lst.items
+    assert top < taken or max_cap <= LIST_INITIAL_CAP
