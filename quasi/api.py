@@ -1,4 +1,5 @@
 """One-shot compress() / decompress() / get_frame_info() (like zlib, lzma, bz2)."""
+from . import heap
 from .container import FrameInfo, StreamReader, read_first_frame_info
 from .errors import QuasiError
 from .options import DEFAULT_TILING, check_max_output_size
@@ -33,9 +34,13 @@ def decompress(data, *, max_output_size=None) -> bytes:
         total += rec.raw_size
         if limit is not None and total > limit:
             raise QuasiError(f"content exceeds max_output_size ({limit} bytes)")
+        if out:
+            heap.before_next_block(rec.raw_size)
         raw = decode_record(rec)
         reader.verify_block(rec, raw)
         out.append(raw)
+    if len(out) > 1:  # the last block's pages, before the joined output takes its own
+        heap.before_next_block(total)
     return b"".join(out)
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import zstandard
 
-from .heap import release_freed_memory
+from . import heap
 from .hierarchy import lookup_mask
 from .errors import QuasiError
 from .events import (O0_INC, O0_LIMIT, PAIR_MAX_BITS, PAIR_MAX_WORDS, decode_events,
@@ -104,9 +104,7 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     see parse.py) and entries_per_level (codebook sizes). threads: worker
     threads for the block's independent stages (the output does not change)."""
     with Workers(threads) as workers:
-        sections = _encode_block(data, spec, params, stats, workers)
-    release_freed_memory(len(data))
-    return sections
+        return _encode_block(data, spec, params, stats, workers)
 
 
 def _encode_block(data, spec, params, stats, workers):
@@ -121,6 +119,8 @@ def _encode_block(data, spec, params, stats, workers):
     vbytes, voffs = gather_strings(low, starts, ends, first)
     wbytes, woffs = gather_strings(low, ends, starts[1:], ws_first)
     del buf, starts, ends, low  # the parse and the coders need only ids and vocabularies
+    if len(data) >= heap.TRIM_AT_BYTES:  # their pages, before the vocabulary model takes its own
+        heap.release_freed_memory()
     vocab_models = params.vocab_models
     if vocab_models == AUTO_VOCAB_MODELS:
         vocab_models = FULL if vbytes.shape[0] <= FULL_VOCAB_BYTES else LIGHT
@@ -197,12 +197,6 @@ def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_va
 
 def decode_block(sections, raw_size: int) -> np.ndarray:
     """Inverse of encode_block (a uint8 array); raises QuasiError on any inconsistency."""
-    out = _decode_block(sections, raw_size)
-    release_freed_memory(raw_size)
-    return out
-
-
-def _decode_block(sections, raw_size):
     revision = codec_revision(sections[0]) if sections else -1
     if revision not in SECTION_NAMES:
         raise QuasiError(f"unsupported codec revision {revision} "

@@ -8,6 +8,7 @@ the length of the input.
 from collections import deque
 from contextlib import contextmanager
 
+from . import heap
 from .container import BLOCK_LZMA, BLOCK_RAW, FrameParser, FrameWriter
 from .errors import QuasiError
 from .options import (DEFAULT_TILING, check_block_size, check_max_output_size, check_threads,
@@ -67,6 +68,7 @@ class QuasiCompressor:
         self._pool = None
         self._writer = None               # FrameWriter of the open frame
         self._frames = 0                  # frames ended so far
+        self._blocks = 0                  # blocks coded so far
         self._failed = None               # the error that left this object unusable
 
     def compress(self, data, mode=CONTINUE) -> bytes:
@@ -121,6 +123,9 @@ class QuasiCompressor:
         """Code one whole block: at once, or in a worker (keeping ``threads`` busy)."""
         from .fallback import encode_record
 
+        if self._blocks:
+            heap.before_next_block(len(raw))
+        self._blocks += 1
         if self.threads == 1:
             btype, sections = encode_record(raw, self._spec, self._params)
             self._open_frame(out)
@@ -237,6 +242,8 @@ class BlockDecoder:
         record = parser.next_record()
         if record is None:
             return False
+        if self._produced:
+            heap.before_next_block(record.raw_size)
         raw = decode_record(record)
         parser.verify_block(record, raw)
         self._produced += record.raw_size
