@@ -35,12 +35,12 @@ def decompress(data, *, max_output_size=None) -> bytes:
         if limit is not None and total > limit:
             raise QuasiError(f"content exceeds max_output_size ({limit} bytes)")
         if out:
-            heap.before_next_block(rec.raw_size)
+            heap.release_if_large(rec.raw_size)
         raw = decode_record(rec)
         reader.verify_block(rec, raw)
         out.append(raw)
     if len(out) > 1:  # the last block's pages, before the joined output takes its own
-        heap.before_next_block(total)
+        heap.release_if_large(total)
     return b"".join(out)
 
 

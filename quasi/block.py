@@ -119,8 +119,7 @@ def _encode_block(data, spec, params, stats, workers):
     vbytes, voffs = gather_strings(low, starts, ends, first)
     wbytes, woffs = gather_strings(low, ends, starts[1:], ws_first)
     del buf, starts, ends, low  # the parse and the coders need only ids and vocabularies
-    if len(data) >= heap.TRIM_AT_BYTES:  # their pages, before the vocabulary model takes its own
-        heap.release_freed_memory()
+    heap.release_if_large(len(data))  # their pages, before the vocabulary model takes its own
     vocab_models = params.vocab_models
     if vocab_models == AUTO_VOCAB_MODELS:
         vocab_models = FULL if vbytes.shape[0] <= FULL_VOCAB_BYTES else LIGHT

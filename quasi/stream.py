@@ -124,7 +124,7 @@ class QuasiCompressor:
         from .fallback import encode_record
 
         if self._blocks:
-            heap.before_next_block(len(raw))
+            heap.release_if_large(len(raw))
         self._blocks += 1
         if self.threads == 1:
             btype, sections = encode_record(raw, self._spec, self._params)
@@ -243,7 +243,7 @@ class BlockDecoder:
         if record is None:
             return False
         if self._produced:
-            heap.before_next_block(record.raw_size)
+            heap.release_if_large(record.raw_size)
         raw = decode_record(record)
         parser.verify_block(record, raw)
         self._produced += record.raw_size

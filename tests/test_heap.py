@@ -6,12 +6,12 @@ import quasi
 import quasi.heap as heap
 
 
-def test_trim_runs_before_large_blocks_only(monkeypatch):
+def test_trim_runs_for_large_blocks_only(monkeypatch):
     calls = []
     monkeypatch.setattr(heap, "_trim", lambda pad: calls.append(pad))
-    heap.before_next_block(heap.TRIM_AT_BYTES - 1)
+    heap.release_if_large(heap.TRIM_AT_BYTES - 1)
     assert calls == []
-    heap.before_next_block(heap.TRIM_AT_BYTES)
+    heap.release_if_large(heap.TRIM_AT_BYTES)
     assert calls == [0]
 
 
