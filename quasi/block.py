@@ -1,11 +1,11 @@
 """One block: raw bytes <-> the coded sections the container frames.
 
 A token is a core (a run of letters, or any other single byte) and the
-whitespace after it. Sections of a coded block (codec revisions 2 to 4), in order:
+whitespace after it. Sections of a coded block (codec revisions 2 to 5), in order:
   0 meta: varints codec revision, n_tokens, n_words, o1_cap, min_match, entries
     per event level (13 values), vocabulary bytes, whitespace entries,
     vocabulary model set (vocab.LIGHT or FULL), priming dictionary (vocab.DICTIONARIES),
-    pair predictor table bits (revision 4)
+    pair predictor table bits (revisions 4 and 5)
   1 vocabulary: the distinct cores in first-occurrence order, spelled by the
     context-mixing model of vocab.py
   2 whitespace vocabulary: a zstd frame of varint lengths, then the entries
@@ -17,6 +17,10 @@ whitespace after it. Sections of a coded block (codec revisions 2 to 4), in orde
 Codec revision 3 differs from 2 only in the whitespace model (spaces.py).
 Codec revision 4 adds the events' pair predictor (events.py): meta ends with one
 more varint, log2 of its table (0: none, which codes the events as revision 3).
+Codec revision 5 gives the side stream's bits richer contexts (events.py): the
+word-or-not and new-word decisions also see the previous token's class and how
+often the previous word has been seen, a case flag also the word's flag before
+its last.
 
 Codec revision 1 (still decoded) had no whitespace split: its vocabulary entries
 carried their whitespace and came as two zstd frames (varint lengths, bytes), in
@@ -31,7 +35,7 @@ from . import heap
 from .hierarchy import lookup_mask
 from .errors import QuasiError
 from .events import (O0_INC, O0_LIMIT, PAIR_MAX_BITS, PAIR_MAX_WORDS, decode_events,
-                     encode_events, pair_bits_for)
+                     encode_events, pair_bits_for, side_ctx_for)
 from .parse import N_LEVELS, parse
 from .sections import SECTION_NAMES, codec_revision
 from .spaces import core_shapes, decode_spaces, encode_spaces, space_shapes
@@ -42,14 +46,15 @@ from .vocab import (DICTIONARIES, FULL, LIGHT, MODEL_SETS, decode_vocab, encode_
                     priming_words)
 from .workers import Workers
 
-CODEC_REVISION = 4  # bump whenever the models change what a stream means
+CODEC_REVISION = 5  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
 AUTO_VOCAB_MODELS = -1
 FULL_VOCAB_BYTES = 1 << 18
 MATCH_TRIAL_EVENTS = 1 << 16
 MATCH_TRIAL_SHARE = 8
 MATCH_TRIAL_MARGIN = 256
-N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS, 3: 9 + N_LEVELS, 4: 10 + N_LEVELS}
+N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS, 3: 9 + N_LEVELS, 4: 10 + N_LEVELS,
+          5: 10 + N_LEVELS}
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,8 @@ def _encode_block(data, spec, params, stats, workers):
         if coded is None:
             coded = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
                                   e_val, n_entries, n_words, params.o1_cap, min_match,
-                                  O0_INC, O0_LIMIT, pair_bits)
+                                  O0_INC, O0_LIMIT, pair_bits,
+                                  side_ctx_for(CODEC_REVISION, n_tok))
         events, side = coded
         if best is None or events.shape[0] + side.shape[0] < best[0]:
             best = (events.shape[0] + side.shape[0], events, side, n_entries,
@@ -185,7 +191,8 @@ def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_va
     def trial(min_match):
         return encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos[:n], e_lev[:n],
                              e_val[:n], n_entries, first.shape[0], params.o1_cap, min_match,
-                             O0_INC, O0_LIMIT, pair_bits)
+                             O0_INC, O0_LIMIT, pair_bits,
+                             side_ctx_for(CODEC_REVISION, ids.shape[0]))
 
     trials = workers.map(trial, params.min_matches)
     sizes = [events.shape[0] + side.shape[0] for events, side in trials]
@@ -234,7 +241,7 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
                                    np.frombuffer(sections[4], np.uint8), n_tok, n_words,
                                    winfo, n_entries, o1_cap, min_match,
                                    *((1, 1 << 62) if revision == 1 else (O0_INC, O0_LIMIT)),
-                                   pair_bits)
+                                   pair_bits, side_ctx_for(revision, n_tok))
     if not ok:
         raise QuasiError("corrupt event stream")
     if revision == 1:

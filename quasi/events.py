@@ -39,7 +39,12 @@ CHOICE_CAP = 1 << 30  # phrase choice lists never evict: their escape means "new
 O0_INC = 64  # codec revision 2; revision 1 counted 1 and never halved
 O0_LIMIT = 1 << 20
 MATCH_HASH_BITS = 18
-N_FLAG_CTX = 4 * 3 * 8
+N_FLAG_CTX = 4 * 4 * 3 * 8
+N_SEEN_BUCKETS = 7  # codec revision 5: how often the previous word was seen, log2-bucketed
+N_SIDE_EXTRA = 8 * N_SEEN_BUCKETS  # ... and the previous token's class
+SIDE_CTX_MIN_TOKENS = 1 << 16  # smaller blocks: too few events to fill those contexts
+SEEN_SHIFT = 9  # a word's info (tokens.word_info) counts its tokens from this bit on
+SEEN_MAX = 63
 NEWWORD_FIRST = 0   # binary contexts of the "is this a new word" decision
 NEWWORD_INNER = 2
 
@@ -421,13 +426,37 @@ def _choice_slot(ctab, ckey, word, lev):
 # on them while the main stream is still busy; the other levels go through a
 # frequency model in the main stream.
 
+def side_ctx_for(revision: int, n_tok: int) -> int:
+    """The side stream's contexts (encode_events' side_ctx) of a block."""
+    if revision < 5:
+        return 0
+    return 2 if n_tok >= SIDE_CTX_MIN_TOKENS else 1
+
+
 @njit_inline
-def _level_encode(st, out, sst, sout, lev_p, lev_c, lev_t, ctx, lev):
+def _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok):
+    """Context of the binary level decisions: the two previous levels (ctx) and,
+    with side_ctx 2 (codec revision 5, blocks of SIDE_CTX_MIN_TOKENS or more), the
+    previous token's class and how often the previous word has been seen (0, 1,
+    2-3, 4-7, ..., 32 or more times)."""
+    if side_ctx < 2:
+        return ctx * N_SIDE_EXTRA
+    c = np.int64(winfo[prev_tok]) >> SEEN_SHIFT if prev_tok < winfo.shape[0] else 0
+    b = 0
+    while c > 0 and b < N_SEEN_BUCKETS - 1:
+        c >>= 1
+        b += 1
+    return ctx * N_SIDE_EXTRA + prev_cls * N_SEEN_BUCKETS + b
+
+
+@njit_inline
+def _level_encode(st, out, sst, sout, lev_p, lev_c, lev_t, ctx, bctx, lev):
+    """Code level lev: its binary decisions in context bctx, the others in ctx."""
     if lev <= LEVEL_WORD:
-        enc_bit(sst, sout, lev_p, 2 * ctx, 0)
-        enc_bit(sst, sout, lev_p, 2 * ctx + 1, 1 if lev == LEVEL_NEW else 0)
+        enc_bit(sst, sout, lev_p, 2 * bctx, 0)
+        enc_bit(sst, sout, lev_p, 2 * bctx + 1, 1 if lev == LEVEL_NEW else 0)
     else:
-        enc_bit(sst, sout, lev_p, 2 * ctx, 1)
+        enc_bit(sst, sout, lev_p, 2 * bctx, 1)
         small_encode(st, out, lev_c, lev_t, ctx, lev - 2)
         small_update(lev_c, lev_t, ctx, lev - 2, SMALL_INC, SMALL_LIMIT)
 
@@ -437,9 +466,24 @@ def _level_encode(st, out, sst, sout, lev_p, lev_c, lev_t, ctx, lev):
 
 @njit_inline
 def _flag_ctx(info, prev_flag, prev_cls):
-    """Context of a word's case flag: its last flag (from its info byte), the
+    """Context of a word's case flag: its last flag and, from codec revision 5,
+    the one before (both from its info, see tokens.word_info; 3: none), the
     previous flag and the previous token's class."""
-    return (((info >> 5) * 3 + prev_flag) * 8 + prev_cls) * 2
+    return (((((info >> 5) & 3) * 4 + ((info >> 7) & 3)) * 3 + prev_flag) * 8 + prev_cls) * 2
+
+
+@njit_inline
+def _word_seen(info, f, side_ctx):
+    """A word's info after one of its tokens: case flag f (-1: none coded) becomes
+    its last (with side_ctx > 0 the last becomes the one before), and with
+    side_ctx > 1 its count of tokens goes up (it stops at SEEN_MAX)."""
+    if f >= 0:
+        if side_ctx > 0:
+            info = (info & ~(3 << 7)) | (((info >> 5) & 3) << 7)
+        info = (info & ~(3 << 5)) | (f << 5)
+    if side_ctx > 1 and (info >> SEEN_SHIFT) < SEEN_MAX:
+        info += 1 << SEEN_SHIFT
+    return info
 
 
 @njit_inline
@@ -489,7 +533,7 @@ def _table_size(n):
 def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit, pair_bits):
     """Every adaptive model, fresh; encoder and decoder start from the same state."""
     lev_c, lev_t = small_new(N_LEVELS * N_LEVELS, N_LEVELS - 2)
-    lev_p = bits_new(2 * N_LEVELS * N_LEVELS)
+    lev_p = bits_new(2 * N_LEVELS * N_LEVELS * N_SIDE_EXTRA)
     mlen_c, mlen_t = small_new(1, 32)
     mdist_c, mdist_t = small_new(1, 48)
     flag_p = bits_new(N_FLAG_CTX * 2)
@@ -518,11 +562,14 @@ def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit, pair_bits):
 
 @njit
 def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
-                  n_words, o1_cap, min_match, o0_inc, o0_limit, pair_bits):
+                  n_words, o1_cap, min_match, o0_inc, o0_limit, pair_bits, side_ctx):
     """Code the events and case flags; returns the two range-coded streams
     (main, side). o0_inc, o0_limit: the order-0 word counts' increment and the
     total above which they halve; pair_bits: log2 of the pair predictor's table
-    (0: no predictor, as in codec revisions 1-3; words < 2**27 if not 0)."""
+    (0: no predictor, as in codec revisions 1-3; words < 2**27 if not 0); side_ctx:
+    the side stream's contexts: 0 as in revisions 1-4, 1 with the case flag before a
+    word's last (_flag_ctx), 2 also richer level decisions (_side_ctx); revision 5
+    uses side_ctx_for(n_tok)."""
     n_ev = e_pos.shape[0]
     n_tok = ids.shape[0]
     out = np.empty(64 + 16 * n_tok + 24 * n_ev, np.uint8)
@@ -557,7 +604,8 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 if ln >= min_match:
                     mlen = ln
                     ctx = lv1 * N_LEVELS + lv2
-                    _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, LEVEL_MATCH)
+                    bctx = _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok)
+                    _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, bctx, LEVEL_MATCH)
                     v = mlen - min_match + 1
                     b = _bucket(v)
                     small_encode(st, out, mlen_c, mlen_t, 0, b)
@@ -584,7 +632,8 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 if need > w1pool.shape[0]:
                     w1pool = _grow_pool(w1pool, wsc, need)
                 ctx = lv1 * N_LEVELS + lv2
-                _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, lev)
+                bctx = _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok)
+                _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, bctx, lev)
                 lv2 = lv1
                 lv1 = lev
                 if lev == LEVEL_NEW:
@@ -626,15 +675,16 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
             for k in range(n):
                 w = np.int64(ids[p + k])
                 info = np.int64(winfo[w])
+                f = -1
                 if info & 1:
                     f = np.int64(flags[p + k])
                     fctx = _flag_ctx(info, prev_flag, prev_cls)
                     enc_bit(fst, fout, flag_p, fctx, 1 if f else 0)
                     if f:
                         enc_bit(fst, fout, flag_p, fctx + 1, f - 1)
-                    winfo[w] = (info & 31) | (f << 5)
                     prev_flag = f
                 prev_cls = (info >> 1) & 7
+                winfo[w] = _word_seen(info, f, side_ctx)
             prev_tok = np.int64(ids[p + n - 1])
         e += n_coded
     size = enc_finish(st, out)
@@ -647,7 +697,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
 
 @njit
 def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, o0_inc,
-                  o0_limit, pair_bits):
+                  o0_limit, pair_bits, side_ctx):
     """Inverse of encode_events (inp: main stream, finp: side stream).
 
     Returns (ids, flags, ok): the vocabulary id and case flag of every token;
@@ -679,9 +729,10 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
         if ipos > inp.shape[0] + 8 or fpos > finp.shape[0] + 8:
             return ids, flags, False  # read past the end: corrupt (or a false token count)
         ctx = lv1 * N_LEVELS + lv2
-        other, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, lev_p, 2 * ctx)
+        bctx = _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok)
+        other, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, lev_p, 2 * bctx)
         if other == 0:
-            nw, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, lev_p, 2 * ctx + 1)
+            nw, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, lev_p, 2 * bctx + 1)
             lev0 = LEVEL_NEW if nw else LEVEL_WORD
         else:
             lev0, code, rng, ipos = small_decode(code, rng, ipos, inp, lev_c, lev_t, ctx)
@@ -811,8 +862,10 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                     if f:
                         f2, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, flag_p, fctx + 1)
                         f += f2
-                    winfo[w] = (info & 31) | (f << 5)
                     prev_flag = f
+                    winfo[w] = _word_seen(info, f, side_ctx)
+                else:
+                    winfo[w] = _word_seen(info, -1, side_ctx)
                 prev_cls = (info >> 1) & 7
                 flags[t + k] = f
             t += n

@@ -196,14 +196,16 @@ def gather_strings(src, starts, ends, which):
 
 @njit
 def word_info(vbytes, voffs):
-    """One byte per vocabulary entry: bit 0 whether a case flag is coded for it,
-    bits 1-3 its class, bits 5-6 its last flag (3 = none yet; coders update it).
+    """One uint16 per vocabulary entry: bit 0 whether a case flag is coded for it,
+    bits 1-3 its class, bits 5-6 its last flag and bits 7-8 the one before (3 =
+    none yet), bits 9-14 how many of its tokens were coded (the event coders
+    update bits 5-14).
 
     A flag is coded only when the entry has a lower-case ASCII letter and no
     upper-case one. Class (0..7): letter word / '.!?' / other byte / whitespace
     start, times whether the entry holds a line feed."""
     n = voffs.shape[0] - 1
-    info = np.zeros(n, np.uint8)
+    info = np.zeros(n, np.uint16)
     for v in range(n):
         a = voffs[v]
         b = voffs[v + 1]
@@ -229,7 +231,8 @@ def word_info(vbytes, voffs):
                 k = 3
             else:
                 k = 2
-        info[v] = (1 if has_low and not has_up else 0) | ((k * 2 + (1 if has_lf else 0)) << 1) | (3 << 5)
+        info[v] = ((1 if has_low and not has_up else 0) | ((k * 2 + (1 if has_lf else 0)) << 1)
+                   | (3 << 5) | (3 << 7))
     return info
 
 

@@ -4,7 +4,7 @@ independently of the numba kernels: both must produce and accept the same bytes.
 """
 from quasi.coder import PyRangeDecoder, PyRangeEncoder
 from quasi.events import (LIST_INITIAL_CAP, LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_CTX, N_PAIR_CTX,
-                          NEWWORD_FIRST, NEWWORD_INNER, O0_INC, O0_LIMIT, PAIR_CONF_MAX, SMALL_INC,
+                          N_SEEN_BUCKETS, N_SIDE_EXTRA, NEWWORD_FIRST, NEWWORD_INNER, O0_INC, O0_LIMIT, PAIR_CONF_MAX, SMALL_INC,
                           SMALL_LIMIT)
 from quasi.parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
 
@@ -115,9 +115,9 @@ def pair_slot(ids, q, n_words, pair_bits):
 
 
 class Models:
-    def __init__(self, n_words, o1_cap, winfo, o0_inc, o0_limit, pair_bits=0):
+    def __init__(self, n_words, o1_cap, winfo, o0_inc, o0_limit, pair_bits=0, side_ctx=0):
         self.level = Small(N_LEVELS * N_LEVELS, N_LEVELS - 2)
-        self.level_bits = [1 << 15] * (2 * N_LEVELS * N_LEVELS)
+        self.level_bits = [1 << 15] * (2 * N_LEVELS * N_LEVELS * N_SIDE_EXTRA)
         self.mlen, self.mdist = Small(1, 32), Small(1, 48)
         self.flag = [1 << 15] * (N_FLAG_CTX * 2)
         self.newword = [1 << 15] * 4
@@ -129,20 +129,32 @@ class Models:
         self.defined = [0] * N_LEVELS
         self.winfo = list(winfo)
         self.pair_bits, self.pairs, self.pair_p = pair_bits, {}, [1 << 15] * N_PAIR_CTX
+        self.side_ctx = side_ctx  # 0: revisions 1-4; 1, 2: revision 5 (see events.side_ctx_for)
+        self.seen = [0] * n_words  # tokens of each word so far
+        self.flag_before = {}  # word -> its flag before the last one (3: none)
 
-    def encode_level(self, enc, side, ctx, lev):
-        """Side stream: "other than a word?", then "new word?"; main stream: the
-        frequency of the other levels."""
-        side.encode_bit(self.level_bits, 2 * ctx, int(lev > LEVEL_WORD))
+    def bits_ctx(self, ctx, prev_cls, prev_tok):
+        """Context of the level's binary decisions (side_ctx 2: with the previous
+        token's class and log2-bucketed count of the previous word)."""
+        if self.side_ctx < 2:
+            return ctx * N_SIDE_EXTRA
+        seen = self.seen[prev_tok] if prev_tok < len(self.seen) else 0
+        return ctx * N_SIDE_EXTRA + prev_cls * N_SEEN_BUCKETS + min(seen.bit_length(),
+                                                                     N_SEEN_BUCKETS - 1)
+
+    def encode_level(self, enc, side, ctx, bctx, lev):
+        """Side stream: "other than a word?", then "new word?" (context bctx); main
+        stream: the frequency of the other levels (context ctx)."""
+        side.encode_bit(self.level_bits, 2 * bctx, int(lev > LEVEL_WORD))
         if lev > LEVEL_WORD:
             self.level.encode(enc, ctx, lev - 2)
         else:
-            side.encode_bit(self.level_bits, 2 * ctx + 1, int(lev == LEVEL_NEW))
+            side.encode_bit(self.level_bits, 2 * bctx + 1, int(lev == LEVEL_NEW))
 
-    def decode_level(self, dec, side, ctx):
-        if side.decode_bit(self.level_bits, 2 * ctx):
+    def decode_level(self, dec, side, ctx, bctx):
+        if side.decode_bit(self.level_bits, 2 * bctx):
             return self.level.decode(dec, ctx) + 2
-        return LEVEL_NEW if side.decode_bit(self.level_bits, 2 * ctx + 1) else LEVEL_WORD
+        return LEVEL_NEW if side.decode_bit(self.level_bits, 2 * bctx + 1) else LEVEL_WORD
 
     def word_list(self, ctx):
         # a list starts with room for LIST_INITIAL_CAP words, so it holds at least that many
@@ -228,7 +240,18 @@ class Models:
         self.o0_add(w)
 
     def flag_ctx(self, w, prev_flag, prev_cls):
-        return (((self.winfo[w] >> 5) * 3 + prev_flag) * 8 + prev_cls) * 2
+        last = (self.winfo[w] >> 5) & 3
+        return (((last * 4 + self.flag_before.get(w, 3)) * 3 + prev_flag) * 8 + prev_cls) * 2
+
+    def flag_seen(self, w, f):
+        """Word w's case flag f was coded."""
+        if self.side_ctx > 0:
+            self.flag_before[w] = (self.winfo[w] >> 5) & 3
+        self.winfo[w] = (self.winfo[w] & 31) | (f << 5)
+
+    def token_seen(self, w):
+        if self.side_ctx > 1:
+            self.seen[w] += 1
 
 
 def _key(lev, val):
@@ -265,11 +288,11 @@ def _get_bits(dec, nbits):
 
 
 def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_cap,
-                     min_match, o0=(O0_INC, O0_LIMIT), pair_bits=0):
+                     min_match, o0=(O0_INC, O0_LIMIT), pair_bits=0, side_ctx=0):
     """Returns (main stream, side stream); o0: the order-0 increment and halving limit;
-    pair_bits: log2 of the pair predictor's table (0: none)."""
+    pair_bits: log2 of the pair predictor's table (0: none); side_ctx: as encode_events'."""
     enc, fenc = PyRangeEncoder(), PyRangeEncoder()
-    m = Models(n_words, o1_cap, winfo, *o0, pair_bits)
+    m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx)
     n_ev = len(e_pos)
     keys = [_key(lev, val) for lev, val in zip(e_lev, e_val)]
     mtab = {}
@@ -287,7 +310,9 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
                     ln += 1
                 if ln >= min_match:
                     mlen = ln
-                    m.encode_level(enc, fenc, lv1 * N_LEVELS + lv2, LEVEL_MATCH)
+                    ctx = lv1 * N_LEVELS + lv2
+                    m.encode_level(enc, fenc, ctx, m.bits_ctx(ctx, prev_cls, prev_tok),
+                                   LEVEL_MATCH)
                     v = mlen - min_match + 1
                     m.mlen.encode(enc, 0, _bucket(v))
                     _put_bits(enc, v, _bucket(v))
@@ -301,7 +326,8 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
             lev, val, p = e_lev[ee], e_val[ee], e_pos[ee]
             n = PHRASE_LENGTHS[lev]
             if mlen == 0:
-                m.encode_level(enc, fenc, lv1 * N_LEVELS + lv2, lev)
+                ctx = lv1 * N_LEVELS + lv2
+                m.encode_level(enc, fenc, ctx, m.bits_ctx(ctx, prev_cls, prev_tok), lev)
                 lv1, lv2 = lev, lv1
                 if lev == LEVEL_NEW:
                     m.new_word(prev_tok, val)
@@ -335,23 +361,25 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
                     fenc.encode_bit(m.flag, fctx, int(f > 0))
                     if f:
                         fenc.encode_bit(m.flag, fctx + 1, f - 1)
-                    m.winfo[w] = (m.winfo[w] & 31) | (f << 5)
+                    m.flag_seen(w, f)
                     prev_flag = f
                 prev_cls = (m.winfo[w] >> 1) & 7
+                m.token_seen(w)
             prev_tok = ids[p + n - 1]
         e += mlen or 1
     return enc.finish(), fenc.finish()
 
 
 def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match,
-                     o0=(O0_INC, O0_LIMIT), pair_bits=0):
+                     o0=(O0_INC, O0_LIMIT), pair_bits=0, side_ctx=0):
     """Returns (ids, flags); raises on corrupt input."""
     dec, fdec = PyRangeDecoder(data), PyRangeDecoder(case_data)
-    m = Models(n_words, o1_cap, winfo, *o0, pair_bits)
+    m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx)
     ids, flags, events, entry_pos = [], [], [], {}
     prev_tok, lv1, lv2, prev_flag, prev_cls, next_new = n_words, 0, 0, 0, 6, 0
     while len(ids) < n_tok:
-        lev0 = m.decode_level(dec, fdec, lv1 * N_LEVELS + lv2)
+        ctx = lv1 * N_LEVELS + lv2
+        lev0 = m.decode_level(dec, fdec, ctx, m.bits_ctx(ctx, prev_cls, prev_tok))
         lv1, lv2 = lev0, lv1
         if lev0 == LEVEL_MATCH:
             b = m.mlen.decode(dec, 0)
@@ -418,9 +446,10 @@ def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match,
                     f = fdec.decode_bit(m.flag, fctx)
                     if f:
                         f += fdec.decode_bit(m.flag, fctx + 1)
-                    m.winfo[w] = (m.winfo[w] & 31) | (f << 5)
+                    m.flag_seen(w, f)
                     prev_flag = f
                 prev_cls = (m.winfo[w] >> 1) & 7
+                m.token_seen(w)
                 flags.append(f)
             prev_tok = ids[-1]
     return ids, flags

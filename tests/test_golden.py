@@ -64,3 +64,24 @@ def test_must_fail(name, pattern):
     with pytest.raises(quasi.QuasiError) as err, quasi.QuasiFile(io.BytesIO(packed)) as f:
         f.read()
     assert re.search(pattern, str(err.value)), str(err.value)
+
+
+def test_golden_r5_holds_both_side_context_sets():
+    """Revision 5 codes the side stream with side_ctx 1 or 2 by block size: its golden
+    files hold a block of each kind."""
+    import numpy as np
+    from quasi.block import N_META
+    from quasi.container import StreamReader
+    from quasi.events import side_ctx_for
+    from quasi.stream import decode_record
+    from quasi.varint import decode_varints
+
+    kinds = set()
+    for path in GOLDEN.glob("v2-r5/*.qz"):
+        reader = StreamReader(path.read_bytes())
+        for _hdr, rec in reader:
+            if rec.type == BLOCK_CODED:
+                meta = decode_varints(np.frombuffer(rec.sections[0], np.uint8), N_META[5])
+                kinds.add(side_ctx_for(int(meta[0]), int(meta[1])))
+            reader.verify_block(rec, decode_record(rec))
+    assert kinds == {1, 2}

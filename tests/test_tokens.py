@@ -100,7 +100,7 @@ def test_word_info_matches_definition():
         first = v[0]
         kind = (0 if (65 <= first <= 90 or 97 <= first <= 122 or first >= 128) else
                 1 if first in b".!?" else 3 if first in b" \n\r\t" else 2)
-        assert byte == (has_low and not has_up) | (kind * 2 + (b"\n" in v)) << 1 | 3 << 5
+        assert byte == (has_low and not has_up) | (kind * 2 + (b"\n" in v)) << 1 | 3 << 5 | 3 << 7
 
 
 @settings(max_examples=200, deadline=None)

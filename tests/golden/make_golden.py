@@ -43,6 +43,8 @@ def cases():
         yield "lzma-block", table, {}
         yield "mixed-kinds", t[:6000] + table[:6000] + random.Random(3).randbytes(2000), \
             {"block_size": 6000}
+    if CODEC_REVISION >= 5:  # a block of SIDE_CTX_MIN_TOKENS tokens or more
+        yield "side-contexts", text(48000, 7), {}
 
 
 def bad_cases(good):
