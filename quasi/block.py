@@ -136,6 +136,7 @@ def _encode_block(data, spec, params, stats, workers):
     ws_section = workers.submit(_zstd, encode_varints(np.diff(woffs)).tobytes() + wbytes.tobytes())
     del ws_ids  # the whitespace coder's own reference keeps it while it runs
     pair_bits = pair_bits_for(n_tok, n_words) if params.pair_predictor else 0
+    side_ctx = side_ctx_for(CODEC_REVISION, n_tok)
     mask = lookup_mask(spec, n_tok)
     tried = params.min_counts(len(data))
     best = None
@@ -147,12 +148,12 @@ def _encode_block(data, spec, params, stats, workers):
         coded = None
         if best is None:  # the first parse picks the shortest match for all
             min_match, coded = _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos,
-                                               e_lev, e_val, n_entries, pair_bits, workers)
+                                               e_lev, e_val, n_entries, pair_bits, side_ctx,
+                                               workers)
         if coded is None:
             coded = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
                                   e_val, n_entries, n_words, params.o1_cap, min_match,
-                                  O0_INC, O0_LIMIT, pair_bits,
-                                  side_ctx_for(CODEC_REVISION, n_tok))
+                                  O0_INC, O0_LIMIT, pair_bits, side_ctx)
         events, side = coded
         if best is None or events.shape[0] + side.shape[0] < best[0]:
             best = (events.shape[0] + side.shape[0], events, side, n_entries,
@@ -174,7 +175,7 @@ def _zstd(blob: bytes) -> bytes:
 
 
 def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_val, n_entries,
-                    pair_bits, workers):
+                    pair_bits, side_ctx, workers):
     """The shortest LZ match over events among params.min_matches whose events
     and side streams come out smallest on the first MATCH_TRIAL_EVENTS events
     (or 1/MATCH_TRIAL_SHARE of them, if more). The first (the default) keeps its
@@ -191,8 +192,7 @@ def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_va
     def trial(min_match):
         return encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos[:n], e_lev[:n],
                              e_val[:n], n_entries, first.shape[0], params.o1_cap, min_match,
-                             O0_INC, O0_LIMIT, pair_bits,
-                             side_ctx_for(CODEC_REVISION, ids.shape[0]))
+                             O0_INC, O0_LIMIT, pair_bits, side_ctx)
 
     trials = workers.map(trial, params.min_matches)
     sizes = [events.shape[0] + side.shape[0] for events, side in trials]

@@ -74,18 +74,20 @@ def _lists_new(n_ctx, pool_entries, max_cap):
 
 
 @njit_inline
-def _log2(cap):
+def _free_slot(cap):
+    """sc's slot of the free blocks of capacity cap, or -1 when cap is not a power
+    of two (a capped list's last capacity: such a block is never freed)."""
     k = 0
     while (np.int64(1) << k) < cap:
         k += 1
-    return k
+    return FREE + k if (np.int64(1) << k) == cap else -1
 
 
 @njit_inline
 def _block_take(pool, sc, cap):
     """The offset of a block for a list of capacity cap: a free one, or the top."""
-    k = FREE + _log2(cap)
-    if (np.int64(1) << (k - FREE)) == cap and sc[k] > 0:
+    k = _free_slot(cap)
+    if k >= 0 and sc[k] > 0:
         b = sc[k] - 1
         sc[k] = pool[b]
         return b
@@ -96,10 +98,9 @@ def _block_take(pool, sc, cap):
 
 @njit_inline
 def _block_give(pool, sc, b, cap):
-    """Leave the block at b (capacity cap) to a later list of that capacity
-    (only a power of two: any other is the last, capped, capacity)."""
-    k = FREE + _log2(cap)
-    if (np.int64(1) << (k - FREE)) == cap:
+    """Leave the block at b (capacity cap) to a later list of that capacity."""
+    k = _free_slot(cap)
+    if k >= 0:
         pool[b] = sc[k]
         sc[k] = b + 1
 
@@ -863,9 +864,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                         f2, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, flag_p, fctx + 1)
                         f += f2
                     prev_flag = f
-                    winfo[w] = _word_seen(info, f, side_ctx)
-                else:
-                    winfo[w] = _word_seen(info, -1, side_ctx)
+                winfo[w] = _word_seen(info, f if info & 1 else -1, side_ctx)
                 prev_cls = (info >> 1) & 7
                 flags[t + k] = f
             t += n

@@ -79,15 +79,16 @@ def test_list_pool_reuses_blocks_and_keeps_every_list(seed, max_cap):
     syms = (rng.zipf(1.2, 4000) - 1) % 500
     where, pool, top = _pool_run(ctxs.astype(np.int64), syms.astype(np.int64), n_ctx, max_cap)
     twin = {}
+    caps = {}  # ctx -> capacity of its list's block
     taken = 0  # pool slots a pool without reuse would take
     for ctx, sym in zip(ctxs.tolist(), syms.tolist()):
         lst = twin.setdefault(ctx, CountList(max(max_cap, LIST_INITIAL_CAP)))
         before = len(lst.items)
         lst.update(sym, lst.slot(sym))
-        cap = getattr(lst, "pool_cap", 0)
+        cap = caps.get(ctx, 0)
         if len(lst.items) > before and before == cap and (cap == 0 or cap < max_cap):
-            lst.pool_cap = LIST_INITIAL_CAP if cap == 0 else min(2 * cap, max_cap)
-            taken += HDR + 2 * lst.pool_cap
+            caps[ctx] = LIST_INITIAL_CAP if cap == 0 else min(2 * cap, max_cap)
+            taken += HDR + 2 * caps[ctx]
     for ctx in range(n_ctx):
         b = int(where[ctx])
         if ctx not in twin:
@@ -95,7 +96,7 @@ def test_list_pool_reuses_blocks_and_keeps_every_list(seed, max_cap):
             continue
         lst = twin[ctx]
         ln = int(pool[b])
-        assert ln == len(lst.items) and int(pool[b + 1]) == lst.pool_cap
+        assert ln == len(lst.items) and int(pool[b + 1]) == caps[ctx]
         assert int(pool[b + 2]) == lst.total() and int(pool[b + 3]) == lst.esc
         got = pool[b + HDR:b + HDR + 2 * ln].reshape(-1, 2).tolist()
         assert got == lst.items
