@@ -1,11 +1,11 @@
 """One block: raw bytes <-> the coded sections the container frames.
 
 A token is a core (a run of letters, or any other single byte) and the
-whitespace after it. Sections of a coded block (codec revisions 2 to 5), in order:
+whitespace after it. Sections of a coded block (codec revisions 2 to 6), in order:
   0 meta: varints codec revision, n_tokens, n_words, o1_cap, min_match, entries
     per event level (13 values), vocabulary bytes, whitespace entries,
     vocabulary model set (vocab.LIGHT or FULL), priming dictionary (vocab.DICTIONARIES),
-    pair predictor table bits (revisions 4 and 5)
+    pair predictor table bits (revisions 4 to 6)
   1 vocabulary: the distinct cores in first-occurrence order, spelled by the
     context-mixing model of vocab.py
   2 whitespace vocabulary: a zstd frame of varint lengths, then the entries
@@ -21,6 +21,9 @@ Codec revision 5 gives the side stream's bits richer contexts (events.py): the
 word-or-not and new-word decisions also see the previous token's class and how
 often the previous word has been seen, a case flag also the word's flag before
 its last.
+Codec revision 6 codes a known word the pair prediction missed, in blocks with
+the pair predictor (levels 7-9), down the word-context chain of events.py: order-2,
+order-1 and skip-word lists with learnt escapes and exclusion, then order 0.
 
 Codec revision 1 (still decoded) had no whitespace split: its vocabulary entries
 carried their whitespace and came as two zstd frames (varint lengths, bytes), in
@@ -35,7 +38,7 @@ from . import heap
 from .hierarchy import lookup_mask
 from .errors import QuasiError
 from .events import (O0_INC, O0_LIMIT, PAIR_MAX_BITS, PAIR_MAX_WORDS, decode_events,
-                     encode_events, pair_bits_for, side_ctx_for)
+                     encode_events, pair_bits_for, side_ctx_for, word_chain_for)
 from .parse import N_LEVELS, parse
 from .sections import SECTION_NAMES, codec_revision
 from .spaces import core_shapes, decode_spaces, encode_spaces, space_shapes
@@ -46,7 +49,7 @@ from .vocab import (DICTIONARIES, FULL, LIGHT, MODEL_SETS, decode_vocab, encode_
                     priming_words)
 from .workers import Workers
 
-CODEC_REVISION = 5  # bump whenever the models change what a stream means
+CODEC_REVISION = 6  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
 AUTO_VOCAB_MODELS = -1
 FULL_VOCAB_BYTES = 1 << 18
@@ -54,7 +57,7 @@ MATCH_TRIAL_EVENTS = 1 << 16
 MATCH_TRIAL_SHARE = 8
 MATCH_TRIAL_MARGIN = 256
 N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS, 3: 9 + N_LEVELS, 4: 10 + N_LEVELS,
-          5: 10 + N_LEVELS}
+          5: 10 + N_LEVELS, 6: 10 + N_LEVELS}
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,9 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
 
     The parse keeps a phrase entry only if it occurs min_count times: every
     threshold params.min_counts(len(data)) names is tried and the smallest event
-    streams win (the decoder needs no word of it).
+    streams win (the decoder needs no word of it); in a block that uses the
+    word-context chain (events.word_chain_for) the trials code without it, and
+    the winner is coded once more with it.
 
     stats: if a dict, it receives what the parse did: n_tokens, n_words,
     events_per_level and entries_used_per_level (lists indexed by event level,
@@ -137,6 +142,7 @@ def _encode_block(data, spec, params, stats, workers):
     del ws_ids  # the whitespace coder's own reference keeps it while it runs
     pair_bits = pair_bits_for(n_tok, n_words) if params.pair_predictor else 0
     side_ctx = side_ctx_for(CODEC_REVISION, n_tok)
+    word_chain = word_chain_for(CODEC_REVISION, pair_bits)
     mask = lookup_mask(spec, n_tok)
     tried = params.min_counts(len(data))
     best = None
@@ -153,15 +159,20 @@ def _encode_block(data, spec, params, stats, workers):
         if coded is None:
             coded = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
                                   e_val, n_entries, n_words, params.o1_cap, min_match,
-                                  O0_INC, O0_LIMIT, pair_bits, side_ctx)
+                                  O0_INC, O0_LIMIT, pair_bits, side_ctx, 0)
         events, side = coded
         if best is None or events.shape[0] + side.shape[0] < best[0]:
-            best = (events.shape[0] + side.shape[0], events, side, n_entries,
-                    (e_lev, e_val) if stats is not None else None)
-    _size, events, side, n_entries, parsed = best
-    del e_pos, e_lev, e_val
+            best = (events.shape[0] + side.shape[0], events, side, (e_pos, e_lev, e_val, n_entries))
+        del e_pos, e_lev, e_val, coded, events, side
+    _size, events, side, (e_pos, e_lev, e_val, n_entries) = best
+    del best
+    if word_chain:  # the trials rank the parses without the chain (4-5x faster)
+        events, side = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
+                                     e_val, n_entries, n_words, params.o1_cap, min_match,
+                                     O0_INC, O0_LIMIT, pair_bits, side_ctx, word_chain)
     if stats is not None:
-        stats.update(_parse_stats(*parsed, n_entries, n_tok, n_words))
+        stats.update(_parse_stats(e_lev, e_val, n_entries, n_tok, n_words))
+    del e_pos, e_lev, e_val
     meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
                                     min_match] + [int(x) for x in n_entries]
                                    + [vbytes.shape[0], ws_first.shape[0], vocab_models,
@@ -177,7 +188,8 @@ def _zstd(blob: bytes) -> bytes:
 def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_val, n_entries,
                     pair_bits, side_ctx, workers):
     """The shortest LZ match over events among params.min_matches whose events
-    and side streams come out smallest on the first MATCH_TRIAL_EVENTS events
+    and side streams (coded without the word-context chain) come out smallest on
+    the first MATCH_TRIAL_EVENTS events
     (or 1/MATCH_TRIAL_SHARE of them, if more). The first (the default) keeps its
     place unless another beats it by more than 1/MATCH_TRIAL_MARGIN: the trial
     sees a sample (on world192 the first eighth favours 3, the whole block 4).
@@ -192,7 +204,7 @@ def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_va
     def trial(min_match):
         return encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos[:n], e_lev[:n],
                              e_val[:n], n_entries, first.shape[0], params.o1_cap, min_match,
-                             O0_INC, O0_LIMIT, pair_bits, side_ctx)
+                             O0_INC, O0_LIMIT, pair_bits, side_ctx, 0)
 
     trials = workers.map(trial, params.min_matches)
     sizes = [events.shape[0] + side.shape[0] for events, side in trials]
@@ -241,7 +253,8 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
                                    np.frombuffer(sections[4], np.uint8), n_tok, n_words,
                                    winfo, n_entries, o1_cap, min_match,
                                    *((1, 1 << 62) if revision == 1 else (O0_INC, O0_LIMIT)),
-                                   pair_bits, side_ctx_for(revision, n_tok))
+                                   pair_bits, side_ctx_for(revision, n_tok),
+                                   word_chain_for(revision, pair_bits))
     if not ok:
         raise QuasiError("corrupt event stream")
     if revision == 1:

@@ -4,8 +4,9 @@ independently of the numba kernels: both must produce and accept the same bytes.
 """
 from quasi.coder import PyRangeDecoder, PyRangeEncoder
 from quasi.events import (LIST_INITIAL_CAP, LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_CTX, N_PAIR_CTX,
-                          N_SEEN_BUCKETS, N_SIDE_EXTRA, NEWWORD_FIRST, NEWWORD_INNER, O0_INC, O0_LIMIT, PAIR_CONF_MAX, SMALL_INC,
-                          SMALL_LIMIT)
+                          N_SEE, N_SEEN_BUCKETS, N_SIDE_EXTRA, NEWWORD_FIRST, NEWWORD_INNER,
+                          O0_EXCLUDED, O0_INC, O1_EXCLUDED, O0_LIMIT, O2_CAP, O2_SALT, PAIR_CONF_MAX, SEE_ORDERS,
+                          SKIP_CAP, SKIP_SALT, SMALL_INC, SMALL_LIMIT)
 from quasi.parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
 
 M64 = (1 << 64) - 1
@@ -114,8 +115,52 @@ def pair_slot(ids, q, n_words, pair_bits):
     return (h >> 20) & ((1 << pair_bits) - 1)
 
 
+def code_counts(enc, dec, counts, w=-1):
+    """Code (enc) or decode (dec) symbol w by its count among counts; returns it."""
+    if enc is not None:
+        enc.encode(sum(counts[:w]), counts[w], sum(counts))
+        return w
+    v = dec.target(sum(counts))
+    w, cum = 0, 0
+    while cum + counts[w] <= v:
+        cum += counts[w]
+        w += 1
+    dec.consume(cum, counts[w])
+    return w
+
+
+def _signed(x):
+    x &= M64
+    return x - (1 << 64) if x >> 63 else x
+
+
+class HashedLists:
+    """Count lists of hashed contexts (codec revision 6's chain): a slot whose
+    16-bit tag another context claims starts empty."""
+
+    def __init__(self, bits, cap, salt):
+        self.mask, self.cap, self.salt, self.slots = (1 << bits) - 1, cap, salt, {}
+
+    def claim(self, key):
+        h = _signed(_signed(key * 0x9E3779B97F4A7C15 + self.salt) * 0x2545F4914F6CDD1D)
+        slot, tag = (h >> 20) & self.mask, (h >> 44) & 0xFFFF
+        if slot not in self.slots or self.slots[slot][0] != tag:
+            self.slots[slot] = (tag, CountList(self.cap))
+        return self.slots[slot][1]
+
+
+def see_ctx(base, offered, pred_on):
+    """Context of a chain list's escape (offered: [(symbol, count)] not excluded,
+    in list order: the first holds the largest count)."""
+    tot = sum(c for _, c in offered)
+    mx = offered[0][1]
+    lt = min(max(tot.bit_length() - 1, 0), 15)
+    return base + ((min(len(offered), 15) * 16 + lt) * 2 + pred_on) * 4 + min(mx * 4 // (tot + 1), 3)
+
+
 class Models:
-    def __init__(self, n_words, o1_cap, winfo, o0_inc, o0_limit, pair_bits=0, side_ctx=0):
+    def __init__(self, n_words, o1_cap, winfo, o0_inc, o0_limit, pair_bits=0, side_ctx=0,
+                 word_chain=0):
         self.level = Small(N_LEVELS * N_LEVELS, N_LEVELS - 2)
         self.level_bits = [1 << 15] * (2 * N_LEVELS * N_LEVELS * N_SIDE_EXTRA)
         self.mlen, self.mdist = Small(1, 32), Small(1, 48)
@@ -132,6 +177,11 @@ class Models:
         self.side_ctx = side_ctx  # 0: revisions 1-4; 1, 2: revision 5 (see events.side_ctx_for)
         self.seen = [0] * n_words  # tokens of each word so far
         self.flag_before = {}  # word -> its flag before the last one (3: none)
+        self.word_chain, self.n_words = word_chain, n_words
+        if word_chain:
+            self.o2 = HashedLists(pair_bits, O2_CAP, O2_SALT)
+            self.skip = HashedLists(pair_bits, SKIP_CAP, SKIP_SALT)
+            self.see = [1 << 15] * (SEE_ORDERS * N_SEE)
 
     def bits_ctx(self, ctx, prev_cls, prev_tok):
         """Context of the level's binary decisions (side_ctx 2: with the previous
@@ -166,8 +216,7 @@ class Models:
         lst = self.word_list(ctx)
         j = lst.encode(enc, w, self.leads(ctx, ex))
         if j == len(lst.items):
-            o0 = [0 if v == ex else c for v, c in enumerate(self.o0)]
-            enc.encode(sum(o0[:w]), o0[w], sum(o0))
+            code_counts(enc, None, [0 if v == ex else c for v, c in enumerate(self.o0)], w)
             self.o0_add(w)
         lst.update(w, j)
 
@@ -177,13 +226,7 @@ class Models:
         if j < len(lst.items):
             w = lst.items[j][0]
         else:
-            o0 = [0 if v == ex else c for v, c in enumerate(self.o0)]
-            v = dec.target(sum(o0))
-            w, cum = 0, 0
-            while cum + o0[w] <= v:
-                cum += o0[w]
-                w += 1
-            dec.consume(cum, o0[w])
+            w = code_counts(None, dec, [0 if v == ex else c for v, c in enumerate(self.o0)])
             self.o0_add(w)
         lst.update(w, j)
         return w
@@ -210,23 +253,77 @@ class Models:
         else:
             self.pairs[slot] = (pred, conf >> 1)
 
-    def encode_known(self, enc, ctx, w, slot):
-        """A known word: the pair prediction's hit decision (a hit updates no
-        other model), then on a miss the word with the prediction excluded."""
+    def encode_known(self, enc, ctx, w, slot, ids, q):
+        """A known word (token q): the pair prediction's hit decision (a hit
+        updates no other model), then on a miss the word with the prediction
+        excluded, by the order-1 list and order 0, or down the chain."""
         pred, pctx = self.pair_guess(slot, ctx)
         if pred >= 0:
             enc.encode_bit(self.pair_p, pctx, int(pred == w))
         if pred != w:
-            self.encode_word(enc, ctx, w, pred)
+            if self.word_chain:
+                self.chain(enc, None, ctx, w, pred, ids, q)
+            else:
+                self.encode_word(enc, ctx, w, pred)
         self.pair_learn(slot, w)
 
-    def decode_known(self, dec, ctx, slot):
+    def decode_known(self, dec, ctx, slot, ids, q):
         pred, pctx = self.pair_guess(slot, ctx)
         if pred >= 0 and dec.decode_bit(self.pair_p, pctx):
             w = pred
+        elif self.word_chain:
+            w = self.chain(None, dec, ctx, -1, pred, ids, q)
         else:
             w = self.decode_word(dec, ctx, pred)
         self.pair_learn(slot, w)
+        return w
+
+    def chain(self, enc, dec, ctx, w, pred, ids, q):
+        """Codec revision 6: code (enc) or decode (dec) known word w down the
+        order-2, order-1, skip lists and order 0, each excluding what the ones
+        above offered (the order-1 list only among its first O1_EXCLUDED entries,
+        and only those count as offered for the lists below); every list then
+        learns the word."""
+        nw = self.n_words
+        a = ids[q - 1] if q >= 1 else nw
+        b = ids[q - 2] if q >= 2 else nw
+        lists = [self.o2.claim(b * (nw + 1) + a), self.word_list(ctx), self.skip.claim(b)]
+        excluded = {pred} if pred >= 0 else set()
+        pred_on = int(pred >= 0)
+        limits = (O2_CAP, O1_EXCLUDED, SKIP_CAP)
+        for order, lst in enumerate(lists):
+            limit = limits[order]
+            offered = [(s, c) for k, (s, c) in enumerate(lst.items)
+                       if k >= limit or s not in excluded]
+            if offered:
+                i = see_ctx(order * N_SEE, offered, pred_on)
+                tot = sum(c for _, c in offered)
+                if enc is not None:
+                    hit = w in [s for s, _ in offered]
+                    enc.encode_bit(self.see, i, int(not hit))
+                    if hit:
+                        k = [s for s, _ in offered].index(w)
+                        enc.encode(sum(c for _, c in offered[:k]), offered[k][1], tot)
+                        break
+                elif not dec.decode_bit(self.see, i):
+                    v = dec.target(tot)
+                    cum, k = 0, 0
+                    while cum + offered[k][1] <= v:
+                        cum += offered[k][1]
+                        k += 1
+                    dec.consume(cum, offered[k][1])
+                    w = offered[k][0]
+                    break
+            excluded |= {s for s, _ in lst.items[:limit]}
+        else:  # order 0, without the prediction, the order-2 and skip lists and the
+            # first O0_EXCLUDED words of the order-1 list
+            gone = {pred} if pred >= 0 else set()
+            for lst, limit in zip(lists, (O2_CAP, O0_EXCLUDED, SKIP_CAP)):
+                gone |= {s for s, _ in lst.items[:limit]}
+            w = code_counts(enc, dec, [0 if v in gone else c for v, c in enumerate(self.o0)], w)
+            self.o0_add(w)
+        for lst in lists:
+            lst.update(w, lst.slot(w))
         return w
 
     def o0_add(self, w):
@@ -288,11 +385,12 @@ def _get_bits(dec, nbits):
 
 
 def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_cap,
-                     min_match, o0=(O0_INC, O0_LIMIT), pair_bits=0, side_ctx=0):
+                     min_match, o0=(O0_INC, O0_LIMIT), pair_bits=0, side_ctx=0, word_chain=0):
     """Returns (main stream, side stream); o0: the order-0 increment and halving limit;
-    pair_bits: log2 of the pair predictor's table (0: none); side_ctx: as encode_events'."""
+    pair_bits: log2 of the pair predictor's table (0: none); side_ctx, word_chain: as
+    encode_events'."""
     enc, fenc = PyRangeEncoder(), PyRangeEncoder()
-    m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx)
+    m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx, word_chain)
     n_ev = len(e_pos)
     keys = [_key(lev, val) for lev, val in zip(e_lev, e_val)]
     mtab = {}
@@ -333,7 +431,7 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
                     m.new_word(prev_tok, val)
                     m.pair_learn(pair_slot(ids, p, n_words, pair_bits), val)
                 elif lev == LEVEL_WORD:
-                    m.encode_known(enc, prev_tok, val, pair_slot(ids, p, n_words, pair_bits))
+                    m.encode_known(enc, prev_tok, val, pair_slot(ids, p, n_words, pair_bits), ids, p)
                 else:
                     is_new = val == m.defined[lev]
                     pw = prev_tok
@@ -346,7 +444,7 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
                             m.new_word(pw, w)
                             m.pair_learn(slot, w)
                         else:
-                            m.encode_known(enc, pw, w, slot)
+                            m.encode_known(enc, pw, w, slot, ids, p + k)
                         if k == 0:
                             lst = m.choices.setdefault((w, lev), CountList(1 << 62))
                             lst.update(val, lst.encode(enc, val))
@@ -371,10 +469,10 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
 
 
 def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match,
-                     o0=(O0_INC, O0_LIMIT), pair_bits=0, side_ctx=0):
+                     o0=(O0_INC, O0_LIMIT), pair_bits=0, side_ctx=0, word_chain=0):
     """Returns (ids, flags); raises on corrupt input."""
     dec, fdec = PyRangeDecoder(data), PyRangeDecoder(case_data)
-    m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx)
+    m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx, word_chain)
     ids, flags, events, entry_pos = [], [], [], {}
     prev_tok, lv1, lv2, prev_flag, prev_cls, next_new = n_words, 0, 0, 0, 6, 0
     while len(ids) < n_tok:
@@ -409,7 +507,7 @@ def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match,
                 ids.append(val)
                 lev = LEVEL_WORD
             elif lev == LEVEL_WORD:
-                val = m.decode_known(dec, prev_tok, pair_slot(ids, t, n_words, pair_bits))
+                val = m.decode_known(dec, prev_tok, pair_slot(ids, t, n_words, pair_bits), ids, t)
                 ids.append(val)
             else:
                 pw, k, is_new = prev_tok, 0, True
@@ -422,7 +520,7 @@ def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match,
                         m.new_word(pw, w)
                         m.pair_learn(slot, w)
                     else:
-                        w = m.decode_known(dec, pw, slot)
+                        w = m.decode_known(dec, pw, slot, ids, t + k)
                     ids.append(w)
                     if k == 0:
                         lst = m.choices.setdefault((w, lev), CountList(1 << 62))

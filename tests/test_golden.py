@@ -66,22 +66,36 @@ def test_must_fail(name, pattern):
     assert re.search(pattern, str(err.value)), str(err.value)
 
 
-def test_golden_r5_holds_both_side_context_sets():
-    """Revision 5 codes the side stream with side_ctx 1 or 2 by block size: its golden
-    files hold a block of each kind."""
+def _coded_metas(revision):
+    """The meta varints of every coded block of the golden files of a revision
+    (each block also decoded and checked)."""
     import numpy as np
     from quasi.block import N_META
     from quasi.container import StreamReader
-    from quasi.events import side_ctx_for
     from quasi.stream import decode_record
     from quasi.varint import decode_varints
 
-    kinds = set()
-    for path in GOLDEN.glob("v2-r5/*.qz"):
+    for path in GOLDEN.glob(f"v2-r{revision}/*.qz"):
         reader = StreamReader(path.read_bytes())
         for _hdr, rec in reader:
             if rec.type == BLOCK_CODED:
-                meta = decode_varints(np.frombuffer(rec.sections[0], np.uint8), N_META[5])
-                kinds.add(side_ctx_for(int(meta[0]), int(meta[1])))
+                yield decode_varints(np.frombuffer(rec.sections[0], np.uint8), N_META[revision])
             reader.verify_block(rec, decode_record(rec))
-    assert kinds == {1, 2}
+
+
+def test_golden_r5_holds_both_side_context_sets():
+    """Revision 5 codes the side stream with side_ctx 1 or 2 by block size: its golden
+    files hold a block of each kind."""
+    from quasi.events import side_ctx_for
+
+    assert {side_ctx_for(int(m[0]), int(m[1])) for m in _coded_metas(5)} == {1, 2}
+
+
+def test_golden_r6_holds_blocks_with_and_without_the_word_chain():
+    """Revision 6 codes known words through the word-context chain in blocks with
+    the pair predictor (levels 7-9): its golden files hold both kinds of block."""
+    from quasi.block import N_META
+    from quasi.events import word_chain_for
+
+    metas = list(_coded_metas(6))
+    assert {word_chain_for(int(m[0]), int(m[N_META[6] - 1])) for m in metas} == {0, 1}

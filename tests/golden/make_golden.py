@@ -45,6 +45,18 @@ def cases():
             {"block_size": 6000}
     if CODEC_REVISION >= 5:  # a block of SIDE_CTX_MIN_TOKENS tokens or more
         yield "side-contexts", text(48000, 7), {}
+    if CODEC_REVISION >= 6:  # the word-context chain (level 9) over a larger vocabulary
+        yield "word-chain", zipf_text(30000, 8), {"level": 9}
+
+
+def zipf_text(n_words, seed):
+    """Words of a 2,000-word vocabulary drawn with Zipf-like weights, in lines."""
+    rng = random.Random(seed)
+    vocab = ["".join(rng.choice("etaoinshrdlucmfw") for _ in range(rng.randint(1, 9)))
+             for _ in range(2000)]
+    weights = [1 / (k + 1) for k in range(len(vocab))]
+    words = rng.choices(vocab, weights, k=n_words)
+    return "".join(w + rng.choice(" " * 12 + ",\n") for w in words).encode()
 
 
 def bad_cases(good):
