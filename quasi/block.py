@@ -81,7 +81,8 @@ class BlockParams:
         (see encode_block; 48 alone at 1-3; at 4-6 also 8 on blocks up to
         256 KiB; at 7-9 also 8, 24 and 96 on blocks up to 8 MiB), in the
         shortest LZ matches over events tried (4 at 1-3, 4 and 3 from 4 on) and
-        in the events' pair predictor (levels 7-9: it costs decoding time)."""
+        in the events' pair predictor, which brings the word-context chain of
+        codec revision 6 (levels 7-9: they cost decoding time)."""
         if level <= 3:
             thresholds = ((48, 0),)
         elif level <= 6:
