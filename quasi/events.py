@@ -119,10 +119,17 @@ def _grow_pool(pool, sc, need):
 
 
 @njit_inline
+def _needs_room(pool, sc, cap, n):
+    """Whether n more lists of capacity up to cap might not fit the pool."""
+    return sc[0] + (HDR + 2 * cap) * n + 8 > pool.shape[0]
+
+
+@njit_inline
 def _pool_room(pool, sc, cap, n):
     """The pool, grown if n more lists of capacity up to cap might each grow once."""
-    need = sc[0] + (HDR + 2 * cap) * n + 8
-    return _grow_pool(pool, sc, need) if need > pool.shape[0] else pool
+    if not _needs_room(pool, sc, cap, n):
+        return pool
+    return _grow_pool(pool, sc, sc[0] + (HDR + 2 * cap) * n + 8)
 
 
 @njit_inline
@@ -627,6 +634,21 @@ def _chain_update(ch, w1, w1pool, wsc, ctx, c2, ck, sym, j2, j1, jk):
 
 
 @njit
+def _chain_known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx,
+                        sym, ch, ids, q, n_words):
+    """Code known word sym at token q after word ctx (pair slot s, never -1; ch: the
+    chain's models): the pair prediction's hit decision, then on a miss the chain.
+    Not inlined: the levels without the chain keep _known_encode's lean loop."""
+    pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
+    if pred >= 0:
+        enc_bit(st, out, pair_p, pctx, 1 if pred == sym else 0)
+    if pred != sym:  # a hit updates no other model
+        _chain_encode(st, out, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
+                      ctx, sym, pred)
+    _pair_learn(ptab, s, sym)
+
+
+@njit_inline
 def _chain_encode(st, out, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx,
                   sym, pred):
     """Code known word sym at token q (after word ctx; pred: the pair prediction
@@ -658,6 +680,25 @@ def _chain_encode(st, out, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt
 
 
 @njit
+def _chain_known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt,
+                        o0_tot, ctx, ch, ids, q, n_words):
+    """(known word at token q, or -1 on corrupt input; code, range, position): the
+    inverse of _chain_known_encode."""
+    pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
+    hit = 0
+    if pred >= 0:
+        hit, code, rng, pos = dec_bit(code, rng, pos, inp, pair_p, pctx)
+    sym = pred
+    if not hit:
+        sym, code, rng, pos = _chain_decode(code, rng, pos, inp, ch, ids, q, n_words, w1,
+                                            w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, pred)
+        if sym < 0:
+            return -1, code, rng, pos
+    _pair_learn(ptab, s, sym)
+    return sym, code, rng, pos
+
+
+@njit_inline
 def _chain_decode(code, rng, pos, inp, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt,
                   o0_tot, ctx, pred):
     """(known word at token q, or -1 on corrupt input; code, range, position)."""
@@ -698,10 +739,8 @@ def _chain_decode(code, rng, pos, inp, ch, ids, q, n_words, w1, w1pool, wsc, o0_
 
 
 @njit_inline
-def _known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym,
-                  word_chain, ch, ids, q, n_words):
-    """Code known word sym after word ctx (pair slot s) at token q; word_chain:
-    on a missed prediction, through the word-context chain ch (codec revision 6)."""
+def _known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
+    """Code known word sym after word ctx (pair slot s)."""
     if s < 0:  # no predictor: revision 3's coding (constant arguments fold its branches)
         _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, -1, False)
         return
@@ -709,17 +748,13 @@ def _known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0
     if pred >= 0:
         enc_bit(st, out, pair_p, pctx, 1 if pred == sym else 0)
     if pred != sym:  # a hit updates no other model
-        if word_chain:
-            _chain_encode(st, out, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
-                          ctx, sym, pred)
-        else:
-            _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, pred, top)
+        _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, pred, top)
     _pair_learn(ptab, s, sym)
 
 
 @njit_inline
 def _known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt,
-                  o0_tot, ctx, word_chain, ch, ids, q, n_words):
+                  o0_tot, ctx):
     """(known word id, or -1 on corrupt input; code, range, position)."""
     if s < 0:  # no predictor: revision 3's coding (constant arguments fold its branches)
         return _word_decode(code, rng, pos, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
@@ -730,11 +765,6 @@ def _known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o0_tree
         hit, code, rng, pos = dec_bit(code, rng, pos, inp, pair_p, pctx)
     if hit:
         sym = pred
-    elif word_chain:
-        sym, code, rng, pos = _chain_decode(code, rng, pos, inp, ch, ids, q, n_words, w1, w1pool,
-                                            wsc, o0_tree, o0_cnt, o0_tot, ctx, pred)
-        if sym < 0:
-            return -1, code, rng, pos
     else:
         sym, code, rng, pos = _word_decode(code, rng, pos, inp, w1, w1pool, wsc, o0_tree,
                                            o0_cnt, o0_tot, ctx, pred, top)
@@ -978,7 +1008,6 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 if word_chain:
                     pool2 = _pool_room(pool2, sc2, O2_CAP, n)
                     poolk = _pool_room(poolk, sck, SKIP_CAP, n)
-                ch = (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0)
                 ctx = lv1 * N_LEVELS + lv2
                 bctx = _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok)
                 _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, bctx, lev)
@@ -987,10 +1016,15 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 if lev == LEVEL_NEW:
                     _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
                     _pair_learn(ptab, _pair_slot(ids, p, n_words, pair_bits), val)
+                elif lev == LEVEL_WORD and word_chain:
+                    _chain_known_encode(st, out, pair_p, ptab,
+                                        _pair_slot(ids, p, n_words, pair_bits), w1, w1pool, wsc,
+                                        o0_tree, o0_cnt, o0_tot, prev_tok, val,
+                                        (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p,
+                                         stamp, ex0), ids, p, n_words)
                 elif lev == LEVEL_WORD:
                     _known_encode(st, out, pair_p, ptab, _pair_slot(ids, p, n_words, pair_bits),
-                                  w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val,
-                                  word_chain, ch, ids, p, n_words)
+                                  w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
                 else:
                     is_new = val == defined[lev]
                     pw = prev_tok
@@ -1002,10 +1036,14 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                         if nw:
                             _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
                             _pair_learn(ptab, ps, w)
+                        elif word_chain:
+                            _chain_known_encode(st, out, pair_p, ptab, ps, w1, w1pool, wsc,
+                                                o0_tree, o0_cnt, o0_tot, pw, w,
+                                                (w2, pool2, sc2, tag2, wk, poolk, sck, tagk,
+                                                 see_p, stamp, ex0), ids, p + k, n_words)
                         else:
                             _known_encode(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
-                                          o0_cnt, o0_tot, pw, w, word_chain, ch, ids, p + k,
-                                          n_words)
+                                          o0_cnt, o0_tot, pw, w)
                         if k == 0:
                             s = _choice_slot(ctab, ckey, w, lev)
                             cctx = ctab[s]
@@ -1132,7 +1170,6 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                 if word_chain:
                     pool2 = _pool_room(pool2, sc2, O2_CAP, n)
                     poolk = _pool_room(poolk, sck, SKIP_CAP, n)
-                ch = (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0)
                 if lev == LEVEL_NEW:
                     if next_new >= n_words:
                         return ids, flags, False
@@ -1142,10 +1179,18 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                     _pair_learn(ptab, _pair_slot(ids, t, n_words, pair_bits), val)
                     ids[t] = val
                 elif lev == LEVEL_WORD:
-                    val, code, rng, ipos = _known_decode(
-                        code, rng, ipos, inp, pair_p, ptab, _pair_slot(ids, t, n_words, pair_bits),
-                        w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, word_chain, ch, ids, t,
-                        n_words)
+                    if word_chain:
+                        val, code, rng, ipos = _chain_known_decode(
+                            code, rng, ipos, inp, pair_p, ptab,
+                            _pair_slot(ids, t, n_words, pair_bits), w1, w1pool, wsc, o0_tree,
+                            o0_cnt, o0_tot, prev_tok,
+                            (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0), ids,
+                            t, n_words)
+                    else:
+                        val, code, rng, ipos = _known_decode(
+                            code, rng, ipos, inp, pair_p, ptab,
+                            _pair_slot(ids, t, n_words, pair_bits), w1, w1pool, wsc, o0_tree,
+                            o0_cnt, o0_tot, prev_tok)
                     if val < 0:
                         return ids, flags, False
                     ids[t] = val
@@ -1167,9 +1212,16 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                             _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
                             _pair_learn(ptab, ps, w)
                         else:
-                            w, code, rng, ipos = _known_decode(
-                                code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
-                                o0_cnt, o0_tot, pw, word_chain, ch, ids, t + k, n_words)
+                            if word_chain:
+                                w, code, rng, ipos = _chain_known_decode(
+                                    code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc,
+                                    o0_tree, o0_cnt, o0_tot, pw,
+                                    (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp,
+                                     ex0), ids, t + k, n_words)
+                            else:
+                                w, code, rng, ipos = _known_decode(
+                                    code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc,
+                                    o0_tree, o0_cnt, o0_tot, pw)
                             if w < 0:
                                 return ids, flags, False
                         ids[t + k] = w

@@ -5,7 +5,8 @@ independently of the numba kernels: both must produce and accept the same bytes.
 from quasi.coder import PyRangeDecoder, PyRangeEncoder
 from quasi.events import (LIST_INITIAL_CAP, LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_CTX, N_PAIR_CTX,
                           N_SEE, N_SEEN_BUCKETS, N_SIDE_EXTRA, NEWWORD_FIRST, NEWWORD_INNER,
-                          O0_EXCLUDED, O0_INC, O1_EXCLUDED, O0_LIMIT, O2_CAP, O2_SALT, PAIR_CONF_MAX, SEE_ORDERS,
+                          O0_EXCLUDED, O0_INC, O1_EXCLUDED, O0_LIMIT, O2_CAP, O2_SALT,
+                          PAIR_CONF_MAX, SEE_ORDERS,
                           SKIP_CAP, SKIP_SALT, SMALL_INC, SMALL_LIMIT)
 from quasi.parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
 
@@ -155,7 +156,8 @@ def see_ctx(base, offered, pred_on):
     tot = sum(c for _, c in offered)
     mx = offered[0][1]
     lt = min(max(tot.bit_length() - 1, 0), 15)
-    return base + ((min(len(offered), 15) * 16 + lt) * 2 + pred_on) * 4 + min(mx * 4 // (tot + 1), 3)
+    share = min(mx * 4 // (tot + 1), 3)
+    return base + ((min(len(offered), 15) * 16 + lt) * 2 + pred_on) * 4 + share
 
 
 class Models:
@@ -431,7 +433,8 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
                     m.new_word(prev_tok, val)
                     m.pair_learn(pair_slot(ids, p, n_words, pair_bits), val)
                 elif lev == LEVEL_WORD:
-                    m.encode_known(enc, prev_tok, val, pair_slot(ids, p, n_words, pair_bits), ids, p)
+                    m.encode_known(enc, prev_tok, val, pair_slot(ids, p, n_words, pair_bits), ids,
+                                   p)
                 else:
                     is_new = val == m.defined[lev]
                     pw = prev_tok
