@@ -119,17 +119,10 @@ def _grow_pool(pool, sc, need):
 
 
 @njit_inline
-def _needs_room(pool, sc, cap, n):
-    """Whether n more lists of capacity up to cap might not fit the pool."""
-    return sc[0] + (HDR + 2 * cap) * n + 8 > pool.shape[0]
-
-
-@njit_inline
 def _pool_room(pool, sc, cap, n):
     """The pool, grown if n more lists of capacity up to cap might each grow once."""
-    if not _needs_room(pool, sc, cap, n):
-        return pool
-    return _grow_pool(pool, sc, sc[0] + (HDR + 2 * cap) * n + 8)
+    need = sc[0] + (HDR + 2 * cap) * n + 8
+    return _grow_pool(pool, sc, need) if need > pool.shape[0] else pool
 
 
 @njit_inline
@@ -463,11 +456,10 @@ def _skip_key(ids, q, n_words):
 
 @njit_inline
 def _see_ctx(base, nd, tot, mx, pred_on):
-    lt = 0
-    while (tot >> (lt + 1)) > 0 and lt < 15:
-        lt += 1
+    """Context of a chain list's escape: nd words offered with total count tot >= 1,
+    the first counting mx; pred_on: whether a pair prediction was made."""
     share = mx * 4 // (tot + 1)
-    return base + ((min(nd, 15) * 16 + lt) * 2 + pred_on) * 4 + min(share, 3)
+    return base + ((min(nd, 15) * 16 + min(_bucket(tot), 15)) * 2 + pred_on) * 4 + min(share, 3)
 
 
 @njit_inline
