@@ -24,6 +24,8 @@ its last.
 Codec revision 6 codes a known word the pair prediction missed, in blocks with
 the pair predictor (levels 7-9), down the word-context chain of events.py: order-2,
 order-1 and skip-word lists with learnt escapes and exclusion, then order 0.
+Codec revision 7 lets the events' binary decisions (side stream, pair predictor,
+chain escapes) adapt at rates that follow their counts (coder.bits_new).
 
 Codec revision 1 (still decoded) had no whitespace split: its vocabulary entries
 carried their whitespace and came as two zstd frames (varint lengths, bytes), in
@@ -38,7 +40,8 @@ from . import heap
 from .hierarchy import lookup_mask
 from .errors import QuasiError
 from .events import (O0_INC, O0_LIMIT, PAIR_MAX_BITS, PAIR_MAX_WORDS, decode_events,
-                     encode_events, pair_bits_for, side_ctx_for, word_chain_for)
+                     counted_bits_for, encode_events, pair_bits_for, side_ctx_for,
+                     word_chain_for)
 from .parse import N_LEVELS, parse
 from .sections import SECTION_NAMES, codec_revision
 from .spaces import core_shapes, decode_spaces, encode_spaces, space_shapes
@@ -49,7 +52,7 @@ from .vocab import (DICTIONARIES, FULL, LIGHT, MODEL_SETS, decode_vocab, encode_
                     priming_words)
 from .workers import Workers
 
-CODEC_REVISION = 6  # bump whenever the models change what a stream means
+CODEC_REVISION = 7  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
 AUTO_VOCAB_MODELS = -1
 FULL_VOCAB_BYTES = 1 << 18
@@ -57,7 +60,7 @@ MATCH_TRIAL_EVENTS = 1 << 16
 MATCH_TRIAL_SHARE = 8
 MATCH_TRIAL_MARGIN = 256
 N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS, 3: 9 + N_LEVELS, 4: 10 + N_LEVELS,
-          5: 10 + N_LEVELS, 6: 10 + N_LEVELS}
+          5: 10 + N_LEVELS, 6: 10 + N_LEVELS, 7: 10 + N_LEVELS}
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ def _encode_block(data, spec, params, stats, workers):
     pair_bits = pair_bits_for(n_tok, n_words) if params.pair_predictor else 0
     side_ctx = side_ctx_for(CODEC_REVISION, n_tok)
     word_chain = word_chain_for(CODEC_REVISION, pair_bits)
+    counted_bits = counted_bits_for(CODEC_REVISION)
     mask = lookup_mask(spec, n_tok)
     tried = params.min_counts(len(data))
     best = None
@@ -160,7 +164,7 @@ def _encode_block(data, spec, params, stats, workers):
         if coded is None:
             coded = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
                                   e_val, n_entries, n_words, params.o1_cap, min_match,
-                                  O0_INC, O0_LIMIT, pair_bits, side_ctx, 0)
+                                  O0_INC, O0_LIMIT, pair_bits, side_ctx, 0, counted_bits)
         events, side = coded
         if best is None or events.shape[0] + side.shape[0] < best[0]:
             best = (events.shape[0] + side.shape[0], events, side, (e_pos, e_lev, e_val, n_entries))
@@ -170,7 +174,8 @@ def _encode_block(data, spec, params, stats, workers):
     if word_chain:  # the trials rank the parses without the chain (4-5x faster)
         events, side = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
                                      e_val, n_entries, n_words, params.o1_cap, min_match,
-                                     O0_INC, O0_LIMIT, pair_bits, side_ctx, word_chain)
+                                     O0_INC, O0_LIMIT, pair_bits, side_ctx, word_chain,
+                                     counted_bits)
     if stats is not None:
         stats.update(_parse_stats(e_lev, e_val, n_entries, n_tok, n_words))
     del e_pos, e_lev, e_val
@@ -205,7 +210,8 @@ def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_va
     def trial(min_match):
         return encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos[:n], e_lev[:n],
                              e_val[:n], n_entries, first.shape[0], params.o1_cap, min_match,
-                             O0_INC, O0_LIMIT, pair_bits, side_ctx, 0)
+                             O0_INC, O0_LIMIT, pair_bits, side_ctx, 0,
+                             counted_bits_for(CODEC_REVISION))
 
     trials = workers.map(trial, params.min_matches)
     sizes = [events.shape[0] + side.shape[0] for events, side in trials]
@@ -255,7 +261,8 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
                                    winfo, n_entries, o1_cap, min_match,
                                    *((1, 1 << 62) if revision == 1 else (O0_INC, O0_LIMIT)),
                                    pair_bits, side_ctx_for(revision, n_tok),
-                                   word_chain_for(revision, pair_bits))
+                                   word_chain_for(revision, pair_bits),
+                                   counted_bits_for(revision))
     if not ok:
         raise QuasiError("corrupt event stream")
     if revision == 1:

@@ -113,33 +113,57 @@ def dec_consume(code, pos, inp, r, start, size):
 
 
 # ---------------------------------------------------------------------------
-# Adaptive binary decisions (no division): probs[i] is P(bit = 0) in 1/65536.
+# Adaptive binary decisions (no division): the low 16 bits of probs[i] are
+# P(bit = 0) in 1/65536. An array made by bits_new(n, counted=1) (codec
+# revision 7) also counts the decisions each entry has seen (bits 16-23) and
+# marks every entry with COUNTED: its rate starts at 2/3 and falls as
+# 2 / (2n + 3) until COUNT_LIMIT decisions, so a fresh context learns from its
+# first decisions at once and an old one averages over many. The entries of
+# other arrays move by 1/32 of the distance, always.
 
 PROB_ONE = 1 << 16
+PROB_MASK = PROB_ONE - 1
 PROB_SHIFT = 5
+COUNTED = 1 << 40
+COUNT_LIMIT = 127
+P_MIN = 32  # a counted entry stays in [P_MIN, PROB_ONE - P_MIN]
+COUNT_RATE = np.array([(2 << 16) // (2 * n + 3) for n in range(COUNT_LIMIT + 1)], np.int64)
 
 
 @njit
-def bits_new(n):
-    return np.full(n, PROB_ONE // 2, np.int64)
+def bits_new(n, counted=0):
+    return np.full(n, PROB_ONE // 2 + (COUNTED if counted else 0), np.int64)
 
 
 @njit_inline
 def _bit_update(probs, i, bit):
-    p = probs[i]
-    probs[i] = p + ((PROB_ONE - p) >> PROB_SHIFT) if bit == 0 else p - (p >> PROB_SHIFT)
+    v = probs[i]
+    if v < COUNTED:
+        probs[i] = v + ((PROB_ONE - v) >> PROB_SHIFT) if bit == 0 else v - (v >> PROB_SHIFT)
+        return
+    p = v & PROB_MASK
+    c = (v >> 16) & 255
+    if bit == 0:
+        p += ((PROB_ONE - p) * COUNT_RATE[c]) >> 16
+    else:
+        p -= (p * COUNT_RATE[c]) >> 16
+    if p < P_MIN:
+        p = P_MIN
+    if p > PROB_ONE - P_MIN:
+        p = PROB_ONE - P_MIN
+    probs[i] = COUNTED + ((c + 1 if c < COUNT_LIMIT else c) << 16) + p
 
 
 @njit_inline
 def enc_bit(st, out, probs, i, bit):
-    enc_bit_p(st, out, probs[i], bit)
+    enc_bit_p(st, out, probs[i] & PROB_MASK, bit)
     _bit_update(probs, i, bit)
 
 
 @njit_inline
 def dec_bit(code, rng, pos, inp, probs, i):
     """(bit, code, range, position)."""
-    bit, code, rng, pos = dec_bit_p(code, rng, pos, inp, probs[i])
+    bit, code, rng, pos = dec_bit_p(code, rng, pos, inp, probs[i] & PROB_MASK)
     _bit_update(probs, i, bit)
     return bit, code, rng, pos
 
@@ -288,8 +312,14 @@ def fw_find(tree, base, size, target):
 # ---------------------------------------------------------------------------
 # Pure-Python twin of the coder (tests only): exact big-integer arithmetic.
 
-def _py_bit_update(p, bit):
-    return p + (((1 << 16) - p) >> 5) if bit == 0 else p - (p >> 5)
+def _py_bit_update(v, bit):
+    if v < COUNTED:
+        return v + (((1 << 16) - v) >> 5) if bit == 0 else v - (v >> 5)
+    p, c = v & PROB_MASK, (v >> 16) & 255
+    r = int(COUNT_RATE[c])
+    p = p + ((((1 << 16) - p) * r) >> 16) if bit == 0 else p - ((p * r) >> 16)
+    p = min(max(p, P_MIN), PROB_ONE - P_MIN)
+    return COUNTED + (min(c + 1, COUNT_LIMIT) << 16) + p
 
 
 class PyRangeEncoder:
@@ -319,7 +349,7 @@ class PyRangeEncoder:
             self.rng <<= 8
 
     def encode_bit(self, probs, i, bit):
-        self.encode_bit_p(probs[i], bit)
+        self.encode_bit_p(probs[i] & PROB_MASK, bit)
         probs[i] = _py_bit_update(probs[i], bit)
 
     def encode_bit_p(self, p0, bit):
@@ -349,7 +379,7 @@ class PyRangeDecoder:
         return min(self.code // self.r, total - 1)
 
     def decode_bit(self, probs, i):
-        bit = self.decode_bit_p(probs[i])
+        bit = self.decode_bit_p(probs[i] & PROB_MASK)
         probs[i] = _py_bit_update(probs[i], bit)
         return bit
 

@@ -410,8 +410,13 @@ def word_chain_for(revision: int, pair_bits: int) -> int:
     return 1 if revision >= 6 and pair_bits > 0 else 0
 
 
+def counted_bits_for(revision: int) -> int:
+    """1 if a block's binary decisions adapt at rates that follow their counts."""
+    return 1 if revision >= 7 else 0
+
+
 @njit
-def _chain_new(n_words, pair_bits, word_chain):
+def _chain_new(n_words, pair_bits, word_chain, counted_bits):
     """The chain's models: order-2 and skip lists (where, pool, sc, tags), the
     escape probabilities, the exclusion stamps and room for order 0's exclusions."""
     size = (1 << pair_bits) if word_chain else 1
@@ -420,7 +425,7 @@ def _chain_new(n_words, pair_bits, word_chain):
     wk, poolk, sck = _lists_new(size, start, SKIP_CAP)
     tag2 = np.zeros(size, np.uint16)
     tagk = np.zeros(size, np.uint16)
-    see_p = bits_new(SEE_ORDERS * N_SEE)
+    see_p = bits_new(SEE_ORDERS * N_SEE, counted_bits)
     stamp = np.zeros(n_words + 1 if word_chain else 1, np.int64)
     ex0 = np.empty(1 + O2_CAP + O0_EXCLUDED + SKIP_CAP, np.int64)
     return w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0
@@ -895,14 +900,14 @@ def _table_size(n):
 
 
 @njit
-def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit, pair_bits):
+def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit, pair_bits, counted_bits):
     """Every adaptive model, fresh; encoder and decoder start from the same state."""
     lev_c, lev_t = small_new(N_LEVELS * N_LEVELS, N_LEVELS - 2)
-    lev_p = bits_new(2 * N_LEVELS * N_LEVELS * N_SIDE_EXTRA)
+    lev_p = bits_new(2 * N_LEVELS * N_LEVELS * N_SIDE_EXTRA, counted_bits)
     mlen_c, mlen_t = small_new(1, 32)
     mdist_c, mdist_t = small_new(1, 48)
-    flag_p = bits_new(N_FLAG_CTX * 2)
-    newword_p = bits_new(4)
+    flag_p = bits_new(N_FLAG_CTX * 2, counted_bits)
+    newword_p = bits_new(4, counted_bits)
     w1, w1pool, wsc = _lists_new(n_words + 1, 4 * n_words + 1024, o1_cap)
     o0_tree = np.zeros(fw_size(n_words), np.int32)
     o0_cnt = np.zeros(n_words, np.int32)
@@ -916,7 +921,7 @@ def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit, pair_bits):
     ckey = np.zeros(n_ent + 1, np.int64)
     defined = np.zeros(N_LEVELS, np.int64)
     ptab = np.full(1 << pair_bits if pair_bits > 0 else 1, -1, np.int32)
-    pair_p = bits_new(N_PAIR_CTX)
+    pair_p = bits_new(N_PAIR_CTX, counted_bits)
     return (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
             w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
             ctab, ckey, defined, ptab, pair_p)
@@ -927,7 +932,8 @@ def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit, pair_bits):
 
 @njit
 def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
-                  n_words, o1_cap, min_match, o0_inc, o0_limit, pair_bits, side_ctx, word_chain):
+                  n_words, o1_cap, min_match, o0_inc, o0_limit, pair_bits, side_ctx, word_chain,
+                  counted_bits):
     """Code the events and case flags; returns the two range-coded streams
     (main, side). o0_inc, o0_limit: the order-0 word counts' increment and the
     total above which they halve; pair_bits: log2 of the pair predictor's table
@@ -935,7 +941,9 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     the side stream's contexts: 0 as in revisions 1-4, 1 with the case flag before a
     word's last (_flag_ctx), 2 also richer level decisions (_side_ctx); revision 5
     uses side_ctx_for(n_tok); word_chain: 1 to code known words through the
-    word-context chain (revision 6, word_chain_for), 0 as in revisions 4 and 5."""
+    word-context chain (revision 6, word_chain_for), 0 as in revisions 4 and 5;
+    counted_bits: 1 for binary decisions whose rates follow their counts (revision 7,
+    coder.bits_new), 0 for the fixed rate of revisions 1-6."""
     n_ev = e_pos.shape[0]
     n_tok = ids.shape[0]
     out = np.empty(64 + 16 * n_tok + 24 * n_ev, np.uint8)
@@ -945,9 +953,9 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined, ptab, pair_p) = _models_new(n_words, n_entries, o1_cap, o0_inc,
-                                                      o0_limit, pair_bits)
+                                                      o0_limit, pair_bits, counted_bits)
     (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp,
-     ex0) = _chain_new(n_words, pair_bits, word_chain)
+     ex0) = _chain_new(n_words, pair_bits, word_chain, counted_bits)
     n_ctx = 0
 
     mtab = np.full(1 << MATCH_HASH_BITS, -1, np.int32)
@@ -1077,7 +1085,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
 
 @njit
 def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, o0_inc,
-                  o0_limit, pair_bits, side_ctx, word_chain):
+                  o0_limit, pair_bits, side_ctx, word_chain, counted_bits):
     """Inverse of encode_events (inp: main stream, finp: side stream).
 
     Returns (ids, flags, ok): the vocabulary id and case flag of every token;
@@ -1093,9 +1101,9 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
     (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined, ptab, pair_p) = _models_new(n_words, n_entries, o1_cap, o0_inc,
-                                                      o0_limit, pair_bits)
+                                                      o0_limit, pair_bits, counted_bits)
     (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp,
-     ex0) = _chain_new(n_words, pair_bits, word_chain)
+     ex0) = _chain_new(n_words, pair_bits, word_chain, counted_bits)
     n_ctx = 0
     entry_pos = np.zeros(n_ent + 1, np.int32)
     lengths = PHRASE_LENGTHS

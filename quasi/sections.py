@@ -14,6 +14,7 @@ SECTION_NAMES[3] = SECTION_NAMES[2]  # revision 3 changed the whitespace model o
 SECTION_NAMES[4] = SECTION_NAMES[2]  # revision 4 added the pair predictor to the events
 SECTION_NAMES[5] = SECTION_NAMES[2]  # revision 5 richer contexts for the side stream's bits
 SECTION_NAMES[6] = SECTION_NAMES[2]  # revision 6 the events' word-context chain
+SECTION_NAMES[7] = SECTION_NAMES[2]  # revision 7 count-based rates of the events' bits
 
 
 def meta_fields(meta) -> list:

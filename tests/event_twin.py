@@ -2,7 +2,7 @@
 plainly with lists and dicts (slow; tests only). It defines the event stream
 independently of the numba kernels: both must produce and accept the same bytes.
 """
-from quasi.coder import PyRangeDecoder, PyRangeEncoder
+from quasi.coder import COUNTED, PyRangeDecoder, PyRangeEncoder
 from quasi.events import (LIST_INITIAL_CAP, LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_CTX, N_PAIR_CTX,
                           N_SEE, N_SEEN_BUCKETS, N_SIDE_EXTRA, NEWWORD_FIRST, NEWWORD_INNER,
                           O0_EXCLUDED, O0_INC, O1_EXCLUDED, O0_LIMIT, O2_CAP, O2_SALT,
@@ -162,12 +162,13 @@ def see_ctx(base, offered, pred_on):
 
 class Models:
     def __init__(self, n_words, o1_cap, winfo, o0_inc, o0_limit, pair_bits=0, side_ctx=0,
-                 word_chain=0):
+                 word_chain=0, counted_bits=0):
         self.level = Small(N_LEVELS * N_LEVELS, N_LEVELS - 2)
-        self.level_bits = [1 << 15] * (2 * N_LEVELS * N_LEVELS * N_SIDE_EXTRA)
+        bit = (1 << 15) + (COUNTED if counted_bits else 0)  # revision 7: coder.bits_new
+        self.level_bits = [bit] * (2 * N_LEVELS * N_LEVELS * N_SIDE_EXTRA)
         self.mlen, self.mdist = Small(1, 32), Small(1, 48)
-        self.flag = [1 << 15] * (N_FLAG_CTX * 2)
-        self.newword = [1 << 15] * 4
+        self.flag = [bit] * (N_FLAG_CTX * 2)
+        self.newword = [bit] * 4
         self.o1_cap = o1_cap
         self.words = {}
         self.o0 = [0] * n_words
@@ -175,7 +176,7 @@ class Models:
         self.choices = {}
         self.defined = [0] * N_LEVELS
         self.winfo = list(winfo)
-        self.pair_bits, self.pairs, self.pair_p = pair_bits, {}, [1 << 15] * N_PAIR_CTX
+        self.pair_bits, self.pairs, self.pair_p = pair_bits, {}, [bit] * N_PAIR_CTX
         self.side_ctx = side_ctx  # 0: revisions 1-4; 1, 2: revision 5 (see events.side_ctx_for)
         self.seen = [0] * n_words  # tokens of each word so far
         self.flag_before = {}  # word -> its flag before the last one (3: none)
@@ -183,7 +184,7 @@ class Models:
         if word_chain:
             self.o2 = HashedLists(pair_bits, O2_CAP, O2_SALT)
             self.skip = HashedLists(pair_bits, SKIP_CAP, SKIP_SALT)
-            self.see = [1 << 15] * (SEE_ORDERS * N_SEE)
+            self.see = [bit] * (SEE_ORDERS * N_SEE)
 
     def bits_ctx(self, ctx, prev_cls, prev_tok):
         """Context of the level's binary decisions (side_ctx 2: with the previous
@@ -387,12 +388,13 @@ def _get_bits(dec, nbits):
 
 
 def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_cap,
-                     min_match, o0=(O0_INC, O0_LIMIT), pair_bits=0, side_ctx=0, word_chain=0):
+                     min_match, o0=(O0_INC, O0_LIMIT), pair_bits=0, side_ctx=0, word_chain=0,
+                     counted_bits=0):
     """Returns (main stream, side stream); o0: the order-0 increment and halving limit;
-    pair_bits: log2 of the pair predictor's table (0: none); side_ctx, word_chain: as
-    encode_events'."""
+    pair_bits: log2 of the pair predictor's table (0: none); side_ctx, word_chain,
+    counted_bits: as encode_events'."""
     enc, fenc = PyRangeEncoder(), PyRangeEncoder()
-    m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx, word_chain)
+    m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx, word_chain, counted_bits)
     n_ev = len(e_pos)
     keys = [_key(lev, val) for lev, val in zip(e_lev, e_val)]
     mtab = {}
@@ -472,10 +474,11 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
 
 
 def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match,
-                     o0=(O0_INC, O0_LIMIT), pair_bits=0, side_ctx=0, word_chain=0):
+                     o0=(O0_INC, O0_LIMIT), pair_bits=0, side_ctx=0, word_chain=0,
+                     counted_bits=0):
     """Returns (ids, flags); raises on corrupt input."""
     dec, fdec = PyRangeDecoder(data), PyRangeDecoder(case_data)
-    m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx, word_chain)
+    m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx, word_chain, counted_bits)
     ids, flags, events, entry_pos = [], [], [], {}
     prev_tok, lv1, lv2, prev_flag, prev_cls, next_new = n_words, 0, 0, 0, 6, 0
     while len(ids) < n_tok:

@@ -3,31 +3,32 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from quasi._jit import njit
-from quasi.coder import (PyRangeDecoder, PyRangeEncoder, bits_new, dec_bit, dec_consume,
+from quasi.coder import (COUNTED, P_MIN, PROB_MASK, PROB_ONE, PyRangeDecoder, PyRangeEncoder,
+                         bits_new, dec_bit, dec_consume,
                          dec_new, dec_target, enc_bit, enc_encode, enc_finish, enc_new,
                          fw_add, fw_find, fw_prefix, fw_size)
 
 
 @njit
-def _encode_ops(ops):
+def _encode_ops(ops, counted):
     """ops rows: (kind, a, b, c): kind 0 = frequency (start, size, total); kind 1 = bit
     (prob slot, bit, -)."""
     out = np.zeros(64 + 16 * ops.shape[0], np.uint8)
     st = enc_new()
-    probs = bits_new(4)
+    probs = bits_new(4, counted)
     for i in range(ops.shape[0]):
         if ops[i, 0] == 0:
             enc_encode(st, out, ops[i, 1], ops[i, 2], ops[i, 3])
         else:
             enc_bit(st, out, probs, ops[i, 1], ops[i, 2])
     n = enc_finish(st, out)
-    return out[:n].copy()
+    return out[:n].copy(), probs
 
 
 @njit
-def _decode_ops(inp, ops):
+def _decode_ops(inp, ops, counted):
     code, rng, pos = dec_new(inp)
-    probs = bits_new(4)
+    probs = bits_new(4, counted)
     got = np.zeros(ops.shape[0], np.int64)
     for i in range(ops.shape[0]):
         if ops[i, 0] == 0:
@@ -50,21 +51,23 @@ op = st.one_of(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(op, max_size=300))
-def test_coder_matches_big_integer_twin(ops_list):
+@given(st.lists(op, max_size=300), st.sampled_from((0, 1)))
+def test_coder_matches_big_integer_twin(ops_list, counted):
+    """counted: 1 for bits with count-based rates (codec revision 7), 0 fixed rates."""
     ops = np.array(ops_list or [(1, 0, 0, 0)], np.int64)
-    data = _encode_ops(ops).tobytes()
+    data = _encode_ops(ops, counted)[0].tobytes()
     enc = PyRangeEncoder()
-    probs = [1 << 15] * 4
+    first = (1 << 15) + (COUNTED if counted else 0)
+    probs = [first] * 4
     for kind, a, b, c in ops.tolist():
         if kind == 0:
             enc.encode(a, b, c)
         else:
             enc.encode_bit(probs, a, b)
     assert enc.finish() == data
-    got = _decode_ops(np.frombuffer(data, np.uint8), ops)
+    got = _decode_ops(np.frombuffer(data, np.uint8), ops, counted)
     dec = PyRangeDecoder(data)
-    probs = [1 << 15] * 4
+    probs = [first] * 4
     for i, (kind, a, b, c) in enumerate(ops.tolist()):
         if kind == 0:
             v = dec.target(c)
@@ -72,6 +75,21 @@ def test_coder_matches_big_integer_twin(ops_list):
             dec.consume(a, b)
         else:
             assert dec.decode_bit(probs, a) == b == got[i]
+
+
+def test_counted_bits_learn_fast_and_stay_codable():
+    """A counted entry jumps towards its first decisions and, after thousands of equal
+    ones, leaves the other bit under 0.5%, but at least P_MIN / 65536."""
+    for bit in (0, 1):
+        ops = np.array([(1, 0, bit, 0)] * 5000, np.int64)
+        data, probs = _encode_ops(ops, 1)
+        p_other = PROB_ONE - (int(probs[0]) & PROB_MASK) if bit == 0 else int(probs[0]) & PROB_MASK
+        assert P_MIN <= p_other < PROB_ONE // 200
+        assert _decode_ops(data, ops, 1).tolist() == [bit] * 5000
+        _data, fixed = _encode_ops(ops[:3], 0)
+        _data, counted = _encode_ops(ops[:3], 1)
+        gain = lambda v: abs((int(v) & PROB_MASK) - PROB_ONE // 2)  # noqa: E731
+        assert gain(counted[0]) > 4 * gain(fixed[0])
 
 
 @njit

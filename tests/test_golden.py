@@ -91,11 +91,12 @@ def test_golden_r5_holds_both_side_context_sets():
     assert {side_ctx_for(int(m[0]), int(m[1])) for m in _coded_metas(5)} == {1, 2}
 
 
-def test_golden_r6_holds_blocks_with_and_without_the_word_chain():
-    """Revision 6 codes known words through the word-context chain in blocks with
-    the pair predictor (levels 7-9): its golden files hold both kinds of block."""
+@pytest.mark.parametrize("revision", [r for r in SECTION_NAMES if r >= 6])
+def test_golden_holds_blocks_with_and_without_the_word_chain(revision):
+    """From revision 6 on, known words go through the word-context chain in blocks
+    with the pair predictor (levels 7-9): the golden files hold both kinds of block."""
     from quasi.block import N_META
     from quasi.events import word_chain_for
 
-    metas = list(_coded_metas(6))
-    assert {word_chain_for(int(m[0]), int(m[N_META[6] - 1])) for m in metas} == {0, 1}
+    metas = list(_coded_metas(revision))
+    assert {word_chain_for(int(m[0]), int(m[N_META[revision] - 1])) for m in metas} == {0, 1}
