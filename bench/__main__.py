@@ -1,7 +1,7 @@
 """python -m bench COMMAND: run (the benchmark suite: quasi against its peers),
 reference (sizes vs the reference program per tiling mode), speed (side by side
-with lzma), memory (working memory of one call) and ab (the tiling A/B: every
-tiling, everything else equal)."""
+with lzma), memory (working memory of one call), ab (the tiling A/B: every
+tiling, everything else equal) and trees (two source trees of quasi side by side)."""
 import click
 
 from .ab import ab
@@ -9,6 +9,7 @@ from .memory import memory
 from .reference import reference
 from .run import run
 from .speed import speed
+from .trees import trees
 
 
 @click.group()
@@ -21,6 +22,7 @@ main.add_command(memory)
 main.add_command(reference)
 main.add_command(run)
 main.add_command(speed)
+main.add_command(trees)
 
 if __name__ == "__main__":
     main()

@@ -1,11 +1,11 @@
 """One block: raw bytes <-> the coded sections the container frames.
 
 A token is a core (a run of letters, or any other single byte) and the
-whitespace after it. Sections of a coded block (codec revisions 2 to 6), in order:
+whitespace after it. Sections of a coded block (codec revisions 2 to 8), in order:
   0 meta: varints codec revision, n_tokens, n_words, o1_cap, min_match, entries
     per event level (13 values), vocabulary bytes, whitespace entries,
-    vocabulary model set (vocab.LIGHT or FULL), priming dictionary (vocab.DICTIONARIES),
-    pair predictor table bits (revisions 4 to 6)
+    vocabulary model set (vocab.LIGHT, FULL or, from revision 8, STRONG), priming
+    dictionary (vocab.DICTIONARIES), pair predictor table bits (revisions 4 to 8)
   1 vocabulary: the distinct cores in first-occurrence order, spelled by the
     context-mixing model of vocab.py
   2 whitespace vocabulary: a zstd frame of varint lengths, then the entries
@@ -26,6 +26,7 @@ the pair predictor (levels 7-9), down the word-context chain of events.py: order
 order-1 and skip-word lists with learnt escapes and exclusion, then order 0.
 Codec revision 7 lets the events' binary decisions (side stream, pair predictor,
 chain escapes) adapt at rates that follow their counts (coder.bits_new).
+Codec revision 8 adds the vocabulary model set STRONG (vocab.py), used at levels 7-9.
 
 Codec revision 1 (still decoded) had no whitespace split: its vocabulary entries
 carried their whitespace and came as two zstd frames (varint lengths, bytes), in
@@ -48,11 +49,11 @@ from .spaces import core_shapes, decode_spaces, encode_spaces, space_shapes
 from .tokens import (build_vocab, case_split, core_ends, emit_text, gather_strings, token_starts,
                      word_info)
 from .varint import decode_varints, encode_varints
-from .vocab import (DICTIONARIES, FULL, LIGHT, MODEL_SETS, decode_vocab, encode_vocab,
+from .vocab import (DICTIONARIES, FULL, LIGHT, MODEL_SETS, STRONG, decode_vocab, encode_vocab,
                     priming_words)
 from .workers import Workers
 
-CODEC_REVISION = 7  # bump whenever the models change what a stream means
+CODEC_REVISION = 8  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
 AUTO_VOCAB_MODELS = -1
 FULL_VOCAB_BYTES = 1 << 18
@@ -60,7 +61,7 @@ MATCH_TRIAL_EVENTS = 1 << 16
 MATCH_TRIAL_SHARE = 8
 MATCH_TRIAL_MARGIN = 256
 N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS, 3: 9 + N_LEVELS, 4: 10 + N_LEVELS,
-          5: 10 + N_LEVELS, 6: 10 + N_LEVELS, 7: 10 + N_LEVELS}
+          5: 10 + N_LEVELS, 6: 10 + N_LEVELS, 7: 10 + N_LEVELS, 8: 10 + N_LEVELS}
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class BlockParams:
     def for_level(cls, level: int) -> "BlockParams":
         """Levels differ in the length of the word-context lists (64 entries at
         1-3, 256 at 4-6, 4096 at 7-9), in the vocabulary model (LIGHT at 1-3,
-        FULL at 7-9, and at 4-6 FULL for vocabularies up to FULL_VOCAB_BYTES, where
+        STRONG at 7-9, and at 4-6 FULL for vocabularies up to FULL_VOCAB_BYTES, where
         its extra time is small, LIGHT above), in the phrase thresholds tried
         (see encode_block; 48 alone at 1-3; at 4-6 also 8 on blocks up to
         256 KiB; at 7-9 also 8, 24 and 96 on blocks up to 8 MiB), in the
@@ -94,7 +95,8 @@ class BlockParams:
             thresholds = ((48, 0), (8, 8 << 20), (24, 8 << 20), (96, 8 << 20))
         return cls(o1_cap=64 if level <= 3 else 256 if level <= 6 else 4096,
                    min_matches=(4,) if level <= 3 else (4, 3), pair_predictor=level >= 7,
-                   vocab_models=LIGHT if level <= 3 else FULL if level >= 7 else AUTO_VOCAB_MODELS,
+                   vocab_models=(LIGHT if level <= 3 else STRONG if level >= 7
+                                 else AUTO_VOCAB_MODELS),
                    thresholds=thresholds)
 
     def min_counts(self, n_bytes: int) -> list:
@@ -246,7 +248,8 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
         n_vbytes, n_ws, vocab_models, dictionary = (int(x) for x in meta[5 + N_LEVELS:9 + N_LEVELS])
         pair_bits = int(meta[9 + N_LEVELS]) if revision >= 4 else 0
         if not (n_words <= n_vbytes <= raw_size and 1 <= n_ws <= n_tok
-                and 0 <= vocab_models < len(MODEL_SETS) and 0 <= dictionary < len(DICTIONARIES)
+                and 0 <= vocab_models < (len(MODEL_SETS) if revision >= 8 else STRONG)
+                and 0 <= dictionary < len(DICTIONARIES)
                 and 0 <= pair_bits <= PAIR_MAX_BITS
                 and (pair_bits == 0 or n_words < PAIR_MAX_WORDS)):
             raise QuasiError("corrupt block meta section")

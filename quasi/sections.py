@@ -15,6 +15,7 @@ SECTION_NAMES[4] = SECTION_NAMES[2]  # revision 4 added the pair predictor to th
 SECTION_NAMES[5] = SECTION_NAMES[2]  # revision 5 richer contexts for the side stream's bits
 SECTION_NAMES[6] = SECTION_NAMES[2]  # revision 6 the events' word-context chain
 SECTION_NAMES[7] = SECTION_NAMES[2]  # revision 7 count-based rates of the events' bits
+SECTION_NAMES[8] = SECTION_NAMES[2]  # revision 8 the vocabulary model set STRONG
 
 
 def meta_fields(meta) -> list:

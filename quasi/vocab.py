@@ -11,7 +11,11 @@ byte and the class of the last byte. A context owns two 16-slot buckets per
 byte, one for each nibble, so a byte touches two cache lines per model. All
 arithmetic is integer, so encoder and decoder agree on every machine.
 
-Two model sets: LIGHT (3 models, fast) and FULL (7 models, smaller output).
+Three model sets: LIGHT (3 models, fast), FULL (7 models, smaller output) and
+STRONG (codec revision 8: FULL's models, a second mixer whose weight set is
+chosen by the partial byte, and two adaptive probability maps (APM) that refine
+the mixed prediction in the contexts of the partial byte and of a hash of the
+last two bytes with it; their average with the mixer's has 16-bit precision).
 Before a block's words the model learns a fixed dictionary of common words
 (quasi/data/dictionary.txt), so the first words of a small file already meet
 a trained model. The block meta records the model set and the dictionary.
@@ -29,11 +33,18 @@ from ._jit import njit, njit_inline
 from .coder import dec_bit_p, dec_new, enc_bit_p, enc_finish, enc_new
 
 # (order, with position in the word) of every model, by model set
-MODEL_SETS = (np.array([[2, 0], [1, 1], [4, 0]], np.int64),
-              np.array([[1, 0], [2, 0], [3, 0], [4, 0], [6, 0], [1, 1], [0, 0]], np.int64))
+_FULL_MODELS = np.array([[1, 0], [2, 0], [3, 0], [4, 0], [6, 0], [1, 1], [0, 0]], np.int64)
+MODEL_SETS = (np.array([[2, 0], [1, 1], [4, 0]], np.int64), _FULL_MODELS, _FULL_MODELS)
 LIGHT = 0
 FULL = 1
+STRONG = 2
+REFINED = (0, 0, 1)  # by model set: 1 with the second mixer and the APM stages
 N_SETS = 9 * 4  # (end decision or bit 0..7) x class of the last byte
+N_SETS2 = 256 + 32  # second mixer: partial byte 1..255, or 256 + position for the end
+APM_ROWS1 = N_SETS2  # the first APM's contexts: as the second mixer's weight sets
+APM_BITS2 = 12  # log2 of the second APM's contexts (hashed)
+APM_RATE = 5
+P_MIN = 32  # STRONG's prediction stays in [P_MIN, 65536 - P_MIN] / 65536
 COUNT_LIMIT = 255
 MIX_RATE = 14
 W_INIT = 20000  # about 0.3 in 16.16 fixed point
@@ -109,7 +120,10 @@ def _table_bits(n_bytes, order, with_pos):
 
 
 @njit
-def _model_new(n_bytes, models):
+def _model_new(n_bytes, models, refined):
+    """(prob, cnt, w, base, bits, apm): the counters, the mixers' weights (the
+    second mixer's after the first's when refined), every model's first slot and
+    log2 of its buckets, and the APM knots (none unless refined)."""
     n = models.shape[0]
     base = np.zeros(n + 1, np.int64)
     bits = np.zeros(n, np.int64)
@@ -118,10 +132,15 @@ def _model_new(n_bytes, models):
         base[m + 1] = base[m] + (16 << bits[m])
     prob = np.full(base[n], 32768, np.uint16)
     cnt = np.zeros(base[n], np.uint8)
-    w = np.full(N_SETS * (n + 1), W_INIT, np.int64)
-    for s in range(N_SETS):
+    n_sets = N_SETS + (N_SETS2 if refined else 0)
+    w = np.full(n_sets * (n + 1), W_INIT, np.int64)
+    for s in range(n_sets):
         w[s * (n + 1) + n] = 0
-    return prob, cnt, w, base, bits
+    apm = np.empty((APM_ROWS1 + (1 << APM_BITS2)) * 33 if refined else 0, np.int64)
+    for r in range(apm.shape[0] // 33):
+        for j in range(33):
+            apm[r * 33 + j] = _squash((j - 16) * 128) << 4
+    return prob, cnt, w, base, bits, apm
 
 
 @njit_inline
@@ -180,9 +199,19 @@ def _predict(prob, idx, n, slot, stv, w, wbase):
 
 @njit_inline
 def _update(prob, cnt, idx, n, slot, stv, w, wbase, p, y):
+    _mixer_update(w, wbase, n, stv, p, y)
+    _counts_update(prob, cnt, idx, n, slot, y)
+
+
+@njit_inline
+def _mixer_update(w, wbase, n, stv, p, y):
     err = ((y << 12) - p) * MIX_RATE
     for i in range(n + 1):
         w[wbase + i] += (stv[i] * err) >> 16
+
+
+@njit_inline
+def _counts_update(prob, cnt, idx, n, slot, y):
     for i in range(n):
         j = idx[i] + slot
         q = np.int64(prob[j])
@@ -193,24 +222,125 @@ def _update(prob, cnt, idx, n, slot, stv, w, wbase, p, y):
 
 
 @njit_inline
+def _mixer_dot(stv, n, w, wbase):
+    dot = np.int64(0)
+    for i in range(n + 1):
+        dot += w[wbase + i] * stv[i]
+    d = dot >> 16
+    if d > 2047:
+        return 2047
+    if d < -2047:
+        return -2047
+    return d
+
+
+@njit_inline
+def _apm(apm, row, d):
+    """(P(bit = 1) in 1/65536 interpolated between the knots around stretch d of
+    the row, the nearer knot's index: the one the decision updates)."""
+    x = d + 2048
+    j = row * 33 + (x >> 7)
+    wt = x & 127
+    return (apm[j] * (128 - wt) + apm[j + 1] * wt) >> 7, j + (wt >> 6)
+
+
+@njit_inline
+def _predict_refined(prob, idx, n, slot, stv, w, wbase, wbase2, apm, row1, row2):
+    """STRONG's P(bit = 1) in 1/65536: the two mixers averaged in the stretch
+    domain, then (mixed + APM 1 + 2 APM 2) / 4. Returns it with what the update
+    needs: each mixer's own prediction (1/4096) and the two APM knots."""
+    for i in range(n):
+        stv[i] = STRETCH[prob[idx[i] + slot] >> 4]
+    stv[n] = 256
+    d1 = _mixer_dot(stv, n, w, wbase)
+    d2 = _mixer_dot(stv, n, w, wbase2)
+    d = (d1 + d2) >> 1
+    a1, j1 = _apm(apm, row1, d)
+    a2, j2 = _apm(apm, row2, d)
+    p = ((_squash(d) << 4) + a1 + 2 * a2) >> 2
+    if p < P_MIN:
+        p = P_MIN
+    if p > 65536 - P_MIN:
+        p = 65536 - P_MIN
+    return p, _squash(d1), _squash(d2), j1, j2
+
+
+@njit_inline
+def _update_refined(prob, cnt, idx, n, slot, stv, w, wbase, wbase2, apm, p1, p2, j1, j2, y):
+    _mixer_update(w, wbase, n, stv, p1, y)
+    _mixer_update(w, wbase2, n, stv, p2, y)
+    apm[j1] += ((y << 16) - apm[j1]) >> APM_RATE
+    apm[j2] += ((y << 16) - apm[j2]) >> APM_RATE
+    _counts_update(prob, cnt, idx, n, slot, y)
+
+
+@njit_inline
+def _apm_key(hist):
+    """The second APM's context hash of the last two bytes (the partial byte is added)."""
+    return (hist[0] * 263 + hist[1]) * 1031
+
+
+@njit_inline
 def _p0(p):
     """The coder's P(bit = 0) in 1/65536 from the model's P(bit = 1) in 1/4096."""
     return (4096 - p) << 4
 
 
-@njit
-def _code_words(prob, cnt, w, base, bits, models, vbytes, voffs, st, out):
-    """Code words vbytes[voffs[i]:voffs[i+1]] into the coder (st, out),
-    updating the model state (prob, cnt, w)."""
-    # a literal model count (MODEL_SETS: 3 or 7) lets the compiler unroll the loops
-    if models.shape[0] == 3:
-        _code_words_n(prob, cnt, w, base, bits, models, vbytes, voffs, st, out, 3)
+@njit_inline
+def _enc_decision(st, out, prob, cnt, idx, n, slot, stv, w, wbase, apm, refined, set2, row2, y):
+    """Code decision y with every model; set2: the second mixer's weight set (and
+    the first APM's row), row2: the second APM's row (both only when refined)."""
+    if refined:
+        wbase2 = (N_SETS + set2) * (n + 1)
+        p, p1, p2, j1, j2 = _predict_refined(prob, idx, n, slot, stv, w, wbase, wbase2, apm,
+                                             set2, row2)
+        enc_bit_p(st, out, 65536 - p, y)
+        _update_refined(prob, cnt, idx, n, slot, stv, w, wbase, wbase2, apm, p1, p2, j1, j2, y)
     else:
-        _code_words_n(prob, cnt, w, base, bits, models, vbytes, voffs, st, out, 7)
+        p = _predict(prob, idx, n, slot, stv, w, wbase)
+        enc_bit_p(st, out, _p0(p), y)
+        _update(prob, cnt, idx, n, slot, stv, w, wbase, p, y)
 
 
 @njit_inline
-def _code_words_n(prob, cnt, w, base, bits, models, vbytes, voffs, st, out, n):
+def _dec_decision(code, rng, ipos, inp, prob, cnt, idx, n, slot, stv, w, wbase, apm, refined,
+                  set2, row2):
+    """Inverse of _enc_decision: (y, code, rng, ipos)."""
+    if refined:
+        wbase2 = (N_SETS + set2) * (n + 1)
+        p, p1, p2, j1, j2 = _predict_refined(prob, idx, n, slot, stv, w, wbase, wbase2, apm,
+                                             set2, row2)
+        y, code, rng, ipos = dec_bit_p(code, rng, ipos, inp, 65536 - p)
+        _update_refined(prob, cnt, idx, n, slot, stv, w, wbase, wbase2, apm, p1, p2, j1, j2, y)
+    else:
+        p = _predict(prob, idx, n, slot, stv, w, wbase)
+        y, code, rng, ipos = dec_bit_p(code, rng, ipos, inp, _p0(p))
+        _update(prob, cnt, idx, n, slot, stv, w, wbase, p, y)
+    return y, code, rng, ipos
+
+
+@njit_inline
+def _end_sets(hist, pos):
+    """The end decision's second-mixer set (256 + position) and second APM row."""
+    return 256 + (pos if pos < 31 else 31), APM_ROWS1 + _bucket(_apm_key(hist) + 7777, APM_BITS2)
+
+
+@njit
+def _code_words(prob, cnt, w, base, bits, apm, models, refined, vbytes, voffs, st, out):
+    """Code words vbytes[voffs[i]:voffs[i+1]] into the coder (st, out),
+    updating the model state (prob, cnt, w, apm)."""
+    # literal model counts and refinement (MODEL_SETS, REFINED) let the compiler
+    # unroll the loops and drop the branches
+    if refined:
+        _code_words_n(prob, cnt, w, base, bits, apm, models, vbytes, voffs, st, out, 7, 1)
+    elif models.shape[0] == 3:
+        _code_words_n(prob, cnt, w, base, bits, apm, models, vbytes, voffs, st, out, 3, 0)
+    else:
+        _code_words_n(prob, cnt, w, base, bits, apm, models, vbytes, voffs, st, out, 7, 0)
+
+
+@njit_inline
+def _code_words_n(prob, cnt, w, base, bits, apm, models, vbytes, voffs, st, out, n, refined):
     idx = np.zeros(n, np.int64)
     hashes = np.zeros(n, np.int64)
     stv = np.zeros(n + 1, np.int64)
@@ -222,6 +352,7 @@ def _code_words_n(prob, cnt, w, base, bits, models, vbytes, voffs, st, out, n):
         _byte_contexts(hashes, idx, models, n, base, bits, hist, 0)
         for i in range(start, end):
             cls = _class(hist[0]) * 9
+            key = _apm_key(hist)
             c = np.int64(vbytes[i])
             c0 = 1
             slot = 1  # the partial nibble with a leading 1
@@ -230,31 +361,29 @@ def _code_words_n(prob, cnt, w, base, bits, models, vbytes, voffs, st, out, n):
                     _low_nibble_contexts(hashes, idx, n, base, bits, c0)
                     slot = 1
                 y = (c >> b) & 1
-                wbase = (cls + 8 - b) * (n + 1)
-                p = _predict(prob, idx, n, slot, stv, w, wbase)
-                enc_bit_p(st, out, _p0(p), y)
-                _update(prob, cnt, idx, n, slot, stv, w, wbase, p, y)
+                _enc_decision(st, out, prob, cnt, idx, n, slot, stv, w, (cls + 8 - b) * (n + 1),
+                              apm, refined, c0, APM_ROWS1 + _bucket(key + c0, APM_BITS2), y)
                 c0 = (c0 << 1) | y
                 slot = (slot << 1) | y
             for k in range(5, 0, -1):
                 hist[k] = hist[k - 1]
             hist[0] = c + 1
             _byte_contexts(hashes, idx, models, n, base, bits, hist, i + 1 - start)
-            y = 1 if i + 1 == end else 0
-            wbase = _class(hist[0]) * 9 * (n + 1)
-            p = _predict(prob, idx, n, END_SLOT, stv, w, wbase)
-            enc_bit_p(st, out, _p0(p), y)
-            _update(prob, cnt, idx, n, END_SLOT, stv, w, wbase, p, y)
+            set2, row2 = _end_sets(hist, i + 1 - start)
+            _enc_decision(st, out, prob, cnt, idx, n, END_SLOT, stv, w,
+                          _class(hist[0]) * 9 * (n + 1), apm, refined, set2, row2,
+                          1 if i + 1 == end else 0)
 
 
 @njit
-def _primed_model(n_bytes, models, pbytes, poffs):
+def _primed_model(n_bytes, models, refined, pbytes, poffs):
     """A fresh model state for n_bytes of words that has learnt the priming
     words pbytes[poffs[i]:poffs[i+1]]."""
-    prob, cnt, w, base, bits = _model_new(n_bytes + poffs[-1], models)
+    prob, cnt, w, base, bits, apm = _model_new(n_bytes + poffs[-1], models, refined)
     scratch = np.empty(poffs[-1] * 14 + 64, np.uint8)
-    _code_words(prob, cnt, w, base, bits, models, pbytes, poffs, enc_new(), scratch)
-    return prob, cnt, w, base, bits
+    _code_words(prob, cnt, w, base, bits, apm, models, refined, pbytes, poffs, enc_new(),
+                scratch)
+    return prob, cnt, w, base, bits, apm
 
 
 _PRIMED = {}  # (model set, table sizes, priming words) -> a primed state, never mutated
@@ -275,52 +404,54 @@ def _start_state(n_bytes, model_set, pbytes, poffs):
     key = (model_set, layout, hash(pbytes[:poffs[-1]].tobytes()), poffs.shape[0])
     state = _PRIMED.get(key)
     if state is None:
-        state = _primed_model(n_bytes, models, pbytes, poffs)
+        state = _primed_model(n_bytes, models, REFINED[model_set], pbytes, poffs)
         if key not in _USED_ONCE and n_bytes >= CACHE_AT_ONCE_BYTES:
             _USED_ONCE.add(key)
             return state
         if len(_PRIMED) >= 8:
             _PRIMED.clear()
         _PRIMED[key] = state
-    prob, cnt, w, base, bits = state
-    return prob.copy(), cnt.copy(), w.copy(), base, bits
+    prob, cnt, w, base, bits, apm = state
+    return prob.copy(), cnt.copy(), w.copy(), base, bits, apm.copy()
 
 
 @njit
-def _encode(prob, cnt, w, base, bits, models, vbytes, voffs):
+def _encode(prob, cnt, w, base, bits, apm, models, refined, vbytes, voffs):
     out = np.empty(voffs[-1] * 14 + 64, np.uint8)  # at most 12 bits per decision; pages
     # past the coded bytes are never touched, so never resident
     st = enc_new()
-    _code_words(prob, cnt, w, base, bits, models, vbytes, voffs, st, out)
+    _code_words(prob, cnt, w, base, bits, apm, models, refined, vbytes, voffs, st, out)
     size = enc_finish(st, out)
     return out[:size].copy()
 
 
 def encode_vocab(vbytes, voffs, model_set, pbytes, poffs):
     """Range-code the words vbytes[voffs[i]:voffs[i+1]] (each at least 1 byte)
-    with model set LIGHT or FULL, after priming it with the words pbytes[poffs[i]:
+    with model set LIGHT, FULL or STRONG, after priming it with the words pbytes[poffs[i]:
     poffs[i+1]] (none: poffs = [0])."""
     state = _start_state(int(voffs[-1]), model_set, pbytes, poffs)
-    return _encode(*state, MODEL_SETS[model_set], vbytes, voffs)
+    return _encode(*state, MODEL_SETS[model_set], REFINED[model_set], vbytes, voffs)
 
 
 def decode_vocab(inp, n_words, n_bytes, model_set, pbytes, poffs):
     """(vbytes with 8 bytes of slack, voffs, ok): the inverse of encode_vocab for
     n_words words of n_bytes bytes in all."""
     state = _start_state(int(n_bytes), model_set, pbytes, poffs)
-    return _decode(*state, MODEL_SETS[model_set], inp, n_words, n_bytes)
+    return _decode(*state, MODEL_SETS[model_set], REFINED[model_set], inp, n_words, n_bytes)
 
 
 @njit
-def _decode(prob, cnt, w, base, bits, models, inp, n_words, n_bytes):
-    # a literal model count (MODEL_SETS: 3 or 7) lets the compiler unroll the loops
+def _decode(prob, cnt, w, base, bits, apm, models, refined, inp, n_words, n_bytes):
+    # literal model counts and refinement: as in _code_words
+    if refined:
+        return _decode_n(prob, cnt, w, base, bits, apm, models, inp, n_words, n_bytes, 7, 1)
     if models.shape[0] == 3:
-        return _decode_n(prob, cnt, w, base, bits, models, inp, n_words, n_bytes, 3)
-    return _decode_n(prob, cnt, w, base, bits, models, inp, n_words, n_bytes, 7)
+        return _decode_n(prob, cnt, w, base, bits, apm, models, inp, n_words, n_bytes, 3, 0)
+    return _decode_n(prob, cnt, w, base, bits, apm, models, inp, n_words, n_bytes, 7, 0)
 
 
 @njit_inline
-def _decode_n(prob, cnt, w, base, bits, models, inp, n_words, n_bytes, n):
+def _decode_n(prob, cnt, w, base, bits, apm, models, inp, n_words, n_bytes, n, refined):
     """_decode for n = models.shape[0] models."""
     idx = np.zeros(n, np.int64)
     hashes = np.zeros(n, np.int64)
@@ -338,16 +469,17 @@ def _decode_n(prob, cnt, w, base, bits, models, inp, n_words, n_bytes, n):
             if i >= n_bytes or ipos > inp.shape[0] + 8:
                 return vbytes, voffs, False
             cls = _class(hist[0]) * 9
+            key = _apm_key(hist)
             c0 = 1
             slot = 1  # the partial nibble with a leading 1
             for b in range(7, -1, -1):
                 if b == 3:
                     _low_nibble_contexts(hashes, idx, n, base, bits, c0)
                     slot = 1
-                wbase = (cls + 8 - b) * (n + 1)
-                p = _predict(prob, idx, n, slot, stv, w, wbase)
-                y, code, rng, ipos = dec_bit_p(code, rng, ipos, inp, _p0(p))
-                _update(prob, cnt, idx, n, slot, stv, w, wbase, p, y)
+                y, code, rng, ipos = _dec_decision(
+                    code, rng, ipos, inp, prob, cnt, idx, n, slot, stv, w,
+                    (cls + 8 - b) * (n + 1), apm, refined, c0,
+                    APM_ROWS1 + _bucket(key + c0, APM_BITS2))
                 c0 = (c0 << 1) | y
                 slot = (slot << 1) | y
             c = c0 & 255
@@ -357,10 +489,10 @@ def _decode_n(prob, cnt, w, base, bits, models, inp, n_words, n_bytes, n):
                 hist[k] = hist[k - 1]
             hist[0] = c + 1
             _byte_contexts(hashes, idx, models, n, base, bits, hist, i - start)
-            wbase = _class(hist[0]) * 9 * (n + 1)
-            p = _predict(prob, idx, n, END_SLOT, stv, w, wbase)
-            y, code, rng, ipos = dec_bit_p(code, rng, ipos, inp, _p0(p))
-            _update(prob, cnt, idx, n, END_SLOT, stv, w, wbase, p, y)
+            set2, row2 = _end_sets(hist, i - start)
+            y, code, rng, ipos = _dec_decision(code, rng, ipos, inp, prob, cnt, idx, n, END_SLOT,
+                                               stv, w, _class(hist[0]) * 9 * (n + 1), apm,
+                                               refined, set2, row2)
             if y == 1:
                 break
         voffs[wd + 1] = i

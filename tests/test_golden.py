@@ -100,3 +100,27 @@ def test_golden_holds_blocks_with_and_without_the_word_chain(revision):
 
     metas = list(_coded_metas(revision))
     assert {word_chain_for(int(m[0]), int(m[N_META[revision] - 1])) for m in metas} == {0, 1}
+
+
+def test_golden_r8_holds_every_vocabulary_model_set():
+    """Revision 8 adds the vocabulary model set STRONG (levels 7-9): its golden files
+    hold blocks coded with each of LIGHT, FULL and STRONG."""
+    from quasi.parse import N_LEVELS
+    from quasi.vocab import MODEL_SETS
+
+    assert {int(m[7 + N_LEVELS]) for m in _coded_metas(8)} == set(range(len(MODEL_SETS)))
+
+
+def test_strong_vocabulary_needs_revision_8():
+    """A block whose meta names the STRONG vocabulary model under an earlier revision
+    is refused as corrupt, never decoded with another model."""
+    from quasi.block import BlockParams, decode_block, encode_block
+    from quasi.errors import QuasiError
+    from quasi.vocab import STRONG
+
+    data = b"the quick brown fox jumps over the lazy dog; the dog sleeps. " * 40
+    sections = encode_block(data, "multi", BlockParams.for_level(9))
+    assert sections[0][0] == 8 and BlockParams.for_level(9).vocab_models == STRONG
+    assert decode_block(sections, len(data)).tobytes() == data
+    with pytest.raises(QuasiError, match="corrupt block meta section"):
+        decode_block([b"\x07" + sections[0][1:]] + sections[1:], len(data))

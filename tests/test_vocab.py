@@ -1,9 +1,12 @@
 """The vocabulary coder (context mixing over the bytes of new words) against
 its pure-Python twin, and its decoder on corrupt input."""
+import itertools
+
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from quasi.vocab import FULL, LIGHT, SQUASH, STRETCH, decode_vocab, encode_vocab, priming_words
+from quasi.vocab import (FULL, LIGHT, SQUASH, STRETCH, STRONG, decode_vocab, encode_vocab,
+                         priming_words)
 
 from vocab_twin import py_decode_vocab, py_encode_vocab
 
@@ -25,7 +28,7 @@ NO_PRIMING = packed([])
 
 
 @settings(max_examples=40, deadline=None)
-@given(words, st.sampled_from((LIGHT, FULL)), st.lists(st.binary(min_size=1, max_size=6),
+@given(words, st.sampled_from((LIGHT, FULL, STRONG)), st.lists(st.binary(min_size=1, max_size=6),
                                                         max_size=20))
 def test_vocab_coder_matches_twin_and_round_trips(ws, model_set, prime):
     vb, vo = packed(ws)
@@ -57,8 +60,9 @@ def test_vocab_decoder_stops_on_garbage():
     rng = np.random.default_rng(1)
     for n in (0, 3, 50, 500):
         junk = rng.integers(0, 256, n).astype(np.uint8)
-        for n_words, n_bytes in ((1, 1), (10, 40), (100, 300)):
-            got, offs, ok = decode_vocab(junk, n_words, n_bytes, n_bytes % 2, *NO_PRIMING)
+        for (n_words, n_bytes), model_set in itertools.product(((1, 1), (10, 40), (100, 300)),
+                                                               (LIGHT, FULL, STRONG)):
+            got, offs, ok = decode_vocab(junk, n_words, n_bytes, model_set, *NO_PRIMING)
             assert got.shape[0] == n_bytes + 8
             if ok:
                 assert offs[-1] == n_bytes and (np.diff(offs) >= 1).all()
