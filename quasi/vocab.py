@@ -65,7 +65,8 @@ def priming_words(dictionary: int):
         words = path.read_bytes().split()
     offs = np.zeros(len(words) + 1, np.int64)
     np.cumsum([len(w) for w in words], out=offs[1:])
-    return np.frombuffer(b"".join(words) + bytes(8), np.uint8), offs
+    # a writable array, as the block's own words are: one compiled coder serves both
+    return np.frombuffer(b"".join(words) + bytes(8), np.uint8).copy(), offs
 
 
 def _squash_table():

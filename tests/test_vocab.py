@@ -15,7 +15,7 @@ words = st.lists(st.binary(min_size=1, max_size=12), min_size=1, max_size=40)
 
 def packed(ws):
     offs = np.concatenate([[0], np.cumsum([len(w) for w in ws])]).astype(np.int64)
-    return np.frombuffer(b"".join(ws) + bytes(8), np.uint8), offs
+    return np.frombuffer(b"".join(ws) + bytes(8), np.uint8).copy(), offs  # writable, as in use
 
 
 def test_stretch_inverts_squash():
