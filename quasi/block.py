@@ -162,7 +162,7 @@ def _encode_block(data, spec, params, stats, workers):
         if best is None:  # the first parse picks the shortest match for all
             min_match, coded = _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos,
                                                e_lev, e_val, n_entries, pair_bits, side_ctx,
-                                               workers)
+                                               counted_bits, workers)
         if coded is None:
             coded = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
                                   e_val, n_entries, n_words, params.o1_cap, min_match,
@@ -194,7 +194,7 @@ def _zstd(blob: bytes) -> bytes:
 
 
 def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_val, n_entries,
-                    pair_bits, side_ctx, workers):
+                    pair_bits, side_ctx, counted_bits, workers):
     """The shortest LZ match over events among params.min_matches whose events
     and side streams (coded without the word-context chain) come out smallest on
     the first MATCH_TRIAL_EVENTS events
@@ -212,8 +212,7 @@ def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_va
     def trial(min_match):
         return encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos[:n], e_lev[:n],
                              e_val[:n], n_entries, first.shape[0], params.o1_cap, min_match,
-                             O0_INC, O0_LIMIT, pair_bits, side_ctx, 0,
-                             counted_bits_for(CODEC_REVISION))
+                             O0_INC, O0_LIMIT, pair_bits, side_ctx, 0, counted_bits)
 
     trials = workers.map(trial, params.min_matches)
     sizes = [events.shape[0] + side.shape[0] for events, side in trials]

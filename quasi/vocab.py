@@ -183,14 +183,8 @@ def _low_nibble_contexts(hashes, idx, n, base, bits, high):
 
 @njit_inline
 def _predict(prob, idx, n, slot, stv, w, wbase):
-    dot = np.int64(0)
-    for i in range(n):
-        s = STRETCH[prob[idx[i] + slot] >> 4]
-        stv[i] = s
-        dot += w[wbase + i] * s
-    stv[n] = 256
-    dot += w[wbase + n] * 256
-    p = _squash(dot >> 16)
+    _stretches(prob, idx, n, slot, stv)
+    p = _squash(_mixer_dot(stv, n, w, wbase))
     if p < 1:
         p = 1
     if p > 4095:
@@ -223,6 +217,14 @@ def _counts_update(prob, cnt, idx, n, slot, y):
 
 
 @njit_inline
+def _stretches(prob, idx, n, slot, stv):
+    """Every model's prediction for the slot, stretched, then the bias input."""
+    for i in range(n):
+        stv[i] = STRETCH[prob[idx[i] + slot] >> 4]
+    stv[n] = 256
+
+
+@njit_inline
 def _mixer_dot(stv, n, w, wbase):
     dot = np.int64(0)
     for i in range(n + 1):
@@ -250,9 +252,7 @@ def _predict_refined(prob, idx, n, slot, stv, w, wbase, wbase2, apm, row1, row2)
     """STRONG's P(bit = 1) in 1/65536: the two mixers averaged in the stretch
     domain, then (mixed + APM 1 + 2 APM 2) / 4. Returns it with what the update
     needs: each mixer's own prediction (1/4096) and the two APM knots."""
-    for i in range(n):
-        stv[i] = STRETCH[prob[idx[i] + slot] >> 4]
-    stv[n] = 256
+    _stretches(prob, idx, n, slot, stv)
     d1 = _mixer_dot(stv, n, w, wbase)
     d2 = _mixer_dot(stv, n, w, wbase2)
     d = (d1 + d2) >> 1
@@ -288,11 +288,13 @@ def _p0(p):
 
 
 @njit_inline
-def _enc_decision(st, out, prob, cnt, idx, n, slot, stv, w, wbase, apm, refined, set2, row2, y):
+def _enc_decision(st, out, prob, cnt, idx, n, slot, stv, w, wbase, apm, refined, set2, key2, y):
     """Code decision y with every model; set2: the second mixer's weight set (and
-    the first APM's row), row2: the second APM's row (both only when refined)."""
+    the first APM's row), key2: what the second APM's row is hashed from (both only
+    when refined)."""
     if refined:
         wbase2 = (N_SETS + set2) * (n + 1)
+        row2 = APM_ROWS1 + _bucket(key2, APM_BITS2)
         p, p1, p2, j1, j2 = _predict_refined(prob, idx, n, slot, stv, w, wbase, wbase2, apm,
                                              set2, row2)
         enc_bit_p(st, out, 65536 - p, y)
@@ -305,10 +307,11 @@ def _enc_decision(st, out, prob, cnt, idx, n, slot, stv, w, wbase, apm, refined,
 
 @njit_inline
 def _dec_decision(code, rng, ipos, inp, prob, cnt, idx, n, slot, stv, w, wbase, apm, refined,
-                  set2, row2):
+                  set2, key2):
     """Inverse of _enc_decision: (y, code, rng, ipos)."""
     if refined:
         wbase2 = (N_SETS + set2) * (n + 1)
+        row2 = APM_ROWS1 + _bucket(key2, APM_BITS2)
         p, p1, p2, j1, j2 = _predict_refined(prob, idx, n, slot, stv, w, wbase, wbase2, apm,
                                              set2, row2)
         y, code, rng, ipos = dec_bit_p(code, rng, ipos, inp, 65536 - p)
@@ -322,8 +325,8 @@ def _dec_decision(code, rng, ipos, inp, prob, cnt, idx, n, slot, stv, w, wbase, 
 
 @njit_inline
 def _end_sets(hist, pos):
-    """The end decision's second-mixer set (256 + position) and second APM row."""
-    return 256 + (pos if pos < 31 else 31), APM_ROWS1 + _bucket(_apm_key(hist) + 7777, APM_BITS2)
+    """The end decision's second-mixer set (256 + position) and second APM key."""
+    return 256 + (pos if pos < 31 else 31), _apm_key(hist) + 7777
 
 
 @njit
@@ -363,16 +366,16 @@ def _code_words_n(prob, cnt, w, base, bits, apm, models, vbytes, voffs, st, out,
                     slot = 1
                 y = (c >> b) & 1
                 _enc_decision(st, out, prob, cnt, idx, n, slot, stv, w, (cls + 8 - b) * (n + 1),
-                              apm, refined, c0, APM_ROWS1 + _bucket(key + c0, APM_BITS2), y)
+                              apm, refined, c0, key + c0, y)
                 c0 = (c0 << 1) | y
                 slot = (slot << 1) | y
             for k in range(5, 0, -1):
                 hist[k] = hist[k - 1]
             hist[0] = c + 1
             _byte_contexts(hashes, idx, models, n, base, bits, hist, i + 1 - start)
-            set2, row2 = _end_sets(hist, i + 1 - start)
+            set2, key2 = _end_sets(hist, i + 1 - start)
             _enc_decision(st, out, prob, cnt, idx, n, END_SLOT, stv, w,
-                          _class(hist[0]) * 9 * (n + 1), apm, refined, set2, row2,
+                          _class(hist[0]) * 9 * (n + 1), apm, refined, set2, key2,
                           1 if i + 1 == end else 0)
 
 
@@ -479,8 +482,7 @@ def _decode_n(prob, cnt, w, base, bits, apm, models, inp, n_words, n_bytes, n, r
                     slot = 1
                 y, code, rng, ipos = _dec_decision(
                     code, rng, ipos, inp, prob, cnt, idx, n, slot, stv, w,
-                    (cls + 8 - b) * (n + 1), apm, refined, c0,
-                    APM_ROWS1 + _bucket(key + c0, APM_BITS2))
+                    (cls + 8 - b) * (n + 1), apm, refined, c0, key + c0)
                 c0 = (c0 << 1) | y
                 slot = (slot << 1) | y
             c = c0 & 255
@@ -490,10 +492,10 @@ def _decode_n(prob, cnt, w, base, bits, apm, models, inp, n_words, n_bytes, n, r
                 hist[k] = hist[k - 1]
             hist[0] = c + 1
             _byte_contexts(hashes, idx, models, n, base, bits, hist, i - start)
-            set2, row2 = _end_sets(hist, i - start)
+            set2, key2 = _end_sets(hist, i - start)
             y, code, rng, ipos = _dec_decision(code, rng, ipos, inp, prob, cnt, idx, n, END_SLOT,
                                                stv, w, _class(hist[0]) * 9 * (n + 1), apm,
-                                               refined, set2, row2)
+                                               refined, set2, key2)
             if y == 1:
                 break
         voffs[wd + 1] = i
