@@ -1,11 +1,12 @@
 """One block: raw bytes <-> the coded sections the container frames.
 
 A token is a core (a run of letters, or any other single byte) and the
-whitespace after it. Sections of a coded block (codec revisions 2 to 8), in order:
+whitespace after it. Sections of a coded block (codec revisions 2 to 9), in order:
   0 meta: varints codec revision, n_tokens, n_words, o1_cap, min_match, entries
     per event level (13 values), vocabulary bytes, whitespace entries,
     vocabulary model set (vocab.LIGHT, FULL or, from revision 8, STRONG), priming
-    dictionary (vocab.DICTIONARIES), pair predictor table bits (revisions 4 to 8)
+    dictionary (vocab.DICTIONARIES), pair predictor table bits (from revision 4),
+    whitespace model table bits (from revision 9)
   1 vocabulary: the distinct cores in first-occurrence order, spelled by the
     context-mixing model of vocab.py
   2 whitespace vocabulary: a zstd frame of varint lengths, then the entries
@@ -27,6 +28,9 @@ order-1 and skip-word lists with learnt escapes and exclusion, then order 0.
 Codec revision 7 lets the events' binary decisions (side stream, pair predictor,
 chain escapes) adapt at rates that follow their counts (coder.bits_new).
 Codec revision 8 adds the vocabulary model set STRONG (vocab.py), used at levels 7-9.
+Codec revision 9 adds the whitespace mixing model (spaces.py), used from level 4 on:
+meta ends with log2 of its buckets per model (0: revision 3's counting model). From
+revision 9 the encoder numbers the whitespace entries by frequency.
 
 Codec revision 1 (still decoded) had no whitespace split: its vocabulary entries
 carried their whitespace and came as two zstd frames (varint lengths, bytes), in
@@ -45,7 +49,8 @@ from .events import (O0_INC, O0_LIMIT, PAIR_MAX_BITS, PAIR_MAX_WORDS, decode_eve
                      word_chain_for)
 from .parse import N_LEVELS, parse
 from .sections import SECTION_NAMES, codec_revision
-from .spaces import core_shapes, decode_spaces, encode_spaces, space_shapes
+from .spaces import (MAX_MIX_BITS, MIN_MIX_BITS, core_shapes, decode_spaces, encode_spaces,
+                     mix_bits_for, space_shapes)
 from .tokens import (build_vocab, case_split, core_ends, emit_text, gather_strings, token_starts,
                      word_info)
 from .varint import decode_varints, encode_varints
@@ -53,7 +58,7 @@ from .vocab import (DICTIONARIES, FULL, LIGHT, MODEL_SETS, STRONG, decode_vocab,
                     priming_words)
 from .workers import Workers
 
-CODEC_REVISION = 8  # bump whenever the models change what a stream means
+CODEC_REVISION = 9  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
 AUTO_VOCAB_MODELS = -1
 FULL_VOCAB_BYTES = 1 << 18
@@ -61,7 +66,8 @@ MATCH_TRIAL_EVENTS = 1 << 16
 MATCH_TRIAL_SHARE = 8
 MATCH_TRIAL_MARGIN = 256
 N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS, 3: 9 + N_LEVELS, 4: 10 + N_LEVELS,
-          5: 10 + N_LEVELS, 6: 10 + N_LEVELS, 7: 10 + N_LEVELS, 8: 10 + N_LEVELS}
+          5: 10 + N_LEVELS, 6: 10 + N_LEVELS, 7: 10 + N_LEVELS, 8: 10 + N_LEVELS,
+          9: 11 + N_LEVELS}
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,7 @@ class BlockParams:
     vocab_models: int = AUTO_VOCAB_MODELS
     dictionary: int = 1
     pair_predictor: bool = False
+    space_bits: int = 0
 
     @classmethod
     def for_level(cls, level: int) -> "BlockParams":
@@ -86,7 +93,10 @@ class BlockParams:
         256 KiB; at 7-9 also 8, 24 and 96 on blocks up to 8 MiB), in the
         shortest LZ matches over events tried (4 at 1-3, 4 and 3 from 4 on) and
         in the events' pair predictor, which brings the word-context chain of
-        codec revision 6 (levels 7-9: they cost decoding time)."""
+        codec revision 6 (levels 7-9: they cost decoding time), and in the
+        whitespace model: revision 3's counting model at 1-3, revision 9's mixing
+        model from 4 on, with at most 2**16 buckets per model at 4-6 (memory and
+        decoding time) and 2**20 at 7-9."""
         if level <= 3:
             thresholds = ((48, 0),)
         elif level <= 6:
@@ -97,7 +107,8 @@ class BlockParams:
                    min_matches=(4,) if level <= 3 else (4, 3), pair_predictor=level >= 7,
                    vocab_models=(LIGHT if level <= 3 else STRONG if level >= 7
                                  else AUTO_VOCAB_MODELS),
-                   thresholds=thresholds)
+                   thresholds=thresholds,
+                   space_bits=0 if level <= 3 else 16 if level <= 6 else 20)
 
     def min_counts(self, n_bytes: int) -> list:
         """The phrase thresholds to try on a block of n_bytes: the first always,
@@ -129,7 +140,7 @@ def _encode_block(data, spec, params, stats, workers):
     ends = core_ends(buf, starts)
     low, flags = case_split(buf, starts)
     ids, first = build_vocab(low, starts, ends)
-    ws_ids, ws_first = build_vocab(low, ends, starts[1:])
+    ws_ids, ws_first = _by_frequency(*build_vocab(low, ends, starts[1:]))
     n_tok = ids.shape[0]
     n_words = first.shape[0]
     vbytes, voffs = gather_strings(low, starts, ends, first)
@@ -142,8 +153,9 @@ def _encode_block(data, spec, params, stats, workers):
     # the vocabulary and whitespace coders do not depend on the parse
     vocab = workers.submit(encode_vocab, vbytes, voffs, vocab_models,
                            *priming_words(params.dictionary))
+    mix_bits = mix_bits_for(n_tok, params.space_bits) if params.space_bits else 0
     spaces = workers.submit(encode_spaces, ids, ws_ids, *core_shapes(vbytes, voffs),
-                            *space_shapes(wbytes, woffs))
+                            *space_shapes(wbytes, woffs), mix_bits)
     ws_section = workers.submit(_zstd, encode_varints(np.diff(woffs)).tobytes() + wbytes.tobytes())
     del ws_ids  # the whitespace coder's own reference keeps it while it runs
     pair_bits = pair_bits_for(n_tok, n_words) if params.pair_predictor else 0
@@ -184,9 +196,20 @@ def _encode_block(data, spec, params, stats, workers):
     meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
                                     min_match] + [int(x) for x in n_entries]
                                    + [vbytes.shape[0], ws_first.shape[0], vocab_models,
-                                      params.dictionary, pair_bits], np.int64)).tobytes()
+                                      params.dictionary, pair_bits, mix_bits],
+                                   np.int64)).tobytes()
     return [meta, vocab.result().tobytes(), ws_section.result(), events.tobytes(),
             side.tobytes(), spaces.result().tobytes()]
+
+
+def _by_frequency(ws_ids, ws_first):
+    """(ws_ids, ws_first) renumbered from the most frequent whitespace entry down
+    (ties: first occurrence first), so the whitespace coder meets its common
+    entries first. Any order decodes: the section lists the entries."""
+    order = np.argsort(-np.bincount(ws_ids, minlength=ws_first.shape[0]), kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.shape[0])
+    return rank[ws_ids].astype(ws_ids.dtype), ws_first[order]
 
 
 def _zstd(blob: bytes) -> bytes:
@@ -246,11 +269,13 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
     else:
         n_vbytes, n_ws, vocab_models, dictionary = (int(x) for x in meta[5 + N_LEVELS:9 + N_LEVELS])
         pair_bits = int(meta[9 + N_LEVELS]) if revision >= 4 else 0
+        mix_bits = int(meta[10 + N_LEVELS]) if revision >= 9 else 0
         if not (n_words <= n_vbytes <= raw_size and 1 <= n_ws <= n_tok
                 and 0 <= vocab_models < (len(MODEL_SETS) if revision >= 8 else STRONG)
                 and 0 <= dictionary < len(DICTIONARIES)
                 and 0 <= pair_bits <= PAIR_MAX_BITS
-                and (pair_bits == 0 or n_words < PAIR_MAX_WORDS)):
+                and (pair_bits == 0 or n_words < PAIR_MAX_WORDS)
+                and (mix_bits == 0 or MIN_MIX_BITS <= mix_bits <= MAX_MIX_BITS)):
             raise QuasiError("corrupt block meta section")
         vbytes, voffs, ok = decode_vocab(np.frombuffer(sections[1], np.uint8), n_words, n_vbytes,
                                          vocab_models, *priming_words(dictionary))
@@ -272,7 +297,7 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
     else:
         ws_ids, ok = decode_spaces(np.frombuffer(sections[5], np.uint8), ids,
                                    *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs),
-                                   revision)
+                                   revision, mix_bits)
         if not ok:
             raise QuasiError("corrupt whitespace stream")
     out, ok = emit_text(ids, flags, ws_ids, vbytes, voffs, wbytes, woffs, raw_size)

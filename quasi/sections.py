@@ -16,6 +16,7 @@ SECTION_NAMES[5] = SECTION_NAMES[2]  # revision 5 richer contexts for the side s
 SECTION_NAMES[6] = SECTION_NAMES[2]  # revision 6 the events' word-context chain
 SECTION_NAMES[7] = SECTION_NAMES[2]  # revision 7 count-based rates of the events' bits
 SECTION_NAMES[8] = SECTION_NAMES[2]  # revision 8 the vocabulary model set STRONG
+SECTION_NAMES[9] = SECTION_NAMES[2]  # revision 9 the whitespace mixing model
 
 
 def meta_fields(meta) -> list:

@@ -20,12 +20,30 @@ starts every context flat.
 
 Entries 0..DIRECT-1 are coded directly; later ones escape and are coded
 uniformly.
+
+Codec revision 9 adds a mixing model (the block meta names its table size; 0
+keeps revision 3's). An entry is coded as binary decisions "is it entry k?"
+for k = 0, 1, ... (the encoder numbers entries by frequency, so most tokens
+need one or two); each decision is predicted by MIX_MODELS adaptive counters in
+hashed contexts (the cores around the token, up to two behind and three ahead;
+the previous two entries; the column the next core would end at and the
+indentation of this line and the one before; the token's place in its line and
+the line's first core; the entry that followed this word last time), mixed in the
+logistic domain (mixing.py) by a weight set chosen by k, the previous entry and
+whether the next core is a word, then refined by an adaptive probability map in
+the context of the two cores' edge bytes. A context's counters for BUCKET
+consecutive decisions share a bucket, so a token touches one bucket per model. Entries
+past the first 15 (31 in blocks of LARGE_BLOCK_TOKENS tokens or more) escape:
+their rank past those is coded as an Elias-gamma number with adaptive bits.
 """
 import numpy as np
 
 from ._jit import njit, njit_inline
-from .coder import (dec_consume, dec_new, dec_target, enc_encode, enc_finish, enc_new,
+from .coder import (dec_bit_p, dec_consume, dec_new, dec_target, enc_bit_p, enc_encode,
+                    enc_finish, enc_new,
                     small_decode, small_encode, small_new, small_update)
+from .mixing import (apm_predict, counter_update, counts_update, mixer_dot, mixer_update, squash,
+                     stretches)
 
 DIRECT = 15
 ESCAPE = DIRECT
@@ -252,10 +270,19 @@ def _learn(rows, r, sym):
     rows[r, TOTAL] = total
 
 
+def encode_spaces(ids, ws_ids, head, last, length, ws_len, ws_tail, mix_bits: int):
+    """Range-code ws_ids (one whitespace entry per token) given the cores ids, by
+    the mixing model with 2**mix_bits counters per model (codec revision 9), or
+    by revision 3's counting model when mix_bits is 0."""
+    if mix_bits:
+        return _encode_mixed(ids, ws_ids, head.shape[0], head, last, length, ws_len, ws_tail,
+                             mix_bits)
+    return _encode_counted(ids, ws_ids, head, last, length, ws_len, ws_tail)
+
+
 @njit
-def encode_spaces(ids, ws_ids, head, last, length, ws_len, ws_tail):
-    """Range-code ws_ids (one whitespace entry per token) given the cores ids
-    (codec revision 3)."""
+def _encode_counted(ids, ws_ids, head, last, length, ws_len, ws_tail):
+    """encode_spaces by the counting model of codec revision 3."""
     n_tok = ids.shape[0]
     n_ws = ws_len.shape[0]
     rows = _rows_new(_n_ctx(n_tok))
@@ -321,7 +348,290 @@ def _decode_spaces_r3(inp, ids, head, last, length, ws_len, ws_tail):
     return ws_ids, True
 
 
-def decode_spaces(inp, ids, head, last, length, ws_len, ws_tail, revision: int):
+# ---------------------------------------------------------------------------
+# Codec revision 9: context mixing
+
+MIX_MODELS = 11
+MIX_RATE = 80
+MIX_COUNT_LIMIT = 30
+MIX_W_INIT = 20000  # about 0.3 in 16.16 fixed point
+MIX_DIRECT_SMALL = 15  # entries coded by the mixed decisions, on small blocks
+MIX_DIRECT_LARGE = 31  # ... and from LARGE_BLOCK_TOKENS tokens on
+LARGE_BLOCK_TOKENS = 1 << 18
+MIN_MIX_BITS = 10  # log2 of a model's buckets: the bounds the block meta may name
+MAX_MIX_BITS = 22
+BUCKET = 4  # decisions per bucket
+ESC_EXP = 32  # escape counters: the length of the escaped rank's binary form,
+ESC_BODY = 1 << 13  # ... then its bits below the leading one, by the bits above them
+APM_ROWS = 1 << 12
+APM_RATE = 6
+P_EDGE = 32  # a lone counter's P(bit = 0) stays in [P_EDGE, 65536 - P_EDGE] / 65536
+
+
+def mix_bits_for(n_tok: int, max_bits: int) -> int:
+    """log2 of each model's buckets for a block of n_tok tokens: one per token,
+    at least 2**MIN_MIX_BITS and at most 2**max_bits."""
+    bits = MIN_MIX_BITS
+    while bits < max_bits and (1 << bits) < n_tok:
+        bits += 1
+    return bits
+
+
+@njit_inline
+def _direct(n_tok, n_ws):
+    """How many entries the mixed decisions code (the rest escape); the last
+    entry of a small whitespace vocabulary needs no decision."""
+    d = MIX_DIRECT_LARGE if n_tok >= LARGE_BLOCK_TOKENS else MIX_DIRECT_SMALL
+    return d if d < n_ws - 1 else n_ws - 1
+
+
+@njit
+def _mix_new(n_words, bits):
+    """(table, esc_prob, esc_cnt, w, last_ws): every model's 2**bits buckets, the
+    escape's counters, the mixer's weight sets (by decision and previous entry)
+    and the entry that last followed every word. A bucket holds the counters of
+    BUCKET decisions of one context: their probabilities, then their counts."""
+    table = np.full((MIX_MODELS << bits) * 2 * BUCKET, 32768, np.uint16)
+    for b in range(MIX_MODELS << bits):
+        table[b * 2 * BUCKET + BUCKET:(b + 1) * 2 * BUCKET] = 0
+    esc_prob = np.full(ESC_EXP + ESC_BODY, 32768, np.uint16)
+    esc_cnt = np.zeros(ESC_EXP + ESC_BODY, np.uint8)
+    n_sets = (MIX_DIRECT_LARGE + 1) * 8  # by decision, previous entry (0-3), next core a word
+    w = np.full(n_sets * (MIX_MODELS + 1), MIX_W_INIT, np.int64)
+    for k in range(n_sets):
+        w[k * (MIX_MODELS + 1) + MIX_MODELS] = 0
+    apm = np.empty(APM_ROWS * 33, np.int64)
+    for r in range(APM_ROWS):
+        for j in range(33):
+            apm[r * 33 + j] = squash((j - 16) * 128) << 4
+    return table, esc_prob, esc_cnt, w, apm, np.zeros(n_words + 1, np.int64)
+
+
+@njit_inline
+def _mix(a, b):
+    return (a * np.int64(-7046029254386353131) + b + 1) * np.int64(0x2545F4914F6CDD1D)
+
+
+@njit_inline
+def _mix_contexts(hashes, ids, t, n_words, head, last, length, last_ws, prev, prev2, col,
+                  indent, line_pos, prev_indent):
+    """Hashes of the contexts of token t's whitespace: the cores around it (up to
+    two behind and three ahead), the previous two entries, the column the next core
+    would end at, the indentation of this line and of the one before, the token's
+    place in its line and the line's first core, and the entry that followed this
+    word last time; then the APM's context. Returns the mixer's weight-set selector:
+    the previous entry (up to 3) and whether the next core is a word of letters."""
+    n_tok = ids.shape[0]
+    w = np.int64(ids[t])
+    pt = np.int64(ids[t - 1]) if t >= 1 else n_words
+    nx = np.int64(ids[t + 1]) if t + 1 < n_tok else n_words
+    nx2 = np.int64(ids[t + 2]) if t + 2 < n_tok else n_words
+    nx3 = np.int64(ids[t + 3]) if t + 3 < n_tok else n_words
+    hn = head[nx] if nx < n_words else 257
+    end = col + 1 + (length[nx] if nx < n_words else 0)
+    pw = prev if prev < 3 else 3
+    cb = (end >> 2) if end < 4 * MAX_COLUMN_BUCKET else MAX_COLUMN_BUCKET
+    hashes[0] = _mix(((last[w] * 263 + hn) * 4 + pw) * 24 + cb, indent if indent < 32 else 31)
+    hashes[1] = _mix(_mix(nx, nx2), prev)
+    hashes[2] = _mix(_mix(w, last_ws[w]), hn)
+    hashes[3] = _mix(end, indent * 64 + prev)
+    hashes[4] = _mix(_mix(prev, prev2), last[w] * 300 + hn)
+    hashes[5] = _mix(line_pos, _mix(hn, prev))
+    hashes[6] = _mix(_mix(pt, w), nx)
+    hashes[7] = _mix(_mix(nx, nx2), nx3)
+    hashes[8] = _mix(_mix(w, nx), nx2)
+    hashes[9] = _mix(_mix(np.int64(ids[t - line_pos]), indent), hn * 4 + pw)
+    hashes[10] = _mix(_mix(indent, prev_indent), _mix(hn, prev))
+    hashes[MIX_MODELS] = (last[w] * 263 + hn) * 4 + pw  # the APM's row, with the decision
+    return pw + (4 if hn == 256 else 0)
+
+
+@njit_inline
+def _mix_buckets(idx, hashes, group, bits):
+    """Every model's bucket for decisions group * BUCKET .. group * BUCKET + BUCKET - 1."""
+    mask = (np.int64(1) << bits) - 1
+    for m in range(MIX_MODELS):
+        h = _mix(hashes[m] + m, group)
+        idx[m] = ((np.int64(m) << bits) + ((h >> np.int64(24)) & mask)) * (2 * BUCKET)
+
+
+@njit_inline
+def _mix_decision(table, idx, stv, w, apm, hashes, k, sel):
+    """(the mixer's P(decision k = 1) in 1/4096, its weight set, the coded P(decision
+    k = 0) in 1/65536, the APM knot that learns)."""
+    wset = (k * 8 + sel) * (MIX_MODELS + 1)
+    stretches(table, idx, MIX_MODELS, k % BUCKET, stv)
+    d = mixer_dot(stv, MIX_MODELS, w, wset)
+    row = (_mix(hashes[MIX_MODELS], k) >> np.int64(24)) & (APM_ROWS - 1)
+    a, j = apm_predict(apm, row, d)
+    p = ((squash(d) << 4) + 3 * a) >> 2
+    if p < P_EDGE:
+        p = P_EDGE
+    if p > 65536 - P_EDGE:
+        p = 65536 - P_EDGE
+    return squash(d), wset, 65536 - p, j
+
+
+@njit_inline
+def _mix_update(table, idx, stv, w, apm, wset, k, p, j, y):
+    mixer_update(w, wset, MIX_MODELS, stv, p, y, MIX_RATE)
+    apm[j] += ((y << 16) - apm[j]) >> APM_RATE
+    counts_update(table, table[BUCKET:], idx, MIX_MODELS, k % BUCKET, y, MIX_COUNT_LIMIT)
+
+
+@njit_inline
+def _esc_p0(prob, j):
+    """An escape counter's P(bit = 0) in 1/65536, kept off the edges."""
+    p0 = 65536 - np.int64(prob[j])
+    if p0 < P_EDGE:
+        return P_EDGE
+    if p0 > 65536 - P_EDGE:
+        return 65536 - P_EDGE
+    return p0
+
+
+@njit_inline
+def _esc_body_slot(nb, prefix):
+    j = (np.int64(1) << nb) + prefix if nb < 13 else ESC_BODY - 1
+    return ESC_EXP + (j if j < ESC_BODY else ESC_BODY - 1)
+
+
+@njit_inline
+def _after_entry(s, wd, col, indent, prev_indent, line_pos, last_ws, ws_len, ws_tail):
+    """(column, indentation of this line and of the one before, place in the line)
+    after entry s follows word wd."""
+    last_ws[wd] = s
+    if ws_tail[s] >= 0:
+        return ws_tail[s], ws_tail[s], indent, 0
+    return col + ws_len[s], indent, prev_indent, line_pos + 1
+
+
+@njit
+def _mix_start(n_tok, n_ws, n_words, bits):
+    """A coder's starting state: the decisions coded directly, the escape's longest
+    unary part, _mix_new's tables, and room for hashes, buckets and stretches."""
+    direct = _direct(n_tok, n_ws)
+    top = 0  # an escaped rank's binary form is at most top + 1 bits long
+    while ((n_ws - direct) >> (top + 1)) > 0:
+        top += 1
+    return (direct, top) + _mix_new(n_words, bits) + (
+        np.zeros(MIX_MODELS + 1, np.int64), np.zeros(MIX_MODELS, np.int64),
+        np.zeros(MIX_MODELS + 1, np.int64))
+
+
+@njit
+def _encode_mixed(ids, ws_ids, n_words, head, last, length, ws_len, ws_tail, bits):
+    n_tok = ids.shape[0]
+    n_ws = ws_len.shape[0]
+    (direct, top, table, esc_prob, esc_cnt, w, apm, last_ws, hashes, idx,
+     stv) = _mix_start(n_tok, n_ws, n_words, bits)
+    out = np.empty(64 + 4 * n_tok, np.uint8)
+    st = enc_new()
+    col = 0
+    prev = 0
+    prev2 = 0
+    indent = 0
+    line_pos = 0
+    prev_indent = 0
+    for t in range(n_tok):
+        wd = ids[t]
+        col += length[wd]
+        s = np.int64(ws_ids[t])
+        sel = _mix_contexts(hashes, ids, t, n_words, head, last, length, last_ws, prev, prev2,
+                            col, indent, line_pos, prev_indent)
+        for k in range(direct):
+            if k % BUCKET == 0:
+                _mix_buckets(idx, hashes, k // BUCKET, bits)
+            y = 1 if s == k else 0
+            p, wset, p0, j = _mix_decision(table, idx, stv, w, apm, hashes, k, sel)
+            enc_bit_p(st, out, p0, y)
+            _mix_update(table, idx, stv, w, apm, wset, k, p, j, y)
+            if y:
+                break
+        if s >= direct and direct < n_ws - 1:  # escape: s - direct + 1, Elias-gamma
+            v = s - direct + 1
+            nb = 0
+            while (v >> (nb + 1)) > 0:
+                nb += 1
+            for e in range(top):
+                y = 1 if e == nb else 0
+                enc_bit_p(st, out, _esc_p0(esc_prob, e), y)
+                counter_update(esc_prob, esc_cnt, e, y, MIX_COUNT_LIMIT)
+                if y:
+                    break
+            for b in range(nb - 1, -1, -1):
+                y = (v >> b) & 1
+                j = _esc_body_slot(nb, v >> (b + 1))
+                enc_bit_p(st, out, _esc_p0(esc_prob, j), y)
+                counter_update(esc_prob, esc_cnt, j, y, MIX_COUNT_LIMIT)
+        col, indent, prev_indent, line_pos = _after_entry(s, wd, col, indent, prev_indent,
+                                                          line_pos, last_ws, ws_len, ws_tail)
+        prev2 = prev
+        prev = s
+    n = enc_finish(st, out)
+    return out[:n].copy()
+
+
+@njit
+def _decode_mixed(inp, ids, n_words, head, last, length, ws_len, ws_tail, bits):
+    """Inverse of _encode_mixed: (ws_ids, ok)."""
+    n_tok = ids.shape[0]
+    n_ws = ws_len.shape[0]
+    (direct, top, table, esc_prob, esc_cnt, w, apm, last_ws, hashes, idx,
+     stv) = _mix_start(n_tok, n_ws, n_words, bits)
+    ws_ids = np.zeros(n_tok, np.int32)
+    code, rng, pos = dec_new(inp)
+    col = 0
+    prev = 0
+    prev2 = 0
+    indent = 0
+    line_pos = 0
+    prev_indent = 0
+    for t in range(n_tok):
+        wd = ids[t]
+        col += length[wd]
+        sel = _mix_contexts(hashes, ids, t, n_words, head, last, length, last_ws, prev, prev2,
+                            col, indent, line_pos, prev_indent)
+        s = direct
+        for k in range(direct):
+            if k % BUCKET == 0:
+                _mix_buckets(idx, hashes, k // BUCKET, bits)
+            p, wset, p0, j = _mix_decision(table, idx, stv, w, apm, hashes, k, sel)
+            y, code, rng, pos = dec_bit_p(code, rng, pos, inp, p0)
+            _mix_update(table, idx, stv, w, apm, wset, k, p, j, y)
+            if y:
+                s = k
+                break
+        if s == direct and direct < n_ws - 1:
+            nb = top
+            for e in range(top):
+                y, code, rng, pos = dec_bit_p(code, rng, pos, inp, _esc_p0(esc_prob, e))
+                counter_update(esc_prob, esc_cnt, e, y, MIX_COUNT_LIMIT)
+                if y:
+                    nb = e
+                    break
+            v = 1
+            for b in range(nb - 1, -1, -1):
+                j = _esc_body_slot(nb, v)
+                y, code, rng, pos = dec_bit_p(code, rng, pos, inp, _esc_p0(esc_prob, j))
+                counter_update(esc_prob, esc_cnt, j, y, MIX_COUNT_LIMIT)
+                v = 2 * v + y
+            if v > n_ws - direct:
+                return ws_ids, False
+            s = v + direct - 1
+        ws_ids[t] = s
+        col, indent, prev_indent, line_pos = _after_entry(s, wd, col, indent, prev_indent,
+                                                          line_pos, last_ws, ws_len, ws_tail)
+        prev2 = prev
+        prev = s
+    return ws_ids, True
+
+
+def decode_spaces(inp, ids, head, last, length, ws_len, ws_tail, revision: int,
+                  mix_bits: int = 0):
     """(ws_ids, ok): the inverse of encode_spaces, or of revision 2's coder."""
+    if mix_bits:
+        return _decode_mixed(inp, ids, head.shape[0], head, last, length, ws_len, ws_tail,
+                             mix_bits)
     decode = _decode_spaces_r2 if revision == 2 else _decode_spaces_r3
     return decode(inp, ids, head, last, length, ws_len, ws_tail)

@@ -31,6 +31,7 @@ import numpy as np
 
 from ._jit import njit, njit_inline
 from .coder import dec_bit_p, dec_new, enc_bit_p, enc_finish, enc_new
+from .mixing import apm_predict, counts_update, mixer_dot, mixer_update, squash, stretches
 
 # (order, with position in the word) of every model, by model set
 _FULL_MODELS = np.array([[1, 0], [2, 0], [3, 0], [4, 0], [6, 0], [1, 1], [0, 0]], np.int64)
@@ -69,47 +70,6 @@ def priming_words(dictionary: int):
     return np.frombuffer(b"".join(words) + bytes(8), np.uint8).copy(), offs
 
 
-def _squash_table():
-    """squash(d) = 4096 / (1 + e^(-d/256)) for d in -2047..2047, by integer
-    interpolation of 33 knots, so every machine computes the same table."""
-    knots = [1, 2, 3, 6, 10, 16, 27, 45, 73, 120, 194, 310, 488, 747, 1101, 1546, 2047,
-             2549, 2994, 3348, 3607, 3785, 3901, 3975, 4022, 4050, 4068, 4079, 4085, 4089,
-             4092, 4093, 4094]
-    out = np.empty(4095, np.int64)
-    for d in range(-2047, 2048):
-        w = d & 127
-        k = (d >> 7) + 16
-        out[d + 2047] = (knots[k] * (128 - w) + knots[k + 1] * w + 64) >> 7
-    return out
-
-
-def _stretch_table(squash):
-    """stretch(p) for p in 0..4095: the inverse of squash."""
-    out = np.empty(4096, np.int64)
-    p_prev = 0
-    for d in range(-2047, 2048):
-        v = int(squash[d + 2047])
-        out[p_prev:v + 1] = d
-        p_prev = max(p_prev, v + 1)
-    out[p_prev:] = 2047
-    return out
-
-
-SQUASH = _squash_table()
-STRETCH = _stretch_table(SQUASH)
-# Adaptation rate of a counter seen n times: 2 / (2n + 3) in 1/65536.
-RATE = np.array([(2 << 16) // (2 * n + 3) for n in range(COUNT_LIMIT + 1)], np.int64)
-
-
-@njit_inline
-def _squash(d):
-    if d > 2047:
-        d = 2047
-    if d < -2047:
-        d = -2047
-    return SQUASH[d + 2047]
-
-
 @njit
 def _table_bits(n_bytes, order, with_pos):
     """log2 of the buckets of one model: enough for the data and the order."""
@@ -140,7 +100,7 @@ def _model_new(n_bytes, models, refined):
     apm = np.empty((APM_ROWS1 + (1 << APM_BITS2)) * 33 if refined else 0, np.int64)
     for r in range(apm.shape[0] // 33):
         for j in range(33):
-            apm[r * 33 + j] = _squash((j - 16) * 128) << 4
+            apm[r * 33 + j] = squash((j - 16) * 128) << 4
     return prob, cnt, w, base, bits, apm
 
 
@@ -183,8 +143,8 @@ def _low_nibble_contexts(hashes, idx, n, base, bits, high):
 
 @njit_inline
 def _predict(prob, idx, n, slot, stv, w, wbase):
-    _stretches(prob, idx, n, slot, stv)
-    p = _squash(_mixer_dot(stv, n, w, wbase))
+    stretches(prob, idx, n, slot, stv)
+    p = squash(mixer_dot(stv, n, w, wbase))
     if p < 1:
         p = 1
     if p > 4095:
@@ -194,57 +154,8 @@ def _predict(prob, idx, n, slot, stv, w, wbase):
 
 @njit_inline
 def _update(prob, cnt, idx, n, slot, stv, w, wbase, p, y):
-    _mixer_update(w, wbase, n, stv, p, y)
-    _counts_update(prob, cnt, idx, n, slot, y)
-
-
-@njit_inline
-def _mixer_update(w, wbase, n, stv, p, y):
-    err = ((y << 12) - p) * MIX_RATE
-    for i in range(n + 1):
-        w[wbase + i] += (stv[i] * err) >> 16
-
-
-@njit_inline
-def _counts_update(prob, cnt, idx, n, slot, y):
-    for i in range(n):
-        j = idx[i] + slot
-        q = np.int64(prob[j])
-        c = cnt[j]
-        prob[j] = q + ((((y << 16) - q) * RATE[c]) >> 16)
-        if c < COUNT_LIMIT:
-            cnt[j] = c + 1
-
-
-@njit_inline
-def _stretches(prob, idx, n, slot, stv):
-    """Every model's prediction for the slot, stretched, then the bias input."""
-    for i in range(n):
-        stv[i] = STRETCH[prob[idx[i] + slot] >> 4]
-    stv[n] = 256
-
-
-@njit_inline
-def _mixer_dot(stv, n, w, wbase):
-    dot = np.int64(0)
-    for i in range(n + 1):
-        dot += w[wbase + i] * stv[i]
-    d = dot >> 16
-    if d > 2047:
-        return 2047
-    if d < -2047:
-        return -2047
-    return d
-
-
-@njit_inline
-def _apm(apm, row, d):
-    """(P(bit = 1) in 1/65536 interpolated between the knots around stretch d of
-    the row, the nearer knot's index: the one the decision updates)."""
-    x = d + 2048
-    j = row * 33 + (x >> 7)
-    wt = x & 127
-    return (apm[j] * (128 - wt) + apm[j + 1] * wt) >> 7, j + (wt >> 6)
+    mixer_update(w, wbase, n, stv, p, y, MIX_RATE)
+    counts_update(prob, cnt, idx, n, slot, y, COUNT_LIMIT)
 
 
 @njit_inline
@@ -252,27 +163,27 @@ def _predict_refined(prob, idx, n, slot, stv, w, wbase, wbase2, apm, row1, row2)
     """STRONG's P(bit = 1) in 1/65536: the two mixers averaged in the stretch
     domain, then (mixed + APM 1 + 2 APM 2) / 4. Returns it with what the update
     needs: each mixer's own prediction (1/4096) and the two APM knots."""
-    _stretches(prob, idx, n, slot, stv)
-    d1 = _mixer_dot(stv, n, w, wbase)
-    d2 = _mixer_dot(stv, n, w, wbase2)
+    stretches(prob, idx, n, slot, stv)
+    d1 = mixer_dot(stv, n, w, wbase)
+    d2 = mixer_dot(stv, n, w, wbase2)
     d = (d1 + d2) >> 1
-    a1, j1 = _apm(apm, row1, d)
-    a2, j2 = _apm(apm, row2, d)
-    p = ((_squash(d) << 4) + a1 + 2 * a2) >> 2
+    a1, j1 = apm_predict(apm, row1, d)
+    a2, j2 = apm_predict(apm, row2, d)
+    p = ((squash(d) << 4) + a1 + 2 * a2) >> 2
     if p < P_MIN:
         p = P_MIN
     if p > 65536 - P_MIN:
         p = 65536 - P_MIN
-    return p, _squash(d1), _squash(d2), j1, j2
+    return p, squash(d1), squash(d2), j1, j2
 
 
 @njit_inline
 def _update_refined(prob, cnt, idx, n, slot, stv, w, wbase, wbase2, apm, p1, p2, j1, j2, y):
-    _mixer_update(w, wbase, n, stv, p1, y)
-    _mixer_update(w, wbase2, n, stv, p2, y)
+    mixer_update(w, wbase, n, stv, p1, y, MIX_RATE)
+    mixer_update(w, wbase2, n, stv, p2, y, MIX_RATE)
     apm[j1] += ((y << 16) - apm[j1]) >> APM_RATE
     apm[j2] += ((y << 16) - apm[j2]) >> APM_RATE
-    _counts_update(prob, cnt, idx, n, slot, y)
+    counts_update(prob, cnt, idx, n, slot, y, COUNT_LIMIT)
 
 
 @njit_inline

@@ -120,7 +120,27 @@ def test_strong_vocabulary_needs_revision_8():
 
     data = b"the quick brown fox jumps over the lazy dog; the dog sleeps. " * 40
     sections = encode_block(data, "multi", BlockParams.for_level(9))
-    assert sections[0][0] == 8 and BlockParams.for_level(9).vocab_models == STRONG
+    assert sections[0][0] == 9 and BlockParams.for_level(9).vocab_models == STRONG
+    assert sections[0][-1] == 10  # mix_bits, revision 9's last field: dropped below
     assert decode_block(sections, len(data)).tobytes() == data
     with pytest.raises(QuasiError, match="corrupt block meta section"):
-        decode_block([b"\x07" + sections[0][1:]] + sections[1:], len(data))
+        decode_block([b"\x07" + sections[0][1:-1]] + sections[1:], len(data))
+
+
+@pytest.mark.parametrize("mix_bits", [9, 23])
+def test_whitespace_table_bits_out_of_range_are_refused(mix_bits):
+    from quasi.block import BlockParams, decode_block, encode_block
+    from quasi.errors import QuasiError
+
+    data = b"the quick brown fox jumps over the lazy dog; the dog sleeps. " * 40
+    sections = encode_block(data, "multi", BlockParams.for_level(6))
+    with pytest.raises(QuasiError, match="corrupt block meta section"):
+        decode_block([sections[0][:-1] + bytes([mix_bits])] + sections[1:], len(data))
+
+
+def test_golden_r9_holds_both_whitespace_models():
+    """Revision 9's meta names the whitespace model: 0 for the counting model
+    (level 1), else log2 of the mixing model's buckets."""
+    from quasi.block import N_META
+    bits = {int(m[N_META[9] - 1]) for m in _coded_metas(9)}
+    assert 0 in bits and bits - {0}

@@ -4,12 +4,14 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from quasi.coder import PyRangeDecoder, PyRangeEncoder
-from quasi.spaces import (DIRECT, ESCAPE, INC, INDENT_BUCKET, INHERIT, LIMIT, MAX_COLUMN_BUCKET,
-                          core_shapes, decode_spaces, encode_spaces, space_shapes)
+from quasi.spaces import (DIRECT, ESCAPE, INC, INDENT_BUCKET, INHERIT, LARGE_BLOCK_TOKENS, LIMIT,
+                          MAX_COLUMN_BUCKET, MIN_MIX_BITS, core_shapes, decode_spaces,
+                          encode_spaces, mix_bits_for, space_shapes)
 from quasi.tokens import build_vocab, case_split, core_ends, emit_text, py_tokens, token_starts
 
 from conftest import word_soup
 from event_twin import Small, M64
+from space_mix_twin import py_code_mixed
 
 texts = st.one_of(st.binary(max_size=400),
                   st.text("ab1 2\n,", max_size=200).map(str.encode),
@@ -129,7 +131,7 @@ def test_spaces_coder_matches_twin_and_round_trips(data, n_rare, revision):
     py_code_spaces(ids.tolist(), vocab, spaces, enc, ws_ids.tolist(), revision)
     coded = enc.finish()
     if revision == 3:  # quasi writes revision 3 only; revision 2 is the twin's
-        assert encode_spaces(ids, ws_ids, *shapes).tobytes() == coded
+        assert encode_spaces(ids, ws_ids, *shapes, 0).tobytes() == coded
     assert py_code_spaces(ids.tolist(), vocab, spaces, PyRangeDecoder(coded),
                           revision=revision) == ws_ids.tolist()
     got, ok = decode_spaces(np.frombuffer(coded, np.uint8), ids, *shapes, revision)
@@ -174,8 +176,77 @@ def test_spaces_twin_agrees_on_indented_source():
         py_code_spaces(ids.tolist(), vocab, spaces, enc, ws_ids.tolist(), revision)
         coded = enc.finish()
         if revision == 3:
-            assert encode_spaces(ids, ws_ids, *shapes).tobytes() == coded
+            assert encode_spaces(ids, ws_ids, *shapes, 0).tobytes() == coded
         got, ok = decode_spaces(np.frombuffer(coded, np.uint8), ids, *shapes, revision)
         assert ok and got.tolist() == ws_ids.tolist()
         sizes[revision] = len(coded)
     assert sizes[3] < 0.9 * sizes[2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts, st.integers(0, 40), st.sampled_from((MIN_MIX_BITS, 12)))
+def test_mixed_spaces_coder_round_trips(data, n_rare, bits):
+    """Revision 9's mixing model against its twin, escapes included (n_rare distinct runs)."""
+    data += b"".join(b"x" + b" " * (k + 2) + b"\t" for k in range(n_rare))
+    flags, ids, ws_ids, vocab, spaces = split(data)
+    if len(ids):
+        vb, vo = packed(vocab)
+        wb, wo = packed(spaces)
+        shapes = core_shapes(vb, vo) + space_shapes(wb, wo)
+        coded = encode_spaces(ids, ws_ids, *shapes, bits)
+        enc = PyRangeEncoder()
+        py_code_mixed(ids.tolist(), *(a.tolist() for a in shapes), bits, enc, ws_ids.tolist())
+        assert enc.finish() == coded.tobytes()
+        assert py_code_mixed(ids.tolist(), *(a.tolist() for a in shapes), bits,
+                             PyRangeDecoder(coded.tobytes())) == ws_ids.tolist()
+        got, ok = decode_spaces(coded, ids, *shapes, 9, bits)
+        assert ok and got.tolist() == ws_ids.tolist()
+        assert emit_text(ids, flags, got, vb, vo, wb, wo, len(data))[0].tobytes() == data
+
+
+def test_mixed_spaces_escapes_in_a_large_block():
+    """From LARGE_BLOCK_TOKENS tokens on, 31 entries are coded directly; the rest
+    (hundreds of distinct runs here) escape, and all come back."""
+    rng = np.random.default_rng(9)
+    runs = [b" " * int(k) for k in rng.integers(1, 400, LARGE_BLOCK_TOKENS)]
+    data = b"".join(b"w" + r for r in runs)
+    flags, ids, ws_ids, vocab, spaces = split(data)
+    assert len(ids) >= LARGE_BLOCK_TOKENS and len(spaces) > 300
+    vb, vo = packed(vocab)
+    wb, wo = packed(spaces)
+    shapes = core_shapes(vb, vo) + space_shapes(wb, wo)
+    bits = mix_bits_for(len(ids), 16)
+    coded = encode_spaces(ids, ws_ids, *shapes, bits)
+    got, ok = decode_spaces(coded, ids, *shapes, 9, bits)
+    assert ok and got.tolist() == ws_ids.tolist()
+
+
+def test_mixed_spaces_decoder_rejects_garbage_without_crashing():
+    flags, ids, ws_ids, vocab, spaces = split(word_soup(400, 3) + b"".join(
+        b"x" + b" " * k + b"\t" for k in range(2, 60)))
+    vb, vo = packed(vocab)
+    wb, wo = packed(spaces)
+    shapes = core_shapes(vb, vo) + space_shapes(wb, wo)
+    rng = np.random.default_rng(5)
+    for n in (0, 1, 9, 200, 2000):
+        got, ok = decode_spaces(rng.integers(0, 256, n).astype(np.uint8), ids, *shapes, 9,
+                                MIN_MIX_BITS)
+        assert not ok or got.max(initial=0) < len(spaces)
+
+
+def test_mixed_spaces_model_beats_counting_model_on_indented_source():
+    """On real indented text (a module Python ships), against the twin too."""
+    import inspect
+    import json.decoder
+    data = inspect.getsource(json.decoder).encode() * 3
+    flags, ids, ws_ids, vocab, spaces = split(data)
+    vb, vo = packed(vocab)
+    wb, wo = packed(spaces)
+    shapes = core_shapes(vb, vo) + space_shapes(wb, wo)
+    counted = encode_spaces(ids, ws_ids, *shapes, 0)
+    bits = mix_bits_for(len(ids), 16)
+    mixed = encode_spaces(ids, ws_ids, *shapes, bits)
+    assert len(mixed) < 0.8 * len(counted)
+    enc = PyRangeEncoder()
+    py_code_mixed(ids.tolist(), *(a.tolist() for a in shapes), bits, enc, ws_ids.tolist())
+    assert enc.finish() == mixed.tobytes()

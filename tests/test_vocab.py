@@ -5,8 +5,8 @@ import itertools
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from quasi.vocab import (FULL, LIGHT, SQUASH, STRETCH, STRONG, decode_vocab, encode_vocab,
-                         priming_words)
+from quasi.mixing import SQUASH, STRETCH
+from quasi.vocab import FULL, LIGHT, STRONG, decode_vocab, encode_vocab, priming_words
 
 from vocab_twin import py_decode_vocab, py_encode_vocab
 

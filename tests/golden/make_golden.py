@@ -47,6 +47,11 @@ def cases():
         yield "side-contexts", text(48000, 7), {}
     if CODEC_REVISION >= 6:  # the word-context chain (level 9) over a larger vocabulary
         yield "word-chain", zipf_text(30000, 8), {"level": 9}
+    if CODEC_REVISION >= 9:  # the whitespace mixing model's escapes: 80 distinct indents
+        rng = random.Random(9)
+        yield "whitespace-escapes", b"".join(
+            b"\n" + b" " * rng.randrange(80) + rng.choice([b"if", b"x", b"(1)"])
+            for _ in range(6000)), {}
 
 
 def zipf_text(n_words, seed):

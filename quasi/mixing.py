@@ -1,0 +1,114 @@
+"""Logistic mixing in integer arithmetic, shared by the bitwise context-mixing
+coders (vocab.py, spaces.py): the squash and stretch tables, adaptive counters,
+a gated linear mixer and the adaptive probability map (APM). All arithmetic is
+integer, so encoder and decoder agree on every machine.
+
+Units: a stretched prediction d is ln(p / (1 - p)) * 256, clamped to +-2047; a
+mixer's prediction squash(d) is P(bit = 1) in 1/4096; a counter holds P(bit = 1)
+in 1/65536 (uint16) and how often it was updated (uint8); mixer weights are
+16.16 fixed point.
+"""
+import numpy as np
+
+from ._jit import njit_inline
+
+MAX_COUNT = 255  # the largest count a counter's uint8 can hold
+
+
+def _squash_table():
+    """squash(d) = 4096 / (1 + e^(-d/256)) for d in -2047..2047, by integer
+    interpolation of 33 knots, so every machine computes the same table."""
+    knots = [1, 2, 3, 6, 10, 16, 27, 45, 73, 120, 194, 310, 488, 747, 1101, 1546, 2047,
+             2549, 2994, 3348, 3607, 3785, 3901, 3975, 4022, 4050, 4068, 4079, 4085, 4089,
+             4092, 4093, 4094]
+    out = np.empty(4095, np.int64)
+    for d in range(-2047, 2048):
+        w = d & 127
+        k = (d >> 7) + 16
+        out[d + 2047] = (knots[k] * (128 - w) + knots[k + 1] * w + 64) >> 7
+    return out
+
+
+def _stretch_table(squash):
+    """stretch(p) for p in 0..4095: the inverse of squash."""
+    out = np.empty(4096, np.int64)
+    p_prev = 0
+    for d in range(-2047, 2048):
+        v = int(squash[d + 2047])
+        out[p_prev:v + 1] = d
+        p_prev = max(p_prev, v + 1)
+    out[p_prev:] = 2047
+    return out
+
+
+SQUASH = _squash_table()
+STRETCH = _stretch_table(SQUASH)
+# Adaptation rate of a counter seen n times: 2 / (2n + 3) in 1/65536.
+RATE = np.array([(2 << 16) // (2 * n + 3) for n in range(MAX_COUNT + 1)], np.int64)
+
+
+@njit_inline
+def squash(d):
+    if d > 2047:
+        d = 2047
+    if d < -2047:
+        d = -2047
+    return SQUASH[d + 2047]
+
+
+@njit_inline
+def stretches(prob, idx, n, slot, stv):
+    """Every model's prediction (counter idx[i] + slot), stretched, then the bias input."""
+    for i in range(n):
+        stv[i] = STRETCH[prob[idx[i] + slot] >> 4]
+    stv[n] = 256
+
+
+@njit_inline
+def mixer_dot(stv, n, w, wbase):
+    """The mixer's stretched prediction: weight set wbase dotted with the inputs."""
+    dot = np.int64(0)
+    for i in range(n + 1):
+        dot += w[wbase + i] * stv[i]
+    d = dot >> 16
+    if d > 2047:
+        return 2047
+    if d < -2047:
+        return -2047
+    return d
+
+
+@njit_inline
+def mixer_update(w, wbase, n, stv, p, y, rate):
+    """Move weight set wbase against the error of its prediction p (1/4096)."""
+    err = ((y << 12) - p) * rate
+    for i in range(n + 1):
+        w[wbase + i] += (stv[i] * err) >> 16
+
+
+@njit_inline
+def counts_update(prob, cnt, idx, n, slot, y, limit):
+    """Move every model's counter towards bit y at the rate its count gives;
+    counts stop at limit (<= MAX_COUNT), so the rate ends at 2 / (2 limit + 3)."""
+    for i in range(n):
+        counter_update(prob, cnt, idx[i] + slot, y, limit)
+
+
+@njit_inline
+def counter_update(prob, cnt, j, y, limit):
+    """Move counter j towards bit y (see counts_update)."""
+    q = np.int64(prob[j])
+    c = cnt[j]
+    prob[j] = q + ((((y << 16) - q) * RATE[c]) >> 16)
+    if c < limit:
+        cnt[j] = c + 1
+
+
+@njit_inline
+def apm_predict(table, row, d):
+    """(P(bit = 1) in 1/65536 interpolated between the knots around stretch d of
+    the row, the nearer knot's index: the one the decision updates)."""
+    x = d + 2048
+    j = row * 33 + (x >> 7)
+    wt = x & 127
+    return (table[j] * (128 - wt) + table[j + 1] * wt) >> 7, j + (wt >> 6)
