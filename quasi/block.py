@@ -89,7 +89,7 @@ class BlockParams:
         1-3, 256 at 4-6, 4096 at 7-9), in the vocabulary model (LIGHT at 1-3,
         STRONG at 7-9, and at 4-6 FULL for vocabularies up to FULL_VOCAB_BYTES, where
         its extra time is small, LIGHT above), in the phrase thresholds tried
-        (see encode_block; 48 alone at 1-3; at 4-6 also 8 on blocks up to
+        (see _walk_thresholds; 48 alone at 1-3; at 4-6 also 8 on blocks up to
         256 KiB; at 7-9 also 8, 24 and 96 on blocks up to 8 MiB), in the
         shortest LZ matches over events tried (4 at 1-3, 4 and 3 from 4 on) and
         in the events' pair predictor, which brings the word-context chain of
@@ -111,8 +111,9 @@ class BlockParams:
                    space_bits=0 if level <= 3 else 16 if level <= 6 else 20)
 
     def min_counts(self, n_bytes: int) -> list:
-        """The phrase thresholds to try on a block of n_bytes: the first always,
-        each other one (min_count, max_bytes) if the block has at most max_bytes."""
+        """The phrase thresholds that may be tried on a block of n_bytes: the first
+        always, each other one (min_count, max_bytes) if the block has at most
+        max_bytes."""
         return [self.thresholds[0][0]] + [m for m, most in self.thresholds[1:] if n_bytes <= most]
 
 
@@ -163,13 +164,17 @@ def _encode_block(data, spec, params, stats, workers):
     word_chain = word_chain_for(CODEC_REVISION, pair_bits)
     counted_bits = counted_bits_for(CODEC_REVISION)
     mask = lookup_mask(spec, n_tok)
-    tried = params.min_counts(len(data))
     best = None
-    for k, min_count in enumerate(tried):
+    min_match = None
+
+    def trial(min_count, last):
+        """Parse with min_count, code the events without the chain and keep the
+        smallest; last: no parse follows (the mask can go). True if it won."""
+        nonlocal best, mask, min_match
         e_pos, e_lev, e_val, n_entries = parse(ids, first, mask, use_bigrams=params.use_bigrams,
                                                min_count=min_count, workers=workers)
-        if k + 1 == len(tried):
-            del mask  # the last parse is done; the event coders do not read the mask
+        if last:
+            mask = None  # the last parse is done; the event coders do not read the mask
         coded = None
         if best is None:  # the first parse picks the shortest match for all
             min_match, coded = _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos,
@@ -182,7 +187,11 @@ def _encode_block(data, spec, params, stats, workers):
         events, side = coded
         if best is None or events.shape[0] + side.shape[0] < best[0]:
             best = (events.shape[0] + side.shape[0], events, side, (e_pos, e_lev, e_val, n_entries))
-        del e_pos, e_lev, e_val, coded, events, side
+            return True
+        return False
+
+    _walk_thresholds(params.min_counts(len(data)), trial)
+    mask = None
     _size, events, side, (e_pos, e_lev, e_val, n_entries) = best
     del best
     if word_chain:  # the trials rank the parses without the chain (4-5x faster)
@@ -200,6 +209,31 @@ def _encode_block(data, spec, params, stats, workers):
                                    np.int64)).tobytes()
     return [meta, vocab.result().tobytes(), ws_section.result(), events.tobytes(),
             side.tobytes(), spaces.result().tobytes()]
+
+
+def _walk_thresholds(tried, trial):
+    """Call trial(min_count, last) on phrase thresholds from tried, assuming the
+    coded size is unimodal in the threshold: the first of tried, then down the
+    sorted thresholds while each one wins; if the first step down loses (or there
+    is none), up from the first while each one wins. last: no call follows for
+    certain. Level 9 (48, then 24, then 8 or 96) needs three parses instead of
+    four; on the 14 texts of bench/results/texts it picks what trying all four
+    picks on 12, and loses 11 bytes on asyoulik and 15 on lcet10."""
+    order = sorted(set(tried))
+    at = order.index(tried[0])
+    down, up = order[:at][::-1], order[at + 1:]
+    trial(tried[0], not down and not up)
+    for k, min_count in enumerate(down):
+        if not trial(min_count, k + 1 == len(down) and (k > 0 or not up)):
+            if k > 0:
+                return
+            break
+    else:
+        if down:
+            return
+    for k, min_count in enumerate(up):
+        if not trial(min_count, k + 1 == len(up)):
+            return
 
 
 def _by_frequency(ws_ids, ws_first):

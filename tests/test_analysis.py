@@ -172,3 +172,41 @@ def test_phrase_thresholds_tried_follow_level_and_block_size():
     assert BlockParams.for_level(9).min_counts(9 << 20) == [48]
     assert BlockParams.for_level(1).min_matches == (4,)
     assert BlockParams.for_level(6).min_matches == (4, 3)
+
+
+def _walk(tried, sizes):
+    """The (threshold, last) calls _walk_thresholds makes when threshold t codes to
+    sizes[t] bytes."""
+    from quasi.block import _walk_thresholds
+
+    calls, best = [], []
+
+    def trial(min_count, last):
+        calls.append((min_count, last))
+        won = not best or sizes[min_count] < best[-1]
+        if won:
+            best.append(sizes[min_count])
+        return won
+
+    _walk_thresholds(tried, trial)
+    return calls
+
+
+@pytest.mark.parametrize("sizes, expected", [
+    ({48: 5, 24: 4, 8: 3, 96: 9}, [(48, False), (24, False), (8, True)]),
+    ({48: 5, 24: 4, 8: 6, 96: 1}, [(48, False), (24, False), (8, True)]),
+    ({48: 5, 24: 6, 8: 1, 96: 4}, [(48, False), (24, False), (96, True)]),
+    ({48: 5, 24: 6, 8: 1, 96: 7}, [(48, False), (24, False), (96, True)]),
+])
+def test_threshold_walk_goes_down_while_winning_else_up(sizes, expected):
+    """Level 9's thresholds: 48 first, then 24; 8 only if 24 won, else 96."""
+    from quasi.block import BlockParams
+
+    assert _walk(BlockParams.for_level(9).min_counts(1000), sizes) == expected
+
+
+def test_threshold_walk_longer_lists_stop_where_a_step_loses():
+    sizes = {1: 9, 2: 7, 3: 8, 4: 5, 5: 6, 6: 9}
+    assert _walk([4, 1, 2, 3, 5, 6], sizes) == [(4, False), (3, False), (5, False)]
+    assert _walk([6], sizes) == [(6, True)]
+    assert _walk([48, 8], {48: 2, 8: 1}) == [(48, False), (8, True)]
