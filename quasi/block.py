@@ -223,14 +223,13 @@ def _walk_thresholds(tried, trial):
     at = order.index(tried[0])
     down, up = order[:at][::-1], order[at + 1:]
     trial(tried[0], not down and not up)
+    went_down = False
     for k, min_count in enumerate(down):
-        if not trial(min_count, k + 1 == len(down) and (k > 0 or not up)):
-            if k > 0:
-                return
+        if not trial(min_count, k + 1 == len(down) and (went_down or not up)):
             break
-    else:
-        if down:
-            return
+        went_down = True
+    if went_down:
+        return
     for k, min_count in enumerate(up):
         if not trial(min_count, k + 1 == len(up)):
             return

@@ -10,7 +10,7 @@ in 1/65536 (uint16) and how often it was updated (uint8); mixer weights are
 """
 import numpy as np
 
-from ._jit import njit_inline
+from ._jit import njit, njit_inline
 
 MAX_COUNT = 255  # the largest count a counter's uint8 can hold
 
@@ -102,6 +102,26 @@ def counter_update(prob, cnt, j, y, limit):
     prob[j] = q + ((((y << 16) - q) * RATE[c]) >> 16)
     if c < limit:
         cnt[j] = c + 1
+
+
+@njit_inline
+def clamp_p(p, edge):
+    """p (in 1/65536) kept within [edge, 65536 - edge]."""
+    if p < edge:
+        return edge
+    if p > 65536 - edge:
+        return 65536 - edge
+    return p
+
+
+@njit
+def apm_new(n_rows):
+    """n_rows APM rows of 33 knots, each row mapping a stretch to its own squash."""
+    table = np.empty(n_rows * 33, np.int64)
+    for r in range(n_rows):
+        for j in range(33):
+            table[r * 33 + j] = squash((j - 16) * 128) << 4
+    return table
 
 
 @njit_inline

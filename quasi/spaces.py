@@ -42,8 +42,8 @@ from ._jit import njit, njit_inline
 from .coder import (dec_bit_p, dec_consume, dec_new, dec_target, enc_bit_p, enc_encode,
                     enc_finish, enc_new,
                     small_decode, small_encode, small_new, small_update)
-from .mixing import (apm_predict, counter_update, counts_update, mixer_dot, mixer_update, squash,
-                     stretches)
+from .mixing import (apm_new, apm_predict, clamp_p, counter_update, counts_update, mixer_dot,
+                     mixer_update, squash, stretches)
 
 DIRECT = 15
 ESCAPE = DIRECT
@@ -400,11 +400,7 @@ def _mix_new(n_words, bits):
     w = np.full(n_sets * (MIX_MODELS + 1), MIX_W_INIT, np.int64)
     for k in range(n_sets):
         w[k * (MIX_MODELS + 1) + MIX_MODELS] = 0
-    apm = np.empty(APM_ROWS * 33, np.int64)
-    for r in range(APM_ROWS):
-        for j in range(33):
-            apm[r * 33 + j] = squash((j - 16) * 128) << 4
-    return table, esc_prob, esc_cnt, w, apm, np.zeros(n_words + 1, np.int64)
+    return table, esc_prob, esc_cnt, w, apm_new(APM_ROWS), np.zeros(n_words + 1, np.int64)
 
 
 @njit_inline
@@ -464,12 +460,8 @@ def _mix_decision(table, idx, stv, w, apm, hashes, k, sel):
     d = mixer_dot(stv, MIX_MODELS, w, wset)
     row = (_mix(hashes[MIX_MODELS], k) >> np.int64(24)) & (APM_ROWS - 1)
     a, j = apm_predict(apm, row, d)
-    p = ((squash(d) << 4) + 3 * a) >> 2
-    if p < P_EDGE:
-        p = P_EDGE
-    if p > 65536 - P_EDGE:
-        p = 65536 - P_EDGE
-    return squash(d), wset, 65536 - p, j
+    p = squash(d)
+    return p, wset, 65536 - clamp_p(((p << 4) + 3 * a) >> 2, P_EDGE), j
 
 
 @njit_inline
@@ -482,18 +474,15 @@ def _mix_update(table, idx, stv, w, apm, wset, k, p, j, y):
 @njit_inline
 def _esc_p0(prob, j):
     """An escape counter's P(bit = 0) in 1/65536, kept off the edges."""
-    p0 = 65536 - np.int64(prob[j])
-    if p0 < P_EDGE:
-        return P_EDGE
-    if p0 > 65536 - P_EDGE:
-        return 65536 - P_EDGE
-    return p0
+    return clamp_p(65536 - np.int64(prob[j]), P_EDGE)
 
 
 @njit_inline
 def _esc_body_slot(nb, prefix):
-    j = (np.int64(1) << nb) + prefix if nb < 13 else ESC_BODY - 1
-    return ESC_EXP + (j if j < ESC_BODY else ESC_BODY - 1)
+    """The counter of an escaped rank's next bit below the leading one, by the
+    rank's length nb and its bits above (prefix < 2**nb: below ESC_BODY for
+    nb < 13); longer ranks share the last counter."""
+    return ESC_EXP + ((np.int64(1) << nb) + prefix if nb < 13 else ESC_BODY - 1)
 
 
 @njit_inline

@@ -31,7 +31,8 @@ import numpy as np
 
 from ._jit import njit, njit_inline
 from .coder import dec_bit_p, dec_new, enc_bit_p, enc_finish, enc_new
-from .mixing import apm_predict, counts_update, mixer_dot, mixer_update, squash, stretches
+from .mixing import (apm_new, apm_predict, clamp_p, counts_update, mixer_dot, mixer_update,
+                     squash, stretches)
 
 # (order, with position in the word) of every model, by model set
 _FULL_MODELS = np.array([[1, 0], [2, 0], [3, 0], [4, 0], [6, 0], [1, 1], [0, 0]], np.int64)
@@ -97,11 +98,7 @@ def _model_new(n_bytes, models, refined):
     w = np.full(n_sets * (n + 1), W_INIT, np.int64)
     for s in range(n_sets):
         w[s * (n + 1) + n] = 0
-    apm = np.empty((APM_ROWS1 + (1 << APM_BITS2)) * 33 if refined else 0, np.int64)
-    for r in range(apm.shape[0] // 33):
-        for j in range(33):
-            apm[r * 33 + j] = squash((j - 16) * 128) << 4
-    return prob, cnt, w, base, bits, apm
+    return prob, cnt, w, base, bits, apm_new(APM_ROWS1 + (1 << APM_BITS2) if refined else 0)
 
 
 @njit_inline
@@ -169,11 +166,7 @@ def _predict_refined(prob, idx, n, slot, stv, w, wbase, wbase2, apm, row1, row2)
     d = (d1 + d2) >> 1
     a1, j1 = apm_predict(apm, row1, d)
     a2, j2 = apm_predict(apm, row2, d)
-    p = ((squash(d) << 4) + a1 + 2 * a2) >> 2
-    if p < P_MIN:
-        p = P_MIN
-    if p > 65536 - P_MIN:
-        p = 65536 - P_MIN
+    p = clamp_p(((squash(d) << 4) + a1 + 2 * a2) >> 2, P_MIN)
     return p, squash(d1), squash(d2), j1, j2
 
 

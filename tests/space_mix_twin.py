@@ -141,8 +141,7 @@ def py_code_mixed(ids, head, last, length, ws_len, ws_tail, bits, coder, ws_ids=
             body = 1
             for b in range(nb - 1, -1, -1):
                 j = (1 << nb) + body if nb < 13 else ESC_BODY - 1
-                body = 2 * body + model.esc_bit(coder, decoding, ESC_EXP + min(j, ESC_BODY - 1),
-                                                (v >> b) & 1)
+                body = 2 * body + model.esc_bit(coder, decoding, ESC_EXP + j, (v >> b) & 1)
             if decoding:
                 assert body <= n_ws - direct
                 s = body + direct - 1
