@@ -17,6 +17,7 @@ SECTION_NAMES[6] = SECTION_NAMES[2]  # revision 6 the events' word-context chain
 SECTION_NAMES[7] = SECTION_NAMES[2]  # revision 7 count-based rates of the events' bits
 SECTION_NAMES[8] = SECTION_NAMES[2]  # revision 8 the vocabulary model set STRONG
 SECTION_NAMES[9] = SECTION_NAMES[2]  # revision 9 the whitespace mixing model
+SECTION_NAMES[10] = SECTION_NAMES[2]  # revision 10 vocabulary tables up to 2**22 buckets (meta)
 
 
 def meta_fields(meta) -> list:

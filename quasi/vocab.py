@@ -51,7 +51,9 @@ COUNT_LIMIT = 255
 MIX_RATE = 14
 W_INIT = 20000  # about 0.3 in 16.16 fixed point
 END_SLOT = 0  # slot 0 of a context's first bucket: the end-of-word decision
-MAX_TABLE_BITS = 16
+TABLE_BITS = 16  # codec revisions up to 9: at most 2**16 buckets per model
+MIN_TABLE_BITS = 16  # from revision 10 the block meta names the bound (vocab_bits)
+MAX_TABLE_BITS = 22
 
 
 DICTIONARIES = (None, "dictionary.txt")  # by the id block meta records; 0: no priming
@@ -72,17 +74,18 @@ def priming_words(dictionary: int):
 
 
 @njit
-def _table_bits(n_bytes, order, with_pos):
-    """log2 of the buckets of one model: enough for the data and the order."""
+def _table_bits(n_bytes, order, with_pos, max_bits):
+    """log2 of the buckets of one model: enough for the data and the order, at
+    most max_bits."""
     bits = 6
-    while bits < MAX_TABLE_BITS and (1 << bits) < n_bytes // 2:
+    while bits < max_bits and (1 << bits) < n_bytes // 2:
         bits += 1
     cap = 5 + 9 * order + 5 * with_pos
     return bits if bits < cap else cap
 
 
 @njit
-def _model_new(n_bytes, models, refined):
+def _model_new(n_bytes, models, refined, max_bits):
     """(prob, cnt, w, base, bits, apm): the counters, the mixers' weights (the
     second mixer's after the first's when refined), every model's first slot and
     log2 of its buckets, and the APM knots (none unless refined)."""
@@ -90,7 +93,7 @@ def _model_new(n_bytes, models, refined):
     base = np.zeros(n + 1, np.int64)
     bits = np.zeros(n, np.int64)
     for m in range(n):
-        bits[m] = _table_bits(n_bytes, models[m, 0], models[m, 1])
+        bits[m] = _table_bits(n_bytes, models[m, 0], models[m, 1], max_bits)
         base[m + 1] = base[m] + (16 << bits[m])
     prob = np.full(base[n], 32768, np.uint16)
     cnt = np.zeros(base[n], np.uint8)
@@ -284,10 +287,10 @@ def _code_words_n(prob, cnt, w, base, bits, apm, models, vbytes, voffs, st, out,
 
 
 @njit
-def _primed_model(n_bytes, models, refined, pbytes, poffs):
-    """A fresh model state for n_bytes of words that has learnt the priming
-    words pbytes[poffs[i]:poffs[i+1]]."""
-    prob, cnt, w, base, bits, apm = _model_new(n_bytes + poffs[-1], models, refined)
+def _primed_model(n_bytes, models, refined, max_bits, pbytes, poffs):
+    """A fresh model state for n_bytes of words (tables of at most 2**max_bits
+    buckets) that has learnt the priming words pbytes[poffs[i]:poffs[i+1]]."""
+    prob, cnt, w, base, bits, apm = _model_new(n_bytes + poffs[-1], models, refined, max_bits)
     scratch = np.empty(poffs[-1] * 14 + 64, np.uint8)
     _code_words(prob, cnt, w, base, bits, apm, models, refined, pbytes, poffs, enc_new(),
                 scratch)
@@ -297,22 +300,26 @@ def _primed_model(n_bytes, models, refined, pbytes, poffs):
 _PRIMED = {}  # (model set, table sizes, priming words) -> a primed state, never mutated
 _USED_ONCE = set()  # keys of the layouts primed once so far, not cached
 CACHE_AT_ONCE_BYTES = 1 << 16
+CACHE_MAX_BUCKETS = 1 << 19  # larger layouts (3 bytes per slot, 16 slots) are never cached
 
 
-def _start_state(n_bytes, model_set, pbytes, poffs):
+def _start_state(n_bytes, model_set, max_bits, pbytes, poffs):
     """A primed model state for n_bytes of words. Priming (12-25 ms) runs once per
     table layout (which depends on n_bytes only up to a bound) and is cached; the
     cached state is copied. Except for a vocabulary of CACHE_AT_ONCE_BYTES or more,
     where priming is a small part of the work: the first call of a layout primes a
     state of its own, so a one-block job holds one state, not a cached one and its
-    copy, and the second call caches."""
+    copy, and the second call caches; and a layout of more than CACHE_MAX_BUCKETS
+    buckets in all (level 9 on a large vocabulary: up to 216 MiB) is never cached."""
     models = MODEL_SETS[model_set]
     n_all = n_bytes + int(poffs[-1])
-    layout = tuple(_table_bits(n_all, int(o), int(p)) for o, p in models)
+    layout = tuple(_table_bits(n_all, int(o), int(p), max_bits) for o, p in models)
     key = (model_set, layout, hash(pbytes[:poffs[-1]].tobytes()), poffs.shape[0])
     state = _PRIMED.get(key)
     if state is None:
-        state = _primed_model(n_bytes, models, REFINED[model_set], pbytes, poffs)
+        state = _primed_model(n_bytes, models, REFINED[model_set], max_bits, pbytes, poffs)
+        if sum(1 << b for b in layout) > CACHE_MAX_BUCKETS:
+            return state
         if key not in _USED_ONCE and n_bytes >= CACHE_AT_ONCE_BYTES:
             _USED_ONCE.add(key)
             return state
@@ -333,18 +340,19 @@ def _encode(prob, cnt, w, base, bits, apm, models, refined, vbytes, voffs):
     return out[:size].copy()
 
 
-def encode_vocab(vbytes, voffs, model_set, pbytes, poffs):
+def encode_vocab(vbytes, voffs, model_set, max_bits, pbytes, poffs):
     """Range-code the words vbytes[voffs[i]:voffs[i+1]] (each at least 1 byte)
-    with model set LIGHT, FULL or STRONG, after priming it with the words pbytes[poffs[i]:
+    with model set LIGHT, FULL or STRONG, its tables of at most 2**max_bits
+    buckets per model, after priming it with the words pbytes[poffs[i]:
     poffs[i+1]] (none: poffs = [0])."""
-    state = _start_state(int(voffs[-1]), model_set, pbytes, poffs)
+    state = _start_state(int(voffs[-1]), model_set, max_bits, pbytes, poffs)
     return _encode(*state, MODEL_SETS[model_set], REFINED[model_set], vbytes, voffs)
 
 
-def decode_vocab(inp, n_words, n_bytes, model_set, pbytes, poffs):
+def decode_vocab(inp, n_words, n_bytes, model_set, max_bits, pbytes, poffs):
     """(vbytes with 8 bytes of slack, voffs, ok): the inverse of encode_vocab for
     n_words words of n_bytes bytes in all."""
-    state = _start_state(int(n_bytes), model_set, pbytes, poffs)
+    state = _start_state(int(n_bytes), model_set, max_bits, pbytes, poffs)
     return _decode(*state, MODEL_SETS[model_set], REFINED[model_set], inp, n_words, n_bytes)
 
 

@@ -94,12 +94,13 @@ def test_golden_r5_holds_both_side_context_sets():
 @pytest.mark.parametrize("revision", [r for r in SECTION_NAMES if r >= 6])
 def test_golden_holds_blocks_with_and_without_the_word_chain(revision):
     """From revision 6 on, known words go through the word-context chain in blocks
-    with the pair predictor (levels 7-9): the golden files hold both kinds of block."""
-    from quasi.block import N_META
+    with the pair predictor (levels 7-9, meta field pair_bits): the golden files hold
+    both kinds of block."""
     from quasi.events import word_chain_for
+    from quasi.parse import N_LEVELS
 
     metas = list(_coded_metas(revision))
-    assert {word_chain_for(int(m[0]), int(m[N_META[revision] - 1])) for m in metas} == {0, 1}
+    assert {word_chain_for(int(m[0]), int(m[9 + N_LEVELS])) for m in metas} == {0, 1}
 
 
 def test_golden_r8_holds_every_vocabulary_model_set():
@@ -120,22 +121,54 @@ def test_strong_vocabulary_needs_revision_8():
 
     data = b"the quick brown fox jumps over the lazy dog; the dog sleeps. " * 40
     sections = encode_block(data, "multi", BlockParams.for_level(9))
-    assert sections[0][0] == 9 and BlockParams.for_level(9).vocab_models == STRONG
-    assert sections[0][-1] == 10  # mix_bits, revision 9's last field: dropped below
+    assert BlockParams.for_level(9).vocab_models == STRONG
     assert decode_block(sections, len(data)).tobytes() == data
     with pytest.raises(QuasiError, match="corrupt block meta section"):
-        decode_block([b"\x07" + sections[0][1:-1]] + sections[1:], len(data))
+        decode_block([_meta_with(sections[0], 7)] + sections[1:], len(data))
+
+
+def _meta_with(meta, revision, **fields):
+    """A block's meta section rewritten as revision's (its fields cut to that
+    revision's count) with {index: value} fields replaced (keys f<index>)."""
+    import numpy as np
+    from quasi.block import N_META
+    from quasi.sections import meta_fields
+    from quasi.varint import encode_varints
+
+    values = [revision] + meta_fields(meta)[1:N_META[revision]]
+    for key, value in fields.items():
+        values[int(key[1:])] = value
+    return encode_varints(np.array(values, np.int64)).tobytes()
 
 
 @pytest.mark.parametrize("mix_bits", [9, 23])
 def test_whitespace_table_bits_out_of_range_are_refused(mix_bits):
-    from quasi.block import BlockParams, decode_block, encode_block
+    from quasi.block import CODEC_REVISION, BlockParams, decode_block, encode_block
     from quasi.errors import QuasiError
+    from quasi.parse import N_LEVELS
 
     data = b"the quick brown fox jumps over the lazy dog; the dog sleeps. " * 40
     sections = encode_block(data, "multi", BlockParams.for_level(6))
+    assert decode_block([_meta_with(sections[0], CODEC_REVISION)] + sections[1:],
+                        len(data)).tobytes() == data  # the rewriting itself changes nothing
+    meta = _meta_with(sections[0], CODEC_REVISION, **{f"f{10 + N_LEVELS}": mix_bits})
     with pytest.raises(QuasiError, match="corrupt block meta section"):
-        decode_block([sections[0][:-1] + bytes([mix_bits])] + sections[1:], len(data))
+        decode_block([meta] + sections[1:], len(data))
+
+
+@pytest.mark.parametrize("vocab_bits", [15, 23])
+def test_vocabulary_table_bits_out_of_range_are_refused(vocab_bits):
+    """Revision 10's meta bounds the vocabulary model's tables (16..22 bits)."""
+    from quasi.block import CODEC_REVISION, BlockParams, decode_block, encode_block
+    from quasi.errors import QuasiError
+    from quasi.parse import N_LEVELS
+
+    data = b"the quick brown fox jumps over the lazy dog; the dog sleeps. " * 40
+    sections = encode_block(data, "multi", BlockParams.for_level(9))
+    assert CODEC_REVISION >= 10
+    meta = _meta_with(sections[0], CODEC_REVISION, **{f"f{11 + N_LEVELS}": vocab_bits})
+    with pytest.raises(QuasiError, match="corrupt block meta section"):
+        decode_block([meta] + sections[1:], len(data))
 
 
 def test_golden_r9_holds_both_whitespace_models():
@@ -144,3 +177,18 @@ def test_golden_r9_holds_both_whitespace_models():
     from quasi.block import N_META
     bits = {int(m[N_META[9] - 1]) for m in _coded_metas(9)}
     assert 0 in bits and bits - {0}
+
+
+def test_golden_r10_bounds_the_vocabulary_tables_by_level():
+    """Revision 10's meta names the vocabulary tables' bound: 16 bits up to level 6,
+    20 at 7-9; its golden files hold a level-9 block whose vocabulary (with the
+    priming dictionary) is large enough for tables past 2**16 buckets."""
+    from quasi.block import N_META
+    from quasi.parse import N_LEVELS
+    from quasi.vocab import priming_words
+
+    metas = list(_coded_metas(10))
+    assert {int(m[N_META[10] - 1]) for m in metas} == {16, 20}
+    n_priming = int(priming_words(1)[1][-1])
+    assert any(int(m[N_META[10] - 1]) == 20 and (int(m[5 + N_LEVELS]) + n_priming) // 2 > 1 << 16
+               for m in metas)

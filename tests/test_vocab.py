@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from quasi.mixing import SQUASH, STRETCH
-from quasi.vocab import FULL, LIGHT, STRONG, decode_vocab, encode_vocab, priming_words
+from quasi.vocab import (FULL, LIGHT, STRONG, TABLE_BITS, decode_vocab, encode_vocab,
+                         priming_words)
 
 from vocab_twin import py_decode_vocab, py_encode_vocab
 
@@ -29,14 +30,15 @@ NO_PRIMING = packed([])
 
 @settings(max_examples=40, deadline=None)
 @given(words, st.sampled_from((LIGHT, FULL, STRONG)), st.lists(st.binary(min_size=1, max_size=6),
-                                                        max_size=20))
-def test_vocab_coder_matches_twin_and_round_trips(ws, model_set, prime):
+                                                        max_size=20), st.sampled_from((7, 8, 20)))
+def test_vocab_coder_matches_twin_and_round_trips(ws, model_set, prime, max_bits):
+    """max_bits 7 and 8 bind on these few words (the tables follow the data below it)."""
     vb, vo = packed(ws)
-    coded = encode_vocab(vb, vo, model_set, *packed(prime)).tobytes()
-    assert py_encode_vocab(ws, model_set, prime) == coded
-    assert py_decode_vocab(coded, len(ws), int(vo[-1]), model_set, prime) == ws
+    coded = encode_vocab(vb, vo, model_set, max_bits, *packed(prime)).tobytes()
+    assert py_encode_vocab(ws, model_set, max_bits, prime) == coded
+    assert py_decode_vocab(coded, len(ws), int(vo[-1]), model_set, max_bits, prime) == ws
     got, offs, ok = decode_vocab(np.frombuffer(coded, np.uint8), len(ws), vo[-1], model_set,
-                                 *packed(prime))
+                                 max_bits, *packed(prime))
     assert ok and got[:vo[-1]].tobytes() == b"".join(ws) and offs.tolist() == vo.tolist()
 
 
@@ -51,9 +53,10 @@ def test_vocab_coder_compresses_english_words():
                                "this are or his from at which but have an they you were her "
                                "she there been one all we their has would when").split()]
     vb, vo = packed(ws)
-    light = len(encode_vocab(vb, vo, LIGHT, *NO_PRIMING))
-    assert len(encode_vocab(vb, vo, FULL, *NO_PRIMING)) < light < vo[-1]
-    assert len(encode_vocab(vb, vo, LIGHT, *priming_words(1))) < 0.75 * light  # all in it
+    light = len(encode_vocab(vb, vo, LIGHT, TABLE_BITS, *NO_PRIMING))
+    assert len(encode_vocab(vb, vo, FULL, TABLE_BITS, *NO_PRIMING)) < light < vo[-1]
+    primed = encode_vocab(vb, vo, LIGHT, TABLE_BITS, *priming_words(1))
+    assert len(primed) < 0.75 * light  # every word is in the dictionary
 
 
 def test_vocab_decoder_stops_on_garbage():
@@ -62,7 +65,8 @@ def test_vocab_decoder_stops_on_garbage():
         junk = rng.integers(0, 256, n).astype(np.uint8)
         for (n_words, n_bytes), model_set in itertools.product(((1, 1), (10, 40), (100, 300)),
                                                                (LIGHT, FULL, STRONG)):
-            got, offs, ok = decode_vocab(junk, n_words, n_bytes, model_set, *NO_PRIMING)
+            got, offs, ok = decode_vocab(junk, n_words, n_bytes, model_set, TABLE_BITS,
+                                         *NO_PRIMING)
             assert got.shape[0] == n_bytes + 8
             if ok:
                 assert offs[-1] == n_bytes and (np.diff(offs) >= 1).all()

@@ -2,7 +2,7 @@
 model written plainly, coding through the big-integer twin of the range coder."""
 from quasi.coder import PyRangeDecoder, PyRangeEncoder
 from quasi.mixing import RATE, SQUASH, STRETCH
-from quasi.vocab import (APM_BITS2, APM_RATE, APM_ROWS1, COUNT_LIMIT, MAX_TABLE_BITS, MIX_RATE,
+from quasi.vocab import (APM_BITS2, APM_RATE, APM_ROWS1, COUNT_LIMIT, MIX_RATE,
                          MODEL_SETS, N_SETS, N_SETS2, P_MIN, REFINED, W_INIT)
 
 M64 = (1 << 64) - 1
@@ -28,12 +28,12 @@ def _cls(b):
 
 
 class Model:
-    def __init__(self, n_bytes, model_set):
+    def __init__(self, n_bytes, model_set, max_bits):
         self.models = [tuple(int(x) for x in m) for m in MODEL_SETS[model_set]]
         self.bits = []
         for order, with_pos in self.models:
             bits = 6
-            while bits < MAX_TABLE_BITS and (1 << bits) < n_bytes // 2:
+            while bits < max_bits and (1 << bits) < n_bytes // 2:
                 bits += 1
             self.bits.append(min(bits, 5 + 9 * order + 5 * with_pos))
         self.tables = [dict() for _ in self.models]  # slot -> [prob, count]
@@ -146,18 +146,19 @@ def _code_words(words, coder, decoding, model, n_words=0):
     return out
 
 
-def _primed(n_bytes, model_set, prime):
-    model = Model(n_bytes + sum(len(w) for w in prime), model_set)
+def _primed(n_bytes, model_set, max_bits, prime):
+    model = Model(n_bytes + sum(len(w) for w in prime), model_set, max_bits)
     _code_words(prime, PyRangeEncoder(), False, model)
     return model
 
 
-def py_encode_vocab(words, model_set, prime=()):
+def py_encode_vocab(words, model_set, max_bits, prime=()):
     enc = PyRangeEncoder()
-    _code_words(words, enc, False, _primed(sum(len(w) for w in words), model_set, prime))
+    _code_words(words, enc, False, _primed(sum(len(w) for w in words), model_set, max_bits,
+                                           prime))
     return enc.finish()
 
 
-def py_decode_vocab(data, n_words, n_bytes, model_set, prime=()):
-    return _code_words(None, PyRangeDecoder(data), True, _primed(n_bytes, model_set, prime),
-                       n_words)
+def py_decode_vocab(data, n_words, n_bytes, model_set, max_bits, prime=()):
+    return _code_words(None, PyRangeDecoder(data), True,
+                       _primed(n_bytes, model_set, max_bits, prime), n_words)

@@ -52,6 +52,11 @@ def cases():
         yield "whitespace-escapes", b"".join(
             b"\n" + b" " * rng.randrange(80) + rng.choice([b"if", b"x", b"(1)"])
             for _ in range(6000)), {}
+    if CODEC_REVISION >= 10:  # level 9's vocabulary tables past 2**16 buckets
+        rng = random.Random(10)
+        yield "vocabulary-tables", " ".join(
+            "".join(rng.choice("etaoinshrdlucmfwypvbgkjqxz") for _ in range(rng.randint(5, 11)))
+            for _ in range(10000)).encode(), {"level": 9}
 
 
 def zipf_text(n_words, seed):
