@@ -943,7 +943,9 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     uses side_ctx_for(n_tok); word_chain: 1 to code known words through the
     word-context chain (revision 6, word_chain_for), 0 as in revisions 4 and 5;
     counted_bits: 1 for binary decisions whose rates follow their counts (revision 7,
-    coder.bits_new), 0 for the fixed rate of revisions 1-6."""
+    coder.bits_new), 0 for the fixed rate of revisions 1-6. winfo (tokens.word_info:
+    each word's last case flags and token count) is updated in place: pass a fresh
+    one per call."""
     n_ev = e_pos.shape[0]
     n_tok = ids.shape[0]
     out = np.empty(64 + 16 * n_tok + 24 * n_ev, np.uint8)
