@@ -62,7 +62,7 @@ def test_vocab_coder_compresses_english_words():
 def test_vocab_decoder_stops_on_garbage():
     rng = np.random.default_rng(1)
     for n in (0, 3, 50, 500):
-        junk = rng.integers(0, 256, n).astype(np.uint8)
+        junk = np.frombuffer(rng.bytes(n), np.uint8)  # read-only, as decode_block passes it
         for (n_words, n_bytes), model_set in itertools.product(((1, 1), (10, 40), (100, 300)),
                                                                (LIGHT, FULL, STRONG)):
             got, offs, ok = decode_vocab(junk, n_words, n_bytes, model_set, TABLE_BITS,
