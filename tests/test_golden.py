@@ -127,17 +127,17 @@ def test_strong_vocabulary_needs_revision_8():
         decode_block([_meta_with(sections[0], 7)] + sections[1:], len(data))
 
 
-def _meta_with(meta, revision, **fields):
+def _meta_with(meta, revision, fields=None):
     """A block's meta section rewritten as revision's (its fields cut to that
-    revision's count) with {index: value} fields replaced (keys f<index>)."""
+    revision's count), the fields {index: value} replaced."""
     import numpy as np
     from quasi.block import N_META
     from quasi.sections import meta_fields
     from quasi.varint import encode_varints
 
     values = [revision] + meta_fields(meta)[1:N_META[revision]]
-    for key, value in fields.items():
-        values[int(key[1:])] = value
+    for index, value in (fields or {}).items():
+        values[index] = value
     return encode_varints(np.array(values, np.int64)).tobytes()
 
 
@@ -151,7 +151,7 @@ def test_whitespace_table_bits_out_of_range_are_refused(mix_bits):
     sections = encode_block(data, "multi", BlockParams.for_level(6))
     assert decode_block([_meta_with(sections[0], CODEC_REVISION)] + sections[1:],
                         len(data)).tobytes() == data  # the rewriting itself changes nothing
-    meta = _meta_with(sections[0], CODEC_REVISION, **{f"f{10 + N_LEVELS}": mix_bits})
+    meta = _meta_with(sections[0], CODEC_REVISION, {10 + N_LEVELS: mix_bits})
     with pytest.raises(QuasiError, match="corrupt block meta section"):
         decode_block([meta] + sections[1:], len(data))
 
@@ -166,7 +166,7 @@ def test_vocabulary_table_bits_out_of_range_are_refused(vocab_bits):
     data = b"the quick brown fox jumps over the lazy dog; the dog sleeps. " * 40
     sections = encode_block(data, "multi", BlockParams.for_level(9))
     assert CODEC_REVISION >= 10
-    meta = _meta_with(sections[0], CODEC_REVISION, **{f"f{11 + N_LEVELS}": vocab_bits})
+    meta = _meta_with(sections[0], CODEC_REVISION, {11 + N_LEVELS: vocab_bits})
     with pytest.raises(QuasiError, match="corrupt block meta section"):
         decode_block([meta] + sections[1:], len(data))
 

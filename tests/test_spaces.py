@@ -153,7 +153,8 @@ def test_spaces_decoder_rejects_garbage_without_crashing():
     shapes = core_shapes(vb, vo) + space_shapes(wb, wo)
     rng = np.random.default_rng(5)
     for n in (0, 1, 9, 200):
-        got, ok = decode_spaces(read_only(rng.integers(0, 256, n).astype(np.uint8)), ids, *shapes, 3)
+        junk = read_only(rng.integers(0, 256, n).astype(np.uint8))
+        got, ok = decode_spaces(junk, ids, *shapes, 3)
         assert not ok or got.max(initial=0) < len(spaces)
 
 
@@ -235,8 +236,8 @@ def test_mixed_spaces_decoder_rejects_garbage_without_crashing():
     shapes = core_shapes(vb, vo) + space_shapes(wb, wo)
     rng = np.random.default_rng(5)
     for n in (0, 1, 9, 200, 2000):
-        got, ok = decode_spaces(read_only(rng.integers(0, 256, n).astype(np.uint8)), ids, *shapes, 9,
-                                MIN_MIX_BITS)
+        junk = read_only(rng.integers(0, 256, n).astype(np.uint8))
+        got, ok = decode_spaces(junk, ids, *shapes, 9, MIN_MIX_BITS)
         assert not ok or got.max(initial=0) < len(spaces)
 
 
