@@ -402,12 +402,24 @@ SEE_ORDERS = 3  # order 2, order 1, skip
 N_SEE = 16 * 16 * 2 * 4
 O2_SALT = 1
 SKIP_SALT = 2
+# Codec revision 11: a chain list codes each word it offers by its count plus a
+# share of its order-0 count: p = (c / tot + b * o / O) / (1 + b), O the offered
+# words' order-0 total, b = BLEND_<order> / BLEND_LIST; the order-0 counts are
+# shifted so that the frequencies' total stays below 2**31.
+BLEND_LIST = 5
+BLEND_O2 = 1
+BLEND_O1 = 1
+BLEND_SKIP = 2
+BLEND_BITS = 5  # 3 bits for BLEND_LIST + BLEND_<order>, plus _bucket's missing bits
 
 
 def word_chain_for(revision: int, pair_bits: int) -> int:
     """1 if a block codes known words through the word-context chain (which
-    follows a missed pair prediction: no chain without the pair predictor)."""
-    return 1 if revision >= 6 and pair_bits > 0 else 0
+    follows a missed pair prediction: no chain without the pair predictor), 2
+    if its lists blend in order 0 (revision 11), 0 without the chain."""
+    if revision < 6 or pair_bits == 0:
+        return 0
+    return 2 if revision >= 11 else 1
 
 
 def counted_bits_for(revision: int) -> int:
@@ -468,26 +480,33 @@ def _see_ctx(base, nd, tot, mx, pred_on):
 
 
 @njit_inline
-def _chain_scan(where, pool, ctx, sym, stamp, mark, limit):
+def _chain_scan(where, pool, ctx, sym, stamp, mark, limit, o0_cnt, o0_total, bw):
     """(offered symbols, their total, the first one's count, sym's slot or the length,
-    total count offered before sym, sym's count or 0) of ctx's list, where the
-    first limit entries exclude those stamped mark. The list is in descending
-    count order, so the scan stops after the first limit entries once sym is
-    found (sym < 0: at once)."""
+    total count offered before sym, sym's count or 0, then for the blend (bw > 0):
+    the shift of the order-0 counts, the offered words' shifted order-0 total, that
+    total before sym and sym's) of ctx's list, where the first limit entries
+    exclude those stamped mark. Without the blend the scan stops after those
+    entries once sym is found (sym < 0: at once): the list is in descending count
+    order."""
     b = where[ctx]
     if b < 0:
-        return 0, 0, 0, 0, 0, 0
+        return 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
     ln = np.int64(pool[b])
     top = min(ln, limit)
+    end = ln if bw > 0 else top  # the blend needs every offered word's order-0 count
     nd = ln
     tot = np.int64(pool[b + 2])
+    sh = max(0, _bucket(o0_total) + _bucket(tot) + BLEND_BITS - 31) if bw > 0 else 0
     mx = 0
     j = ln
     run = 0
     cum = 0
     cw = 0
+    run0 = 0
+    cum0 = 0
+    cw0 = 0
     for k in range(ln):
-        if k >= top and (cw > 0 or sym < 0):
+        if k >= end and (cw > 0 or sym < 0):
             break
         s = pool[b + HDR + 2 * k]
         c = np.int64(pool[b + HDR + 2 * k + 1])
@@ -495,16 +514,29 @@ def _chain_scan(where, pool, ctx, sym, stamp, mark, limit):
             nd -= 1
             tot -= c
         else:
+            o = np.int64(o0_cnt[s]) >> sh if bw > 0 else 0
             if mx == 0:
                 mx = c
             if s == sym:
                 j = k
                 cum = run
                 cw = c
+                cum0 = run0
+                cw0 = o
             run += c
+            run0 += o
     if mx == 0 and top < ln:  # the first top entries all excluded
         mx = np.int64(pool[b + HDR + 2 * top + 1])
-    return nd, tot, mx, j, cum, cw
+    return nd, tot, mx, j, cum, cw, sh, run0, cum0, cw0
+
+
+@njit_inline
+def _blend_scale(tot, s0, bw):
+    """(weight of a list count, weight of a shifted order-0 count) in a blended
+    list (bw = 0: the plain counts of revisions 6-10)."""
+    if bw == 0:
+        return 1, 0
+    return BLEND_LIST * max(s0, 1), bw * tot
 
 
 @njit_inline
@@ -517,17 +549,22 @@ def _chain_exclude(where, pool, ctx, stamp, mark, limit):
 
 
 @njit
-def _chain_list_encode(st, out, see_p, base, where, pool, ctx, limit, sym, stamp, mark, pred_on):
+def _chain_list_encode(st, out, see_p, base, where, pool, ctx, limit, sym, stamp, mark, pred_on,
+                       o0_cnt, o0_total, bw):
     """Code sym in ctx's list (or its escape, when the list offers anything), the
-    stamped symbols among its first limit entries excluded; returns (coded, sym's
-    slot or the list's length). On an escape those entries are stamped too."""
-    nd, tot, mx, j, cum, cw = _chain_scan(where, pool, ctx, sym, stamp, mark, limit)
+    stamped symbols among its first limit entries excluded, and with bw > 0 the
+    counts blended with the words' order-0 counts (codec revision 11);
+    returns (coded, sym's slot or the list's length). On an escape those entries
+    are stamped too."""
+    nd, tot, mx, j, cum, cw, sh, s0, cum0, cw0 = _chain_scan(where, pool, ctx, sym, stamp, mark,
+                                                            limit, o0_cnt, o0_total, bw)
     coded = False
     if nd > 0:
         sctx = _see_ctx(base, nd, tot, mx, pred_on)
         enc_bit(st, out, see_p, sctx, 0 if cw > 0 else 1)
         if cw > 0:
-            enc_encode(st, out, cum, cw, tot)
+            a, z = _blend_scale(tot, s0, bw)
+            enc_encode(st, out, cum * a + cum0 * z, cw * a + cw0 * z, tot * a + s0 * z)
             coded = True
     if not coded:
         _chain_exclude(where, pool, ctx, stamp, mark, limit)
@@ -536,22 +573,26 @@ def _chain_list_encode(st, out, see_p, base, where, pool, ctx, limit, sym, stamp
 
 @njit
 def _chain_list_decode(code, rng, pos, inp, see_p, base, where, pool, ctx, limit, stamp, mark,
-                       pred_on):
+                       pred_on, o0_cnt, o0_total, bw):
     """(symbol or -1 on escape, its slot or the list's length, code, range,
     position); as _chain_list_encode."""
-    nd, tot, mx, j, cum, cw = _chain_scan(where, pool, ctx, -1, stamp, mark, limit)
+    nd, tot, mx, j, cum, cw, sh, s0, cum0, cw0 = _chain_scan(where, pool, ctx, -1, stamp, mark,
+                                                            limit, o0_cnt, o0_total, bw)
     if nd > 0:
         sctx = _see_ctx(base, nd, tot, mx, pred_on)
         esc, code, rng, pos = dec_bit(code, rng, pos, inp, see_p, sctx)
         if esc == 0:
-            r, target = dec_target(code, rng, tot)
+            a, z = _blend_scale(tot, s0, bw)
+            r, target = dec_target(code, rng, tot * a + s0 * z)
             b = where[ctx]
             cum = 0
             k = 0
             while True:
                 s = pool[b + HDR + 2 * k]
                 if k >= limit or stamp[s] != mark:
-                    c = np.int64(pool[b + HDR + 2 * k + 1])
+                    c = np.int64(pool[b + HDR + 2 * k + 1]) * a
+                    if bw > 0:
+                        c += (np.int64(o0_cnt[s]) >> sh) * z
                     if cum + c > target:
                         code, rng, pos = dec_consume(code, pos, inp, r, cum, c)
                         return np.int64(s), k, code, rng, pos
@@ -632,7 +673,7 @@ def _chain_update(ch, w1, w1pool, wsc, ctx, c2, ck, sym, j2, j1, jk):
 
 @njit
 def _chain_known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx,
-                        sym, ch, ids, q, n_words):
+                        sym, ch, ids, q, n_words, blend):
     """Code known word sym at token q after word ctx (pair slot s, never -1; ch: the
     chain's models): the pair prediction's hit decision, then on a miss the chain.
     Not inlined: the levels without the chain keep _known_encode's lean loop."""
@@ -641,29 +682,34 @@ def _chain_known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_c
         enc_bit(st, out, pair_p, pctx, 1 if pred == sym else 0)
     if pred != sym:  # a hit updates no other model
         _chain_encode(st, out, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
-                      ctx, sym, pred)
+                      ctx, sym, pred, blend)
     _pair_learn(ptab, s, sym)
 
 
 @njit_inline
 def _chain_encode(st, out, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx,
-                  sym, pred):
+                  sym, pred, blend):
     """Code known word sym at token q (after word ctx; pred: the pair prediction
-    that missed, or -1) down the chain, and update its lists."""
+    that missed, or -1) down the chain, and update its lists; blend: 1 to blend
+    the lists with order 0 (codec revision 11)."""
     w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0 = ch
     mark, pred_on, c2, ck = _chain_start(ch, ids, q, n_words, pred)
-    coded, j2 = _chain_list_encode(st, out, see_p, 0, w2, pool2, c2, O2_CAP, sym, stamp,
-                                    mark, pred_on)
+    # np.int64(): one compiled list coder for all three lists, not one per literal
+    coded, j2 = _chain_list_encode(st, out, see_p, np.int64(0), w2, pool2, c2, np.int64(O2_CAP),
+                                   sym, stamp, mark, pred_on, o0_cnt, o0_tot[0],
+                                   np.int64(blend * BLEND_O2))
     if coded:
         j1 = _list_find(w1, w1pool, ctx, sym)
     else:
-        coded, j1 = _chain_list_encode(st, out, see_p, N_SEE, w1, w1pool, ctx, O1_EXCLUDED, sym,
-                                       stamp, mark, pred_on)
+        coded, j1 = _chain_list_encode(st, out, see_p, np.int64(N_SEE), w1, w1pool, ctx,
+                                       np.int64(O1_EXCLUDED), sym, stamp, mark, pred_on, o0_cnt,
+                                       o0_tot[0], np.int64(blend * BLEND_O1))
     if coded:
         jk = _list_find(wk, poolk, ck, sym)
     else:
-        coded, jk = _chain_list_encode(st, out, see_p, 2 * N_SEE, wk, poolk, ck, SKIP_CAP, sym,
-                                       stamp, mark, pred_on)
+        coded, jk = _chain_list_encode(st, out, see_p, np.int64(2 * N_SEE), wk, poolk, ck,
+                                       np.int64(SKIP_CAP), sym, stamp, mark, pred_on, o0_cnt,
+                                       o0_tot[0], np.int64(blend * BLEND_SKIP))
     if not coded:
         n, cex = _o0_exclusions(ex0, pred, w2, pool2, c2, w1, w1pool, ctx, wk, poolk, ck, o0_cnt,
                                 stamp, mark + 1)
@@ -678,7 +724,7 @@ def _chain_encode(st, out, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt
 
 @njit
 def _chain_known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt,
-                        o0_tot, ctx, ch, ids, q, n_words):
+                        o0_tot, ctx, ch, ids, q, n_words, blend):
     """(known word at token q, or -1 on corrupt input; code, range, position): the
     inverse of _chain_known_encode."""
     pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
@@ -688,7 +734,8 @@ def _chain_known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o
     sym = pred
     if not hit:
         sym, code, rng, pos = _chain_decode(code, rng, pos, inp, ch, ids, q, n_words, w1,
-                                            w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, pred)
+                                            w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, pred,
+                                            blend)
         if sym < 0:
             return -1, code, rng, pos
     _pair_learn(ptab, s, sym)
@@ -697,23 +744,29 @@ def _chain_known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o
 
 @njit_inline
 def _chain_decode(code, rng, pos, inp, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt,
-                  o0_tot, ctx, pred):
+                  o0_tot, ctx, pred, blend):
     """(known word at token q, or -1 on corrupt input; code, range, position)."""
     w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0 = ch
     mark, pred_on, c2, ck = _chain_start(ch, ids, q, n_words, pred)
-    sym, j2, code, rng, pos = _chain_list_decode(code, rng, pos, inp, see_p, 0, w2, pool2, c2,
-                                                 O2_CAP, stamp, mark, pred_on)
+    sym, j2, code, rng, pos = _chain_list_decode(code, rng, pos, inp, see_p, np.int64(0), w2,
+                                                 pool2, c2, np.int64(O2_CAP), stamp, mark,
+                                                 pred_on, o0_cnt, o0_tot[0],
+                                                 np.int64(blend * BLEND_O2))
     if sym >= 0:
         j1 = _list_find(w1, w1pool, ctx, sym)
     else:
-        sym, j1, code, rng, pos = _chain_list_decode(code, rng, pos, inp, see_p, N_SEE, w1,
-                                                     w1pool, ctx, O1_EXCLUDED, stamp, mark,
-                                                     pred_on)
+        sym, j1, code, rng, pos = _chain_list_decode(code, rng, pos, inp, see_p, np.int64(N_SEE),
+                                                     w1, w1pool, ctx, np.int64(O1_EXCLUDED),
+                                                     stamp, mark, pred_on, o0_cnt, o0_tot[0],
+                                                     np.int64(blend * BLEND_O1))
     if sym >= 0:
         jk = _list_find(wk, poolk, ck, sym)
     else:
-        sym, jk, code, rng, pos = _chain_list_decode(code, rng, pos, inp, see_p, 2 * N_SEE, wk,
-                                                     poolk, ck, SKIP_CAP, stamp, mark, pred_on)
+        sym, jk, code, rng, pos = _chain_list_decode(code, rng, pos, inp, see_p,
+                                                     np.int64(2 * N_SEE), wk, poolk, ck,
+                                                     np.int64(SKIP_CAP), stamp, mark, pred_on,
+                                                     o0_cnt, o0_tot[0],
+                                                     np.int64(blend * BLEND_SKIP))
     if sym < 0:
         n, cex = _o0_exclusions(ex0, pred, w2, pool2, c2, w1, w1pool, ctx, wk, poolk, ck, o0_cnt,
                                 stamp, mark + 1)
@@ -941,7 +994,8 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     the side stream's contexts: 0 as in revisions 1-4, 1 with the case flag before a
     word's last (_flag_ctx), 2 also richer level decisions (_side_ctx); revision 5
     uses side_ctx_for(n_tok); word_chain: 1 to code known words through the
-    word-context chain (revision 6, word_chain_for), 0 as in revisions 4 and 5;
+    word-context chain (revision 6, word_chain_for), 2 with its lists blended with
+    order 0 (revision 11), 0 as in revisions 4 and 5;
     counted_bits: 1 for binary decisions whose rates follow their counts (revision 7,
     coder.bits_new), 0 for the fixed rate of revisions 1-6. winfo (tokens.word_info:
     each word's last case flags and token count) is updated in place: pass a fresh
@@ -1021,9 +1075,9 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 elif lev == LEVEL_WORD and word_chain:
                     _chain_known_encode(st, out, pair_p, ptab,
                                         _pair_slot(ids, p, n_words, pair_bits), w1, w1pool, wsc,
-                                        o0_tree, o0_cnt, o0_tot, prev_tok, val,
+                                        o0_tree, o0_cnt, o0_tot, prev_tok, np.int64(val),
                                         (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p,
-                                         stamp, ex0), ids, p, n_words)
+                                         stamp, ex0), ids, np.int64(p), n_words, word_chain - 1)
                 elif lev == LEVEL_WORD:
                     _known_encode(st, out, pair_p, ptab, _pair_slot(ids, p, n_words, pair_bits),
                                   w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
@@ -1042,7 +1096,8 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                             _chain_known_encode(st, out, pair_p, ptab, ps, w1, w1pool, wsc,
                                                 o0_tree, o0_cnt, o0_tot, pw, w,
                                                 (w2, pool2, sc2, tag2, wk, poolk, sck, tagk,
-                                                 see_p, stamp, ex0), ids, p + k, n_words)
+                                                 see_p, stamp, ex0), ids, np.int64(p + k),
+                                                n_words, word_chain - 1)
                         else:
                             _known_encode(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
                                           o0_cnt, o0_tot, pw, w)
@@ -1187,7 +1242,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                             _pair_slot(ids, t, n_words, pair_bits), w1, w1pool, wsc, o0_tree,
                             o0_cnt, o0_tot, prev_tok,
                             (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0), ids,
-                            t, n_words)
+                            np.int64(t), n_words, word_chain - 1)
                     else:
                         val, code, rng, ipos = _known_decode(
                             code, rng, ipos, inp, pair_p, ptab,
@@ -1219,7 +1274,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                                     code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc,
                                     o0_tree, o0_cnt, o0_tot, pw,
                                     (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp,
-                                     ex0), ids, t + k, n_words)
+                                     ex0), ids, np.int64(t + k), n_words, word_chain - 1)
                             else:
                                 w, code, rng, ipos = _known_decode(
                                     code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc,

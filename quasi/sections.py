@@ -18,6 +18,7 @@ SECTION_NAMES[7] = SECTION_NAMES[2]  # revision 7 count-based rates of the event
 SECTION_NAMES[8] = SECTION_NAMES[2]  # revision 8 the vocabulary model set STRONG
 SECTION_NAMES[9] = SECTION_NAMES[2]  # revision 9 the whitespace mixing model
 SECTION_NAMES[10] = SECTION_NAMES[2]  # revision 10 vocabulary tables up to 2**22 buckets (meta)
+SECTION_NAMES[11] = SECTION_NAMES[2]  # revision 11 the word chain's lists blend in order 0
 
 
 def meta_fields(meta) -> list:

@@ -8,9 +8,11 @@ from quasi.events import (LIST_INITIAL_CAP, LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_
                           O0_EXCLUDED, O0_INC, O1_EXCLUDED, O0_LIMIT, O2_CAP, O2_SALT,
                           PAIR_CONF_MAX, SEE_ORDERS,
                           SKIP_CAP, SKIP_SALT, SMALL_INC, SMALL_LIMIT)
+from quasi.events import BLEND_BITS, BLEND_LIST, BLEND_O1, BLEND_O2, BLEND_SKIP
 from quasi.parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
 
 M64 = (1 << 64) - 1
+BLENDS = (BLEND_O2, BLEND_O1, BLEND_SKIP)
 
 
 class Small:
@@ -300,22 +302,15 @@ class Models:
                        if k >= limit or s not in excluded]
             if offered:
                 i = see_ctx(order * N_SEE, offered, pred_on)
-                tot = sum(c for _, c in offered)
+                freqs = self.blended(offered, lst.total(), BLENDS[order])
                 if enc is not None:
                     hit = w in [s for s, _ in offered]
                     enc.encode_bit(self.see, i, int(not hit))
                     if hit:
-                        k = [s for s, _ in offered].index(w)
-                        enc.encode(sum(c for _, c in offered[:k]), offered[k][1], tot)
+                        code_counts(enc, None, freqs, [s for s, _ in offered].index(w))
                         break
                 elif not dec.decode_bit(self.see, i):
-                    v = dec.target(tot)
-                    cum, k = 0, 0
-                    while cum + offered[k][1] <= v:
-                        cum += offered[k][1]
-                        k += 1
-                    dec.consume(cum, offered[k][1])
-                    w = offered[k][0]
+                    w = offered[code_counts(None, dec, freqs)][0]
                     break
             excluded |= {s for s, _ in lst.items[:limit]}
         else:  # order 0, without the prediction, the order-2 and skip lists and the
@@ -328,6 +323,19 @@ class Models:
         for lst in lists:
             lst.update(w, lst.slot(w))
         return w
+
+    def blended(self, offered, list_total, blend):
+        """The frequencies a chain list codes its offered (symbol, count) with:
+        the counts, or from revision 11 (word_chain 2) each count plus a share of
+        the word's order-0 count (events.BLEND_*)."""
+        if self.word_chain < 2:
+            return [c for _, c in offered]
+        o0_total = sum(self.o0)
+        sh = max(0, o0_total.bit_length() + list_total.bit_length() + BLEND_BITS - 33)
+        o0 = [self.o0[s] >> sh for s, _ in offered]
+        tot = sum(c for _, c in offered)
+        a, z = BLEND_LIST * max(sum(o0), 1), blend * tot
+        return [c * a + o * z for (_, c), o in zip(offered, o0)]
 
     def o0_add(self, w):
         self.o0[w] += self.o0_inc
