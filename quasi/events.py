@@ -790,10 +790,7 @@ def _chain_decode(code, rng, pos, inp, ch, ids, q, n_words, w1, w1pool, wsc, o0_
 
 @njit_inline
 def _known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
-    """Code known word sym after word ctx (pair slot s)."""
-    if s < 0:  # no predictor: revision 3's coding (constant arguments fold its branches)
-        _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, -1, False)
-        return
+    """Code known word sym after word ctx (pair slot s, -1 without the predictor)."""
     pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
     if pred >= 0:
         enc_bit(st, out, pair_p, pctx, 1 if pred == sym else 0)
@@ -806,9 +803,6 @@ def _known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0
 def _known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt,
                   o0_tot, ctx):
     """(known word id, or -1 on corrupt input; code, range, position)."""
-    if s < 0:  # no predictor: revision 3's coding (constant arguments fold its branches)
-        return _word_decode(code, rng, pos, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
-                            ctx, -1, False)
     pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
     hit = 0
     if pred >= 0:
@@ -1069,54 +1063,48 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, bctx, lev)
                 lv2 = lv1
                 lv1 = lev
-                if lev == LEVEL_NEW:
-                    _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
-                    _pair_learn(ptab, _pair_slot(ids, p, n_words, pair_bits), val)
-                elif lev == LEVEL_WORD and word_chain:
-                    _chain_known_encode(st, out, pair_p, ptab,
-                                        _pair_slot(ids, p, n_words, pair_bits), w1, w1pool, wsc,
-                                        o0_tree, o0_cnt, o0_tot, prev_tok, np.int64(val),
-                                        (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p,
-                                         stamp, ex0), ids, np.int64(p), n_words, word_chain - 1)
-                elif lev == LEVEL_WORD:
-                    _known_encode(st, out, pair_p, ptab, _pair_slot(ids, p, n_words, pair_bits),
-                                  w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
-                else:
-                    is_new = val == defined[lev]
-                    pw = prev_tok
-                    for k in range(n if is_new else 1):
-                        w = np.int64(ids[p + k])
+                # one-word events run the phrase loop's single word: each model is
+                # compiled in once (its code inlined at one place)
+                phrase = lev > LEVEL_WORD
+                is_new = not phrase or val == defined[lev]
+                pw = prev_tok
+                for k in range(n if is_new else 1):
+                    w = np.int64(ids[p + k])
+                    if phrase:
                         nw = 1 if first[w] == p + k else 0
-                        enc_bit(fst, fout, newword_p, NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
-                        ps = _pair_slot(ids, p + k, n_words, pair_bits)
-                        if nw:
-                            _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
-                            _pair_learn(ptab, ps, w)
-                        elif word_chain:
-                            _chain_known_encode(st, out, pair_p, ptab, ps, w1, w1pool, wsc,
-                                                o0_tree, o0_cnt, o0_tot, pw, w,
-                                                (w2, pool2, sc2, tag2, wk, poolk, sck, tagk,
-                                                 see_p, stamp, ex0), ids, np.int64(p + k),
-                                                n_words, word_chain - 1)
-                        else:
-                            _known_encode(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
-                                          o0_cnt, o0_tot, pw, w)
-                        if k == 0:
-                            s = _choice_slot(ctab, ckey, w, lev)
-                            cctx = ctab[s]
-                            if cctx < 0:
-                                cctx = n_ctx
-                                ckey[cctx] = w * 16 + lev
-                                ctab[s] = cctx
-                                n_ctx += 1
-                            j = _list_encode(st, out, c1, c1pool, cctx, val, 0)
-                            need = csc[0] + HDR + 4 * _list_cap(c1, c1pool, cctx) + 8
-                            if need > c1pool.shape[0]:
-                                c1pool = _grow_pool(c1pool, csc, need)
-                            _list_update(c1, c1pool, csc, cctx, val, j)
-                        pw = w
-                    if is_new:
-                        defined[lev] += 1
+                        enc_bit(fst, fout, newword_p, NEWWORD_FIRST if k == 0 else NEWWORD_INNER,
+                                nw)
+                    else:
+                        nw = 1 if lev == LEVEL_NEW else 0
+                    ps = _pair_slot(ids, p + k, n_words, pair_bits)
+                    if nw:
+                        _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
+                        _pair_learn(ptab, ps, w)
+                    elif word_chain:
+                        _chain_known_encode(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
+                                            o0_cnt, o0_tot, pw, w,
+                                            (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p,
+                                             stamp, ex0), ids, np.int64(p + k), n_words,
+                                            word_chain - 1)
+                    else:
+                        _known_encode(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
+                                      o0_cnt, o0_tot, pw, w)
+                    if phrase and k == 0:
+                        s = _choice_slot(ctab, ckey, w, lev)
+                        cctx = ctab[s]
+                        if cctx < 0:
+                            cctx = n_ctx
+                            ckey[cctx] = w * 16 + lev
+                            ctab[s] = cctx
+                            n_ctx += 1
+                        j = _list_encode(st, out, c1, c1pool, cctx, val, 0)
+                        need = csc[0] + HDR + 4 * _list_cap(c1, c1pool, cctx) + 8
+                        if need > c1pool.shape[0]:
+                            c1pool = _grow_pool(c1pool, csc, need)
+                        _list_update(c1, c1pool, csc, cctx, val, j)
+                    pw = w
+                if phrase and is_new:
+                    defined[lev] += 1
             for k in range(n):
                 w = np.int64(ids[p + k])
                 info = np.int64(winfo[w])
@@ -1227,92 +1215,74 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                 if word_chain:
                     pool2 = _pool_room(pool2, sc2, O2_CAP, n)
                     poolk = _pool_room(poolk, sck, SKIP_CAP, n)
-                if lev == LEVEL_NEW:
-                    if next_new >= n_words:
-                        return ids, flags, False
-                    val = next_new
-                    next_new += 1
-                    _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, prev_tok, val)
-                    _pair_learn(ptab, _pair_slot(ids, t, n_words, pair_bits), val)
-                    ids[t] = val
-                elif lev == LEVEL_WORD:
-                    if word_chain:
-                        val, code, rng, ipos = _chain_known_decode(
-                            code, rng, ipos, inp, pair_p, ptab,
-                            _pair_slot(ids, t, n_words, pair_bits), w1, w1pool, wsc, o0_tree,
-                            o0_cnt, o0_tot, prev_tok,
-                            (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0), ids,
-                            np.int64(t), n_words, word_chain - 1)
-                    else:
-                        val, code, rng, ipos = _known_decode(
-                            code, rng, ipos, inp, pair_p, ptab,
-                            _pair_slot(ids, t, n_words, pair_bits), w1, w1pool, wsc, o0_tree,
-                            o0_cnt, o0_tot, prev_tok)
-                    if val < 0:
-                        return ids, flags, False
-                    ids[t] = val
-                else:
-                    if n_entries[lev] == 0:
-                        return ids, flags, False
-                    pw = prev_tok
-                    k = 0
-                    is_new = True
-                    while k < n and (k == 0 or is_new):
+                # as in the encoder, a one-word event is the phrase loop's single word
+                phrase = lev > LEVEL_WORD
+                if phrase and n_entries[lev] == 0:
+                    return ids, flags, False
+                pw = prev_tok
+                k = 0
+                is_new = True
+                while k < n and (k == 0 or is_new):
+                    if phrase:
                         nw, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, newword_p,
                                                         NEWWORD_FIRST if k == 0 else NEWWORD_INNER)
-                        ps = _pair_slot(ids, t + k, n_words, pair_bits)
-                        if nw:
-                            if next_new >= n_words:
-                                return ids, flags, False
-                            w = next_new
-                            next_new += 1
-                            _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
-                            _pair_learn(ptab, ps, w)
+                    else:
+                        nw = 1 if lev == LEVEL_NEW else 0
+                    ps = _pair_slot(ids, t + k, n_words, pair_bits)
+                    if nw:
+                        if next_new >= n_words:
+                            return ids, flags, False
+                        w = next_new
+                        next_new += 1
+                        _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
+                        _pair_learn(ptab, ps, w)
+                    else:
+                        if word_chain:
+                            w, code, rng, ipos = _chain_known_decode(
+                                code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc,
+                                o0_tree, o0_cnt, o0_tot, pw,
+                                (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp,
+                                 ex0), ids, np.int64(t + k), n_words, word_chain - 1)
                         else:
-                            if word_chain:
-                                w, code, rng, ipos = _chain_known_decode(
-                                    code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc,
-                                    o0_tree, o0_cnt, o0_tot, pw,
-                                    (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp,
-                                     ex0), ids, np.int64(t + k), n_words, word_chain - 1)
-                            else:
-                                w, code, rng, ipos = _known_decode(
-                                    code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc,
-                                    o0_tree, o0_cnt, o0_tot, pw)
-                            if w < 0:
+                            w, code, rng, ipos = _known_decode(
+                                code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc,
+                                o0_tree, o0_cnt, o0_tot, pw)
+                        if w < 0:
+                            return ids, flags, False
+                    ids[t + k] = w
+                    if not phrase:
+                        val = w
+                    elif k == 0:
+                        s = _choice_slot(ctab, ckey, w, lev)
+                        cctx = ctab[s]
+                        if cctx < 0:
+                            if n_ctx >= n_ent:
                                 return ids, flags, False
-                        ids[t + k] = w
-                        if k == 0:
-                            s = _choice_slot(ctab, ckey, w, lev)
-                            cctx = ctab[s]
-                            if cctx < 0:
-                                if n_ctx >= n_ent:
-                                    return ids, flags, False
-                                cctx = n_ctx
-                                ckey[cctx] = w * 16 + lev
-                                ctab[s] = cctx
-                                n_ctx += 1
-                            j, code, rng, ipos = _list_decode(code, rng, ipos, inp, c1, c1pool,
-                                                              cctx, 0)
-                            if j < _list_len(c1, c1pool, cctx):
-                                is_new = False
-                                val = _list_sym(c1, c1pool, cctx, j)
-                            else:
-                                if defined[lev] >= n_entries[lev]:
-                                    return ids, flags, False
-                                val = defined[lev]
-                                defined[lev] += 1
-                                entry_pos[ebase[lev] + val] = t
-                            need = csc[0] + HDR + 4 * _list_cap(c1, c1pool, cctx) + 8
-                            if need > c1pool.shape[0]:
-                                c1pool = _grow_pool(c1pool, csc, need)
-                            _list_update(c1, c1pool, csc, cctx, val, j)
-                        pw = w
-                        k += 1
-                    if not is_new:
-                        q = entry_pos[ebase[lev] + val]
-                        for k in range(1, n):
-                            ids[t + k] = ids[q + k]
+                            cctx = n_ctx
+                            ckey[cctx] = w * 16 + lev
+                            ctab[s] = cctx
+                            n_ctx += 1
+                        j, code, rng, ipos = _list_decode(code, rng, ipos, inp, c1, c1pool,
+                                                          cctx, 0)
+                        if j < _list_len(c1, c1pool, cctx):
+                            is_new = False
+                            val = _list_sym(c1, c1pool, cctx, j)
+                        else:
+                            if defined[lev] >= n_entries[lev]:
+                                return ids, flags, False
+                            val = defined[lev]
+                            defined[lev] += 1
+                            entry_pos[ebase[lev] + val] = t
+                        need = csc[0] + HDR + 4 * _list_cap(c1, c1pool, cctx) + 8
+                        if need > c1pool.shape[0]:
+                            c1pool = _grow_pool(c1pool, csc, need)
+                        _list_update(c1, c1pool, csc, cctx, val, j)
+                    pw = w
+                    k += 1
+                if not is_new:
+                    q = entry_pos[ebase[lev] + val]
+                    for k in range(1, n):
+                        ids[t + k] = ids[q + k]
             ev_lev[e] = lev if lev != LEVEL_NEW else LEVEL_WORD
             ev_val[e] = val
             e += 1

@@ -267,23 +267,27 @@ def _code_words_n(prob, cnt, w, base, bits, apm, models, vbytes, voffs, st, out,
             c = np.int64(vbytes[i])
             c0 = 1
             slot = 1  # the partial nibble with a leading 1
-            for b in range(7, -1, -1):
-                if b == 3:
-                    _low_nibble_contexts(hashes, idx, n, base, bits, c0)
-                    slot = 1
-                y = (c >> b) & 1
-                _enc_decision(st, out, prob, cnt, idx, n, slot, stv, w, (cls + 8 - b) * (n + 1),
-                              apm, refined, c0, key + c0, y)
+            for d in range(9):  # the byte's 8 bits, then the end decision
+                if d < 8:
+                    b = 7 - d
+                    if b == 3:
+                        _low_nibble_contexts(hashes, idx, n, base, bits, c0)
+                        slot = 1
+                    y = (c >> b) & 1
+                    dslot, wbase, set2, key2 = slot, (cls + 8 - b) * (n + 1), c0, key + c0
+                else:
+                    for k in range(5, 0, -1):
+                        hist[k] = hist[k - 1]
+                    hist[0] = c + 1
+                    _byte_contexts(hashes, idx, models, n, base, bits, hist, i + 1 - start)
+                    set2, key2 = _end_sets(hist, i + 1 - start)
+                    y = 1 if i + 1 == end else 0
+                    dslot, wbase = END_SLOT, _class(hist[0]) * 9 * (n + 1)
+                # one call site: each model set's decision is compiled in once
+                _enc_decision(st, out, prob, cnt, idx, n, dslot, stv, w, wbase, apm, refined,
+                              set2, key2, y)
                 c0 = (c0 << 1) | y
                 slot = (slot << 1) | y
-            for k in range(5, 0, -1):
-                hist[k] = hist[k - 1]
-            hist[0] = c + 1
-            _byte_contexts(hashes, idx, models, n, base, bits, hist, i + 1 - start)
-            set2, key2 = _end_sets(hist, i + 1 - start)
-            _enc_decision(st, out, prob, cnt, idx, n, END_SLOT, stv, w,
-                          _class(hist[0]) * 9 * (n + 1), apm, refined, set2, key2,
-                          1 if i + 1 == end else 0)
 
 
 @njit
@@ -388,26 +392,28 @@ def _decode_n(prob, cnt, w, base, bits, apm, models, inp, n_words, n_bytes, n, r
             key = _apm_key(hist)
             c0 = 1
             slot = 1  # the partial nibble with a leading 1
-            for b in range(7, -1, -1):
-                if b == 3:
-                    _low_nibble_contexts(hashes, idx, n, base, bits, c0)
-                    slot = 1
-                y, code, rng, ipos = _dec_decision(
-                    code, rng, ipos, inp, prob, cnt, idx, n, slot, stv, w,
-                    (cls + 8 - b) * (n + 1), apm, refined, c0, key + c0)
+            for d in range(9):  # as in _code_words_n: 8 bits, then the end decision
+                if d < 8:
+                    b = 7 - d
+                    if b == 3:
+                        _low_nibble_contexts(hashes, idx, n, base, bits, c0)
+                        slot = 1
+                    dslot, wbase, set2, key2 = slot, (cls + 8 - b) * (n + 1), c0, key + c0
+                else:
+                    c = c0 & 255
+                    vbytes[i] = c
+                    i += 1
+                    for k in range(5, 0, -1):
+                        hist[k] = hist[k - 1]
+                    hist[0] = c + 1
+                    _byte_contexts(hashes, idx, models, n, base, bits, hist, i - start)
+                    set2, key2 = _end_sets(hist, i - start)
+                    dslot, wbase = END_SLOT, _class(hist[0]) * 9 * (n + 1)
+                y, code, rng, ipos = _dec_decision(code, rng, ipos, inp, prob, cnt, idx, n,
+                                                   dslot, stv, w, wbase, apm, refined, set2,
+                                                   key2)
                 c0 = (c0 << 1) | y
                 slot = (slot << 1) | y
-            c = c0 & 255
-            vbytes[i] = c
-            i += 1
-            for k in range(5, 0, -1):
-                hist[k] = hist[k - 1]
-            hist[0] = c + 1
-            _byte_contexts(hashes, idx, models, n, base, bits, hist, i - start)
-            set2, key2 = _end_sets(hist, i - start)
-            y, code, rng, ipos = _dec_decision(code, rng, ipos, inp, prob, cnt, idx, n, END_SLOT,
-                                               stv, w, _class(hist[0]) * 9 * (n + 1), apm,
-                                               refined, set2, key2)
             if y == 1:
                 break
         voffs[wd + 1] = i
