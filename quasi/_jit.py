@@ -61,7 +61,10 @@ if CACHE_DIR:
 njit = numba.njit(cache=CACHE_DIR != "", nogil=True)
 
 # Small hot helpers called from the coding loops: inlined at numba-IR level,
-# which removes per-call argument and reference-count overhead.
+# which removes per-call argument and reference-count overhead. Each inlined
+# copy is compiled separately, and compile time grows faster than the code: call
+# a large inlined helper from one place in a kernel (route the cases through one
+# call site) rather than from several.
 njit_inline = numba.njit(cache=CACHE_DIR != "", nogil=True, inline="always")
 
 
