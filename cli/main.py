@@ -347,7 +347,7 @@ def compile_notice(quiet):
         return contextlib.nullcontext()
     from quasi import _jit
     return _jit.compile_notice(lambda: _say("quasi: compiling the numba kernels: the first "
-                                            "run takes about two minutes; later runs load them "
+                                            "run takes a few minutes; later runs load them "
                                             "from the cache"))
 
 
