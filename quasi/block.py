@@ -58,7 +58,7 @@ from .vocab import (DICTIONARIES, FULL, LIGHT, MAX_TABLE_BITS, MIN_TABLE_BITS, M
                     TABLE_BITS, decode_vocab, encode_vocab, priming_words)
 from .workers import Workers
 
-CODEC_REVISION = 11  # bump whenever the models change what a stream means
+CODEC_REVISION = 12  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
 AUTO_VOCAB_MODELS = -1
 FULL_VOCAB_BYTES = 1 << 18
@@ -67,7 +67,8 @@ MATCH_TRIAL_SHARE = 8
 MATCH_TRIAL_MARGIN = 256
 N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS, 3: 9 + N_LEVELS, 4: 10 + N_LEVELS,
           5: 10 + N_LEVELS, 6: 10 + N_LEVELS, 7: 10 + N_LEVELS, 8: 10 + N_LEVELS,
-          9: 11 + N_LEVELS, 10: 12 + N_LEVELS, 11: 12 + N_LEVELS}
+          9: 11 + N_LEVELS, 10: 12 + N_LEVELS, 11: 12 + N_LEVELS,
+          12: 12 + N_LEVELS}
 
 
 @dataclass(frozen=True)

@@ -411,15 +411,25 @@ BLEND_O2 = 1
 BLEND_O1 = 1
 BLEND_SKIP = 2
 BLEND_BITS = 5  # 3 bits for BLEND_LIST + BLEND_<order>, plus _bucket's missing bits
+# Codec revision 12: order 0 first decides whether the word is among the last
+# RECENT_WORDS distinct words of the text (every token counts, those of phrases
+# and matches too), in a context of the share those words hold of order 0's
+# count and whether a pair prediction was made, then codes it by its order-0
+# count among those words or among the others.
+RECENT_WORDS = 128
+RECENT_SHARES = 16
+N_RECENT_CTX = 2 * RECENT_SHARES
+RECENT_BASE = SEE_ORDERS * N_SEE  # the cache decision's probabilities follow the escapes'
 
 
 def word_chain_for(revision: int, pair_bits: int) -> int:
     """1 if a block codes known words through the word-context chain (which
     follows a missed pair prediction: no chain without the pair predictor), 2
-    if its lists blend in order 0 (revision 11), 0 without the chain."""
+    if its lists blend in order 0 (revision 11), 3 if order 0 also has the
+    recency cache (revision 12), 0 without the chain."""
     if revision < 6 or pair_bits == 0:
         return 0
-    return 2 if revision >= 11 else 1
+    return 3 if revision >= 12 else 2 if revision >= 11 else 1
 
 
 def counted_bits_for(revision: int) -> int:
@@ -430,17 +440,23 @@ def counted_bits_for(revision: int) -> int:
 @njit
 def _chain_new(n_words, pair_bits, word_chain, counted_bits):
     """The chain's models: order-2 and skip lists (where, pool, sc, tags), the
-    escape probabilities, the exclusion stamps and room for order 0's exclusions."""
+    escape (and cache) probabilities, the exclusion stamps, room for order 0's
+    exclusions and, with word_chain 3, the recency cache (words, their last
+    tokens, each word's slot or -1; empty arrays without the cache)."""
     size = (1 << pair_bits) if word_chain else 1
     start = min(size, 1 << 16)  # entries; the pools grow with the lists
     w2, pool2, sc2 = _lists_new(size, start, O2_CAP)
     wk, poolk, sck = _lists_new(size, start, SKIP_CAP)
     tag2 = np.zeros(size, np.uint16)
     tagk = np.zeros(size, np.uint16)
-    see_p = bits_new(SEE_ORDERS * N_SEE, counted_bits)
+    see_p = bits_new(RECENT_BASE + N_RECENT_CTX, counted_bits)
     stamp = np.zeros(n_words + 1 if word_chain else 1, np.int64)
-    ex0 = np.empty(1 + O2_CAP + O0_EXCLUDED + SKIP_CAP, np.int64)
-    return w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0
+    ex0 = np.empty(1 + O2_CAP + O0_EXCLUDED + SKIP_CAP + RECENT_WORDS, np.int64)
+    recent = word_chain >= 3
+    rword = np.full(RECENT_WORDS if recent else 0, -1, np.int64)
+    rtime = np.full(RECENT_WORDS if recent else 0, -1, np.int64)
+    rslot = np.full(n_words if recent else 0, -1, np.int32)
+    return w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rtime, rslot
 
 
 @njit_inline
@@ -637,6 +653,47 @@ def _o0_exclusions(ex0, pred, w2, pool2, c2, w1, w1pool, ctx, wk, poolk, ck, o0_
 
 
 @njit_inline
+def _recent_touch(rword, rtime, rslot, w, t):
+    """Word w used at token t becomes the recency cache's newest word; a word new
+    to the cache takes the slot of the least recent one (or an empty slot)."""
+    s = rslot[w]
+    if s < 0:
+        s = 0
+        for i in range(1, rword.shape[0]):
+            if rtime[i] < rtime[s]:
+                s = i
+        if rword[s] >= 0:
+            rslot[rword[s]] = -1
+        rword[s] = w
+        rslot[w] = s
+    rtime[s] = t
+
+
+@njit_inline
+def _recent_offer(ex0, n, rword, o0_cnt, stamp, gone):
+    """Append the cached words not stamped gone (order 0's exclusions) to ex0[n:],
+    ascending; returns (how many, their total order-0 count)."""
+    m = 0
+    tot = 0
+    for i in range(rword.shape[0]):
+        c = rword[i]
+        if c >= 0 and stamp[c] != gone:
+            ex0[n + m] = c
+            m += 1
+            tot += o0_cnt[c]
+    ex0[n:n + m].sort()
+    return m, tot
+
+
+@njit_inline
+def _recent_ctx(ctot, avail, pred_on):
+    """Context of the "a cached word?" decision: the cached words' share (in
+    sixteenths) of the order-0 count left after the exclusions, and pred_on."""
+    share = min(RECENT_SHARES - 1, ctot * RECENT_SHARES // avail)
+    return RECENT_BASE + 2 * share + pred_on
+
+
+@njit_inline
 def _list_find(where, pool, ctx, sym):
     """sym's slot in ctx's list, or the list's length."""
     b = where[ctx]
@@ -654,7 +711,7 @@ def _chain_start(ch, ids, q, n_words, pred):
     """(mark, pred_on, order-2 context, skip context) of token q: the stamp of its
     excluded words (pred, if >= 0, stamped now), whether there was a prediction,
     and its two hashed contexts (claimed)."""
-    w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0 = ch
+    w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rtime, rslot = ch
     mark = 2 * np.int64(q) + 1
     if pred >= 0:
         stamp[pred] = mark
@@ -665,7 +722,7 @@ def _chain_start(ch, ids, q, n_words, pred):
 
 @njit_inline
 def _chain_update(ch, w1, w1pool, wsc, ctx, c2, ck, sym, j2, j1, jk):
-    w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0 = ch
+    w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rtime, rslot = ch
     _list_update(w2, pool2, sc2, c2, sym, j2)
     _list_update(w1, w1pool, wsc, ctx, sym, j1)
     _list_update(wk, poolk, sck, ck, sym, jk)
@@ -692,7 +749,7 @@ def _chain_encode(st, out, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt
     """Code known word sym at token q (after word ctx; pred: the pair prediction
     that missed, or -1) down the chain, and update its lists; blend: 1 to blend
     the lists with order 0 (codec revision 11)."""
-    w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0 = ch
+    w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rtime, rslot = ch
     mark, pred_on, c2, ck = _chain_start(ch, ids, q, n_words, pred)
     # np.int64(): one compiled list coder for all three lists, not one per literal
     coded, j2 = _chain_list_encode(st, out, see_p, np.int64(0), w2, pool2, c2, np.int64(O2_CAP),
@@ -713,11 +770,22 @@ def _chain_encode(st, out, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt
     if not coded:
         n, cex = _o0_exclusions(ex0, pred, w2, pool2, c2, w1, w1pool, ctx, wk, poolk, ck, o0_cnt,
                                 stamp, mark + 1)
+        m, ctot = _recent_offer(ex0, n, rword, o0_cnt, stamp, mark + 1)
+        avail = o0_tot[0] - cex
+        cached = rword.shape[0] > 0 and rslot[sym] >= 0
+        if 0 < ctot < avail:
+            enc_bit(st, out, see_p, _recent_ctx(ctot, avail, pred_on), 1 if cached else 0)
         below = 0
-        for i in range(n):
-            if ex0[i] < sym:
-                below += o0_cnt[ex0[i]]
-        enc_encode(st, out, fw_prefix(o0_tree, 0, sym) - below, o0_cnt[sym], o0_tot[0] - cex)
+        if cached:  # among the cached words
+            for i in range(n, n + m):
+                if ex0[i] < sym:
+                    below += o0_cnt[ex0[i]]
+            enc_encode(st, out, below, o0_cnt[sym], ctot)
+        else:  # among the others: the cached words are excluded too
+            for i in range(n + m):
+                if ex0[i] < sym:
+                    below += o0_cnt[ex0[i]]
+            enc_encode(st, out, fw_prefix(o0_tree, 0, sym) - below, o0_cnt[sym], avail - ctot)
         _o0_add(o0_tree, o0_cnt, o0_tot, sym)
     _chain_update(ch, w1, w1pool, wsc, ctx, c2, ck, sym, j2, j1, jk)
 
@@ -746,7 +814,7 @@ def _chain_known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o
 def _chain_decode(code, rng, pos, inp, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt,
                   o0_tot, ctx, pred, blend):
     """(known word at token q, or -1 on corrupt input; code, range, position)."""
-    w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0 = ch
+    w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rtime, rslot = ch
     mark, pred_on, c2, ck = _chain_start(ch, ids, q, n_words, pred)
     sym, j2, code, rng, pos = _chain_list_decode(code, rng, pos, inp, see_p, np.int64(0), w2,
                                                  pool2, c2, np.int64(O2_CAP), stamp, mark,
@@ -770,19 +838,39 @@ def _chain_decode(code, rng, pos, inp, ch, ids, q, n_words, w1, w1pool, wsc, o0_
     if sym < 0:
         n, cex = _o0_exclusions(ex0, pred, w2, pool2, c2, w1, w1pool, ctx, wk, poolk, ck, o0_cnt,
                                 stamp, mark + 1)
-        total = o0_tot[0] - cex
-        if total <= 0:
+        m, ctot = _recent_offer(ex0, n, rword, o0_cnt, stamp, mark + 1)
+        avail = o0_tot[0] - cex
+        if avail <= 0:
             return -1, code, rng, pos
-        r, target = dec_target(code, rng, total)
-        adj = 0
-        for i in range(n):  # skip the excluded words' intervals below the target
-            if fw_prefix(o0_tree, 0, ex0[i]) - adj > target:
-                break
-            adj += o0_cnt[ex0[i]]
-        sym, cum = fw_find(o0_tree, 0, o0_tree.shape[0], target + adj)
-        if sym >= o0_cnt.shape[0] or o0_cnt[sym] == 0 or stamp[sym] == mark + 1:
-            return -1, code, rng, pos
-        code, rng, pos = dec_consume(code, pos, inp, r, cum - adj, o0_cnt[sym])
+        cached = 1 if ctot == avail else 0
+        if 0 < ctot < avail:
+            cached, code, rng, pos = dec_bit(code, rng, pos, inp, see_p,
+                                             _recent_ctx(ctot, avail, pred_on))
+        if cached:  # among the cached words, ascending in ex0[n:n + m]
+            r, target = dec_target(code, rng, ctot)
+            cum = 0
+            i = n
+            while cum + o0_cnt[ex0[i]] <= target:
+                cum += o0_cnt[ex0[i]]
+                i += 1
+            sym = ex0[i]
+            code, rng, pos = dec_consume(code, pos, inp, r, cum, o0_cnt[sym])
+        else:  # among the others: skip the excluded and cached words' intervals
+            for i in range(n, n + m):
+                stamp[ex0[i]] = mark + 1
+            ex0[:n + m].sort()
+            if avail - ctot <= 0:
+                return -1, code, rng, pos
+            r, target = dec_target(code, rng, avail - ctot)
+            adj = 0
+            for i in range(n + m):
+                if fw_prefix(o0_tree, 0, ex0[i]) - adj > target:
+                    break
+                adj += o0_cnt[ex0[i]]
+            sym, cum = fw_find(o0_tree, 0, o0_tree.shape[0], target + adj)
+            if sym >= o0_cnt.shape[0] or o0_cnt[sym] == 0 or stamp[sym] == mark + 1:
+                return -1, code, rng, pos
+            code, rng, pos = dec_consume(code, pos, inp, r, cum - adj, o0_cnt[sym])
         _o0_add(o0_tree, o0_cnt, o0_tot, sym)
     _chain_update(ch, w1, w1pool, wsc, ctx, c2, ck, sym, j2, j1, jk)
     return sym, code, rng, pos
@@ -989,7 +1077,8 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     word's last (_flag_ctx), 2 also richer level decisions (_side_ctx); revision 5
     uses side_ctx_for(n_tok); word_chain: 1 to code known words through the
     word-context chain (revision 6, word_chain_for), 2 with its lists blended with
-    order 0 (revision 11), 0 as in revisions 4 and 5;
+    order 0 (revision 11), 3 also with order 0's recency cache (revision 12), 0 as
+    in revisions 4 and 5;
     counted_bits: 1 for binary decisions whose rates follow their counts (revision 7,
     coder.bits_new), 0 for the fixed rate of revisions 1-6. winfo (tokens.word_info:
     each word's last case flags and token count) is updated in place: pass a fresh
@@ -1004,8 +1093,9 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined, ptab, pair_p) = _models_new(n_words, n_entries, o1_cap, o0_inc,
                                                       o0_limit, pair_bits, counted_bits)
-    (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp,
-     ex0) = _chain_new(n_words, pair_bits, word_chain, counted_bits)
+    (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rtime,
+     rslot) = _chain_new(n_words, pair_bits, word_chain, counted_bits)
+    blend = 1 if word_chain >= 2 else 0
     n_ctx = 0
 
     mtab = np.full(1 << MATCH_HASH_BITS, -1, np.int32)
@@ -1084,8 +1174,8 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                         _chain_known_encode(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
                                             o0_cnt, o0_tot, pw, w,
                                             (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p,
-                                             stamp, ex0), ids, np.int64(p + k), n_words,
-                                            word_chain - 1)
+                                             stamp, ex0, rword, rtime, rslot), ids,
+                                            np.int64(p + k), n_words, blend)
                     else:
                         _known_encode(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
                                       o0_cnt, o0_tot, pw, w)
@@ -1118,6 +1208,8 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                     prev_flag = f
                 prev_cls = (info >> 1) & 7
                 winfo[w] = _word_seen(info, f, side_ctx)
+                if rword.shape[0] > 0:
+                    _recent_touch(rword, rtime, rslot, w, p + k)
             prev_tok = np.int64(ids[p + n - 1])
         e += n_coded
     size = enc_finish(st, out)
@@ -1147,8 +1239,9 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined, ptab, pair_p) = _models_new(n_words, n_entries, o1_cap, o0_inc,
                                                       o0_limit, pair_bits, counted_bits)
-    (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp,
-     ex0) = _chain_new(n_words, pair_bits, word_chain, counted_bits)
+    (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rtime,
+     rslot) = _chain_new(n_words, pair_bits, word_chain, counted_bits)
+    blend = 1 if word_chain >= 2 else 0
     n_ctx = 0
     entry_pos = np.zeros(n_ent + 1, np.int32)
     lengths = PHRASE_LENGTHS
@@ -1242,7 +1335,8 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                                 code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc,
                                 o0_tree, o0_cnt, o0_tot, pw,
                                 (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp,
-                                 ex0), ids, np.int64(t + k), n_words, word_chain - 1)
+                                 ex0, rword, rtime, rslot), ids, np.int64(t + k), n_words,
+                                blend)
                         else:
                             w, code, rng, ipos = _known_decode(
                                 code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc,
@@ -1300,6 +1394,8 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                 winfo[w] = _word_seen(info, f if info & 1 else -1, side_ctx)
                 prev_cls = (info >> 1) & 7
                 flags[t + k] = f
+                if rword.shape[0] > 0:
+                    _recent_touch(rword, rtime, rslot, w, t + k)
             t += n
             prev_tok = np.int64(ids[t - 1])
     return ids, flags, True

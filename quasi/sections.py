@@ -19,6 +19,7 @@ SECTION_NAMES[8] = SECTION_NAMES[2]  # revision 8 the vocabulary model set STRON
 SECTION_NAMES[9] = SECTION_NAMES[2]  # revision 9 the whitespace mixing model
 SECTION_NAMES[10] = SECTION_NAMES[2]  # revision 10 vocabulary tables up to 2**22 buckets (meta)
 SECTION_NAMES[11] = SECTION_NAMES[2]  # revision 11 the word chain's lists blend in order 0
+SECTION_NAMES[12] = SECTION_NAMES[2]  # revision 12 order 0's recency cache in the word chain
 
 
 def meta_fields(meta) -> list:

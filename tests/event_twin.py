@@ -2,6 +2,8 @@
 plainly with lists and dicts (slow; tests only). It defines the event stream
 independently of the numba kernels: both must produce and accept the same bytes.
 """
+from collections import OrderedDict
+
 from quasi.coder import COUNTED, PyRangeDecoder, PyRangeEncoder
 from quasi.events import (LIST_INITIAL_CAP, LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_CTX, N_PAIR_CTX,
                           N_SEE, N_SEEN_BUCKETS, N_SIDE_EXTRA, NEWWORD_FIRST, NEWWORD_INNER,
@@ -9,6 +11,7 @@ from quasi.events import (LIST_INITIAL_CAP, LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_
                           PAIR_CONF_MAX, SEE_ORDERS,
                           SKIP_CAP, SKIP_SALT, SMALL_INC, SMALL_LIMIT)
 from quasi.events import BLEND_BITS, BLEND_LIST, BLEND_O1, BLEND_O2, BLEND_SKIP
+from quasi.events import N_RECENT_CTX, RECENT_SHARES, RECENT_WORDS
 from quasi.parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
 
 M64 = (1 << 64) - 1
@@ -186,7 +189,9 @@ class Models:
         if word_chain:
             self.o2 = HashedLists(pair_bits, O2_CAP, O2_SALT)
             self.skip = HashedLists(pair_bits, SKIP_CAP, SKIP_SALT)
-            self.see = [bit] * (SEE_ORDERS * N_SEE)
+            # revision 12: after the escapes' contexts, the cache decision's
+            self.see = [bit] * (SEE_ORDERS * N_SEE + N_RECENT_CTX)
+        self.recent = OrderedDict()  # word_chain 3: the last distinct words, oldest first
 
     def bits_ctx(self, ctx, prev_cls, prev_tok):
         """Context of the level's binary decisions (side_ctx 2: with the previous
@@ -318,11 +323,34 @@ class Models:
             gone = {pred} if pred >= 0 else set()
             for lst, limit in zip(lists, (O2_CAP, O0_EXCLUDED, SKIP_CAP)):
                 gone |= {s for s, _ in lst.items[:limit]}
-            w = code_counts(enc, dec, [0 if v in gone else c for v, c in enumerate(self.o0)], w)
+            w = self.order0(enc, dec, w, gone, pred_on)
             self.o0_add(w)
         for lst in lists:
             lst.update(w, lst.slot(w))
         return w
+
+    def order0(self, enc, dec, w, gone, pred_on):
+        """Order 0 without the words gone; from revision 12 (word_chain 3) first
+        "among the recency cache's words?" (asked when both answers are possible;
+        context: their share of the count, whether a prediction was made), then the
+        count among those words or among the others."""
+        avail = [0 if v in gone else c for v, c in enumerate(self.o0)]
+        cached = sorted(v for v in self.recent if v not in gone)
+        ctot, total = sum(self.o0[v] for v in cached), sum(avail)
+        hit = ctot == total
+        if 0 < ctot < total:
+            share = min(RECENT_SHARES - 1, ctot * RECENT_SHARES // total)
+            i = SEE_ORDERS * N_SEE + 2 * share + pred_on
+            if enc is not None:
+                hit = w in self.recent
+                enc.encode_bit(self.see, i, int(hit))
+            else:
+                hit = dec.decode_bit(self.see, i)
+        if hit:
+            j = cached.index(w) if enc is not None else -1
+            return cached[code_counts(enc, dec, [self.o0[v] for v in cached], j)]
+        return code_counts(enc, dec, [0 if v in self.recent else c for v, c in enumerate(avail)],
+                           w)
 
     def blended(self, offered, list_total, blend):
         """The frequencies a chain list codes its offered (symbol, count) with:
@@ -360,6 +388,10 @@ class Models:
     def token_seen(self, w):
         if self.side_ctx > 1:
             self.seen[w] += 1
+        if self.word_chain >= 3:
+            self.recent[w] = self.recent.pop(w, None)
+            if len(self.recent) > RECENT_WORDS:
+                self.recent.popitem(last=False)
 
 
 def _key(lev, val):

@@ -30,7 +30,7 @@ def prepared(data, spec, min_count):
 @given(st.integers(0, 10**6), st.integers(1, 1500), st.sampled_from(("multi", "dense", "none")),
        st.sampled_from((2, 6)), st.sampled_from((2, 8, 256)), st.sampled_from((0, 3, 4)),
        st.sampled_from(((1, 1 << 62), (O0_INC, O0_LIMIT), (64, 4096), (3, 200))),
-       st.sampled_from((0, 10, 12)), st.sampled_from((0, 1, 2)), st.sampled_from((0, 1, 2)),
+       st.sampled_from((0, 10, 12)), st.sampled_from((0, 1, 2)), st.sampled_from((0, 1, 2, 3)),
        st.sampled_from((0, 1)))
 def test_twin_writes_and_reads_the_same_stream(seed, n_words, spec, min_count, o1_cap, min_match,
                                                o0, pair_bits, side_ctx, word_chain, counted_bits):

@@ -95,12 +95,13 @@ def test_golden_r5_holds_both_side_context_sets():
 def test_golden_holds_blocks_with_and_without_the_word_chain(revision):
     """From revision 6 on, known words go through the word-context chain in blocks
     with the pair predictor (levels 7-9, meta field pair_bits): the golden files hold
-    both kinds of block (from revision 11 the chain's lists blend in order 0)."""
+    both kinds of block (from revision 11 the chain's lists blend in order 0, from
+    revision 12 order 0 has the recency cache)."""
     from quasi.events import word_chain_for
     from quasi.parse import N_LEVELS
 
     metas = list(_coded_metas(revision))
-    chain = 1 if revision < 11 else 2
+    chain = 1 if revision < 11 else 2 if revision < 12 else 3
     assert {word_chain_for(int(m[0]), int(m[9 + N_LEVELS])) for m in metas} == {0, chain}
 
 
