@@ -47,7 +47,7 @@ from .errors import QuasiError
 from .events import (O0_INC, O0_LIMIT, PAIR_MAX_BITS, PAIR_MAX_WORDS, decode_events,
                      counted_bits_for, encode_events, pair_bits_for, side_ctx_for,
                      word_chain_for)
-from .parse import N_LEVELS, parse
+from .parse import N_LEVELS, count_phrases, parse
 from .sections import SECTION_NAMES, codec_revision
 from .spaces import (MAX_MIX_BITS, MIN_MIX_BITS, core_shapes, decode_spaces, encode_spaces,
                      mix_bits_for, space_shapes)
@@ -172,15 +172,17 @@ def _encode_block(data, spec, params, stats, workers):
     mask = lookup_mask(spec, n_tok)
     best = None
     min_match = None
+    tried = params.min_counts(len(data))
+    counts = count_phrases(ids, mask, min(tried), workers)  # one count for every trial
 
     def trial(min_count, last):
         """Parse with min_count, code the events without the chain and keep the
-        smallest; last: no parse follows (the mask can go). True if it won."""
-        nonlocal best, mask, min_match
+        smallest; last: no parse follows (the mask and counts can go). True if it won."""
+        nonlocal best, mask, counts, min_match
         e_pos, e_lev, e_val, n_entries = parse(ids, first, mask, use_bigrams=params.use_bigrams,
-                                               min_count=min_count, workers=workers)
+                                               min_count=min_count, counts=counts)
         if last:
-            mask = None  # the last parse is done; the event coders do not read the mask
+            mask = counts = None  # the event coders read neither
         coded = None
         if best is None:  # the first parse picks the shortest match for all
             min_match, coded = _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos,
@@ -196,8 +198,8 @@ def _encode_block(data, spec, params, stats, workers):
             return True
         return False
 
-    _walk_thresholds(params.min_counts(len(data)), trial)
-    mask = None
+    _walk_thresholds(tried, trial)
+    mask = counts = None
     _size, events, side, (e_pos, e_lev, e_val, n_entries) = best
     del best
     if word_chain:  # the trials rank the parses without the chain (4-5x faster)

@@ -417,6 +417,7 @@ BLEND_BITS = 5  # 3 bits for BLEND_LIST + BLEND_<order>, plus _bucket's missing 
 # count and whether a pair prediction was made, then codes it by its order-0
 # count among those words or among the others.
 RECENT_WORDS = 128
+NO_WORD = np.iinfo(np.int64).max  # pads the cache's sorted words
 RECENT_SHARES = 16
 N_RECENT_CTX = 2 * RECENT_SHARES
 RECENT_BASE = SEE_ORDERS * N_SEE  # the cache decision's probabilities follow the escapes'
@@ -441,8 +442,9 @@ def counted_bits_for(revision: int) -> int:
 def _chain_new(n_words, pair_bits, word_chain, counted_bits):
     """The chain's models: order-2 and skip lists (where, pool, sc, tags), the
     escape (and cache) probabilities, the exclusion stamps, room for order 0's
-    exclusions and, with word_chain 3, the recency cache (words, their last
-    tokens, each word's slot or -1; empty arrays without the cache)."""
+    exclusions and, with word_chain 3, the recency cache (the word in each slot,
+    the slots' list from the newest to the oldest, each word's slot or -1, and the
+    cached words ascending, NO_WORD after them; empty arrays without the cache)."""
     size = (1 << pair_bits) if word_chain else 1
     start = min(size, 1 << 16)  # entries; the pools grow with the lists
     w2, pool2, sc2 = _lists_new(size, start, O2_CAP)
@@ -453,10 +455,20 @@ def _chain_new(n_words, pair_bits, word_chain, counted_bits):
     stamp = np.zeros(n_words + 1 if word_chain else 1, np.int64)
     ex0 = np.empty(1 + O2_CAP + O0_EXCLUDED + SKIP_CAP + RECENT_WORDS, np.int64)
     recent = word_chain >= 3
-    rword = np.full(RECENT_WORDS if recent else 0, -1, np.int64)
-    rtime = np.full(RECENT_WORDS if recent else 0, -1, np.int64)
+    r = RECENT_WORDS if recent else 0
+    rword = np.full(r, -1, np.int64)
+    # slot s's newer and older neighbour in rlink[2s], rlink[2s + 1] (-1: none), then
+    # the newest and the oldest slot: at first slot 0 is the oldest, r - 1 the newest
+    rlink = np.empty(2 * r + 2, np.int64)
+    for s in range(r):
+        rlink[2 * s] = s + 1 if s + 1 < r else -1
+        rlink[2 * s + 1] = s - 1
+    rlink[2 * r] = r - 1
+    rlink[2 * r + 1] = 0
     rslot = np.full(n_words if recent else 0, -1, np.int32)
-    return w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rtime, rslot
+    rsorted = np.full(r, NO_WORD, np.int64)
+    return (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0,
+            rword, rlink, rslot, rsorted)
 
 
 @njit_inline
@@ -653,35 +665,71 @@ def _o0_exclusions(ex0, pred, w2, pool2, c2, w1, w1pool, ctx, wk, poolk, ck, o0_
 
 
 @njit_inline
-def _recent_touch(rword, rtime, rslot, w, t):
-    """Word w used at token t becomes the recency cache's newest word; a word new
-    to the cache takes the slot of the least recent one (or an empty slot)."""
+def _recent_touch(rword, rlink, rslot, rsorted, w):
+    """Word w, just used, becomes the recency cache's newest word; a word new to
+    the cache takes the oldest slot (an empty one first, the lowest first)."""
+    r = rword.shape[0]
     s = rslot[w]
     if s < 0:
-        s = 0
-        for i in range(1, rword.shape[0]):
-            if rtime[i] < rtime[s]:
-                s = i
+        s = rlink[2 * r + 1]
         if rword[s] >= 0:
             rslot[rword[s]] = -1
+            _sorted_remove(rsorted, rword[s])
         rword[s] = w
         rslot[w] = s
-    rtime[s] = t
+        _sorted_insert(rsorted, w)
+    head = rlink[2 * r]
+    if s != head:  # unlink s, then link it in front of the newest
+        newer = rlink[2 * s]
+        older = rlink[2 * s + 1]
+        rlink[2 * newer + 1] = older
+        if older >= 0:
+            rlink[2 * older] = newer
+        else:
+            rlink[2 * r + 1] = newer
+        rlink[2 * s] = -1
+        rlink[2 * s + 1] = head
+        rlink[2 * head] = s
+        rlink[2 * r] = s
 
 
 @njit_inline
-def _recent_offer(ex0, n, rword, o0_cnt, stamp, gone):
+def _sorted_remove(a, x):
+    """Remove x from ascending a (NO_WORD-padded)."""
+    i = 0
+    while a[i] != x:
+        i += 1
+    while i + 1 < a.shape[0] and a[i + 1] != NO_WORD:
+        a[i] = a[i + 1]
+        i += 1
+    a[i] = NO_WORD
+
+
+@njit_inline
+def _sorted_insert(a, x):
+    """Insert x into ascending a, which has a NO_WORD left."""
+    i = 0
+    while a[i] < x:
+        i += 1
+    while x != NO_WORD:
+        a[i], x = x, a[i]
+        i += 1
+
+
+@njit_inline
+def _recent_offer(ex0, n, rsorted, o0_cnt, stamp, gone):
     """Append the cached words not stamped gone (order 0's exclusions) to ex0[n:],
     ascending; returns (how many, their total order-0 count)."""
     m = 0
     tot = 0
-    for i in range(rword.shape[0]):
-        c = rword[i]
-        if c >= 0 and stamp[c] != gone:
+    for i in range(rsorted.shape[0]):
+        c = rsorted[i]
+        if c == NO_WORD:
+            break
+        if stamp[c] != gone:
             ex0[n + m] = c
             m += 1
             tot += o0_cnt[c]
-    ex0[n:n + m].sort()
     return m, tot
 
 
@@ -711,7 +759,8 @@ def _chain_start(ch, ids, q, n_words, pred):
     """(mark, pred_on, order-2 context, skip context) of token q: the stamp of its
     excluded words (pred, if >= 0, stamped now), whether there was a prediction,
     and its two hashed contexts (claimed)."""
-    w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rtime, rslot = ch
+    (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0,
+     rword, rlink, rslot, rsorted) = ch
     mark = 2 * np.int64(q) + 1
     if pred >= 0:
         stamp[pred] = mark
@@ -722,7 +771,8 @@ def _chain_start(ch, ids, q, n_words, pred):
 
 @njit_inline
 def _chain_update(ch, w1, w1pool, wsc, ctx, c2, ck, sym, j2, j1, jk):
-    w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rtime, rslot = ch
+    (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0,
+     rword, rlink, rslot, rsorted) = ch
     _list_update(w2, pool2, sc2, c2, sym, j2)
     _list_update(w1, w1pool, wsc, ctx, sym, j1)
     _list_update(wk, poolk, sck, ck, sym, jk)
@@ -749,7 +799,8 @@ def _chain_encode(st, out, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt
     """Code known word sym at token q (after word ctx; pred: the pair prediction
     that missed, or -1) down the chain, and update its lists; blend: 1 to blend
     the lists with order 0 (codec revision 11)."""
-    w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rtime, rslot = ch
+    (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0,
+     rword, rlink, rslot, rsorted) = ch
     mark, pred_on, c2, ck = _chain_start(ch, ids, q, n_words, pred)
     # np.int64(): one compiled list coder for all three lists, not one per literal
     coded, j2 = _chain_list_encode(st, out, see_p, np.int64(0), w2, pool2, c2, np.int64(O2_CAP),
@@ -770,7 +821,7 @@ def _chain_encode(st, out, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt
     if not coded:
         n, cex = _o0_exclusions(ex0, pred, w2, pool2, c2, w1, w1pool, ctx, wk, poolk, ck, o0_cnt,
                                 stamp, mark + 1)
-        m, ctot = _recent_offer(ex0, n, rword, o0_cnt, stamp, mark + 1)
+        m, ctot = _recent_offer(ex0, n, rsorted, o0_cnt, stamp, mark + 1)
         avail = o0_tot[0] - cex
         cached = rword.shape[0] > 0 and rslot[sym] >= 0
         if 0 < ctot < avail:
@@ -814,7 +865,8 @@ def _chain_known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o
 def _chain_decode(code, rng, pos, inp, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt,
                   o0_tot, ctx, pred, blend):
     """(known word at token q, or -1 on corrupt input; code, range, position)."""
-    w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rtime, rslot = ch
+    (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0,
+     rword, rlink, rslot, rsorted) = ch
     mark, pred_on, c2, ck = _chain_start(ch, ids, q, n_words, pred)
     sym, j2, code, rng, pos = _chain_list_decode(code, rng, pos, inp, see_p, np.int64(0), w2,
                                                  pool2, c2, np.int64(O2_CAP), stamp, mark,
@@ -838,7 +890,7 @@ def _chain_decode(code, rng, pos, inp, ch, ids, q, n_words, w1, w1pool, wsc, o0_
     if sym < 0:
         n, cex = _o0_exclusions(ex0, pred, w2, pool2, c2, w1, w1pool, ctx, wk, poolk, ck, o0_cnt,
                                 stamp, mark + 1)
-        m, ctot = _recent_offer(ex0, n, rword, o0_cnt, stamp, mark + 1)
+        m, ctot = _recent_offer(ex0, n, rsorted, o0_cnt, stamp, mark + 1)
         avail = o0_tot[0] - cex
         if avail <= 0:
             return -1, code, rng, pos
@@ -1093,8 +1145,8 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined, ptab, pair_p) = _models_new(n_words, n_entries, o1_cap, o0_inc,
                                                       o0_limit, pair_bits, counted_bits)
-    (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rtime,
-     rslot) = _chain_new(n_words, pair_bits, word_chain, counted_bits)
+    (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rlink,
+     rslot, rsorted) = _chain_new(n_words, pair_bits, word_chain, counted_bits)
     blend = 1 if word_chain >= 2 else 0
     n_ctx = 0
 
@@ -1174,7 +1226,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                         _chain_known_encode(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
                                             o0_cnt, o0_tot, pw, w,
                                             (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p,
-                                             stamp, ex0, rword, rtime, rslot), ids,
+                                             stamp, ex0, rword, rlink, rslot, rsorted), ids,
                                             np.int64(p + k), n_words, blend)
                     else:
                         _known_encode(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
@@ -1209,7 +1261,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 prev_cls = (info >> 1) & 7
                 winfo[w] = _word_seen(info, f, side_ctx)
                 if rword.shape[0] > 0:
-                    _recent_touch(rword, rtime, rslot, w, p + k)
+                    _recent_touch(rword, rlink, rslot, rsorted, w)
             prev_tok = np.int64(ids[p + n - 1])
         e += n_coded
     size = enc_finish(st, out)
@@ -1239,8 +1291,8 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined, ptab, pair_p) = _models_new(n_words, n_entries, o1_cap, o0_inc,
                                                       o0_limit, pair_bits, counted_bits)
-    (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rtime,
-     rslot) = _chain_new(n_words, pair_bits, word_chain, counted_bits)
+    (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rlink,
+     rslot, rsorted) = _chain_new(n_words, pair_bits, word_chain, counted_bits)
     blend = 1 if word_chain >= 2 else 0
     n_ctx = 0
     entry_pos = np.zeros(n_ent + 1, np.int32)
@@ -1335,8 +1387,8 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                                 code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc,
                                 o0_tree, o0_cnt, o0_tot, pw,
                                 (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp,
-                                 ex0, rword, rtime, rslot), ids, np.int64(t + k), n_words,
-                                blend)
+                                 ex0, rword, rlink, rslot, rsorted), ids, np.int64(t + k),
+                                n_words, blend)
                         else:
                             w, code, rng, ipos = _known_decode(
                                 code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc,
@@ -1395,7 +1447,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                 prev_cls = (info >> 1) & 7
                 flags[t + k] = f
                 if rword.shape[0] > 0:
-                    _recent_touch(rword, rtime, rslot, w, t + k)
+                    _recent_touch(rword, rlink, rslot, rsorted, w)
             t += n
             prev_tok = np.int64(ids[t - 1])
     return ids, flags, True

@@ -10,6 +10,8 @@ itself only from its second use.
 Event levels: 0 new word (first occurrence), 1 known word, 2 bigram,
 3..11 phrases of 3, 5, ..., 144 words; 12 is the coder's LZ match.
 """
+from typing import NamedTuple
+
 import numpy as np
 
 from ._jit import njit
@@ -109,13 +111,19 @@ def build_events(ids, first, ev_level, ev_entry, book_sizes):
     return e_pos[:m], e_lev[:m], e_val[:m], n_entries
 
 
-def parse(ids, first, mask, *, use_bigrams=True, min_count=2, caps=None, workers=None):
-    """Parse token ids into events; see the module docstring.
+class PhraseCounts(NamedTuple):
+    """What count_phrases found: the prefix hashes of the tokens, the threshold
+    counted at, and per level (deep enough for the text) its n-grams seen that
+    often at the level's lookup starts as (hash, count, first position)."""
+    hashes: np.ndarray
+    min_count: int
+    levels: dict
 
-    mask: uint16 per token, bit k set where a level-k phrase may start
-    (hierarchy.lookup_mask); level 0 (2 words) is not used, bigrams are taken
-    anywhere. workers (a workers.Workers): counts the levels' n-grams at once.
-    Returns (e_pos, e_lev, e_val, n_entries per level code)."""
+
+def count_phrases(ids, mask, min_count, workers=None) -> PhraseCounts:
+    """Count the levels' n-grams once for parses at min_count or above (the
+    encoder's threshold trials share one count). workers (a workers.Workers):
+    counts the levels at once."""
     n_tok = ids.shape[0]
     h = prefix_hashes(ids)
     everywhere = np.ones(n_tok, np.bool_)
@@ -124,14 +132,30 @@ def parse(ids, first, mask, *, use_bigrams=True, min_count=2, caps=None, workers
     def count(k):
         return frequent_ngrams(h, mask, k, FIB_LENGTHS[k], everywhere, min_count)
 
-    counted = (workers or Workers()).map(count, levels)
+    return PhraseCounts(h, min_count, dict(zip(levels, (workers or Workers()).map(count, levels))))
+
+
+def parse(ids, first, mask, *, use_bigrams=True, min_count=2, caps=None, workers=None,
+          counts=None):
+    """Parse token ids into events; see the module docstring.
+
+    mask: uint16 per token, bit k set where a level-k phrase may start
+    (hierarchy.lookup_mask); level 0 (2 words) is not used, bigrams are taken
+    anywhere. counts: count_phrases' result at min_count or below (counted here
+    if None). Returns (e_pos, e_lev, e_val, n_entries per level code)."""
+    if counts is None:
+        counts = count_phrases(ids, mask, min_count, workers)
+    elif counts.min_count > min_count:
+        raise ValueError("phrase counts taken at a higher threshold than the parse's")
+    n_tok = ids.shape[0]
+    h = counts.hashes
     books = {}
-    for k, (hs, cs, ps) in zip(levels, counted):
+    for k, (hs, cs, ps) in counts.levels.items():
         cap = caps[k] if caps is not None else n_tok
         eh, ep = select_entries(hs, cs, ps, min_count, cap)
         if eh.shape[0]:
             books[k] = (eh, ep)
-    del everywhere, counted
+    del counts
     for _round in range(2):
         covered = np.zeros(n_tok, np.bool_)
         ev_level = np.full(n_tok, -1, np.int8)
