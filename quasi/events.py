@@ -442,9 +442,10 @@ def counted_bits_for(revision: int) -> int:
 def _chain_new(n_words, pair_bits, word_chain, counted_bits):
     """The chain's models: order-2 and skip lists (where, pool, sc, tags), the
     escape (and cache) probabilities, the exclusion stamps, room for order 0's
-    exclusions and, with word_chain 3, the recency cache (the word in each slot,
-    the slots' list from the newest to the oldest, each word's slot or -1, and the
-    cached words ascending, NO_WORD after them; empty arrays without the cache)."""
+    exclusions (and as much again to merge them) and, with word_chain 3, the
+    recency cache (the word in each slot, the slots' list from the newest to the
+    oldest, each word's slot or -1, and the cached words ascending, NO_WORD after
+    them; empty arrays without the cache)."""
     size = (1 << pair_bits) if word_chain else 1
     start = min(size, 1 << 16)  # entries; the pools grow with the lists
     w2, pool2, sc2 = _lists_new(size, start, O2_CAP)
@@ -453,7 +454,7 @@ def _chain_new(n_words, pair_bits, word_chain, counted_bits):
     tagk = np.zeros(size, np.uint16)
     see_p = bits_new(RECENT_BASE + N_RECENT_CTX, counted_bits)
     stamp = np.zeros(n_words + 1 if word_chain else 1, np.int64)
-    ex0 = np.empty(1 + O2_CAP + O0_EXCLUDED + SKIP_CAP + RECENT_WORDS, np.int64)
+    ex0 = np.empty(2 * (1 + O2_CAP + O0_EXCLUDED + SKIP_CAP + RECENT_WORDS), np.int64)
     recent = word_chain >= 3
     r = RECENT_WORDS if recent else 0
     rword = np.full(r, -1, np.int64)
@@ -647,7 +648,8 @@ def _exclude_into(ex0, n, where, pool, ctx, limit, stamp, mark):
 @njit
 def _o0_exclusions(ex0, pred, w2, pool2, c2, w1, w1pool, ctx, wk, poolk, ck, o0_cnt, stamp,
                    mark):
-    """Order 0's excluded words, ascending in ex0[:n]; returns (n, their total
+    """Order 0's excluded words in ex0[:n], unordered (the encoder only adds up their
+    counts; the decoder sorts them when it needs to); returns (n, their total
     count). mark: a stamp no word carries yet."""
     n = 0
     if pred >= 0:
@@ -657,11 +659,33 @@ def _o0_exclusions(ex0, pred, w2, pool2, c2, w1, w1pool, ctx, wk, poolk, ck, o0_
     n = _exclude_into(ex0, n, w2, pool2, c2, O2_CAP, stamp, mark)
     n = _exclude_into(ex0, n, w1, w1pool, ctx, O0_EXCLUDED, stamp, mark)
     n = _exclude_into(ex0, n, wk, poolk, ck, SKIP_CAP, stamp, mark)
-    ex0[:n].sort()
     tot = 0
     for i in range(n):
         tot += o0_cnt[ex0[i]]
     return n, tot
+
+
+@njit_inline
+def _merge_runs(a, n, m):
+    """Merge ascending a[:n] and a[n:n + m] into a[:n + m], through the second half
+    of a as scratch."""
+    half = a.shape[0] // 2
+    a[half:half + n] = a[:n]
+    i = 0
+    j = n
+    k = 0
+    while i < n and j < n + m:
+        if a[half + i] < a[j]:
+            a[k] = a[half + i]
+            i += 1
+        else:
+            a[k] = a[j]
+            j += 1
+        k += 1
+    while i < n:
+        a[k] = a[half + i]
+        i += 1
+        k += 1
 
 
 @njit_inline
@@ -910,7 +934,8 @@ def _chain_decode(code, rng, pos, inp, ch, ids, q, n_words, w1, w1pool, wsc, o0_
         else:  # among the others: skip the excluded and cached words' intervals
             for i in range(n, n + m):
                 stamp[ex0[i]] = mark + 1
-            ex0[:n + m].sort()
+            ex0[:n].sort()
+            _merge_runs(ex0, n, m)
             if avail - ctot <= 0:
                 return -1, code, rng, pos
             r, target = dec_target(code, rng, avail - ctot)

@@ -133,3 +133,19 @@ def test_ppmd_round_trips_where_one_shot_encoding_fails(peer):
     compress, decompress = codecs.functions(codec)
     data = quasi_corpora.load("calgary/book2")
     assert decompress(compress(data)) == data
+
+
+def test_profile_names_numba_kernels():
+    """bench profile's perf map: quasi's compiled kernels by module and name, at
+    distinct addresses (perf itself is not needed here)."""
+    from bench.profile import demangle, numba_symbols
+
+    assert demangle("_ZN5quasi6events13encode_eventsB4v316B52c8tJTIeFIjxE5ArrayIyLi1E") == \
+        "quasi.events.encode_events"
+    assert demangle("NRT_incref") == "NRT_incref"
+    quasi.decompress(quasi.compress(b"words and words " * 50, level=1))
+    symbols = numba_symbols()
+    names = {name for _a, _s, name in symbols}
+    assert "quasi.events.encode_events" in names and "quasi.events.decode_events" in names
+    addresses = [a for a, _s, _n in symbols]
+    assert len(set(addresses)) == len(addresses) and all(s > 0 for _a, s, _n in symbols)
