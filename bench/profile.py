@@ -18,12 +18,16 @@ import click
 
 import quasi_corpora
 
+
 def demangle(symbol: str) -> str:
     """A numba symbol as module.function (quasi.events.encode_events): the
     length-prefixed names after "_ZN"; unchanged if it has none."""
-    i = symbol.find("_ZN") + 3
+    start = symbol.find("_ZN")
+    if start < 0:
+        return symbol
+    i = start + 3
     parts = []
-    while i >= 3 and i < len(symbol) and symbol[i].isdigit():
+    while i < len(symbol) and symbol[i].isdigit():
         j = i
         while j < len(symbol) and symbol[j].isdigit():
             j += 1
@@ -109,9 +113,18 @@ def profile(name, level, direction, top, child):
         click.echo(proc.stdout.read().strip())
         proc.wait()
         perf.wait()
-        report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children",
-                                 "--sort", "symbol"], capture_output=True, text=True,
-                                check=True).stdout
+        symbol_map = f"/tmp/perf-{proc.pid}.map"
+        try:
+            report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children",
+                                     "--sort", "symbol"], capture_output=True, text=True)
+        finally:
+            if os.path.exists(symbol_map):
+                os.remove(symbol_map)  # the child's, read by perf report only
+        if proc.returncode or perf.returncode or report.returncode:
+            raise click.ClickException(f"profiling failed (child {proc.returncode}, perf record "
+                                       f"{perf.returncode}, perf report {report.returncode}): "
+                                       f"{report.stderr.strip()[-300:]}")
+        report = report.stdout
     lines = [x for x in report.splitlines() if x.strip() and not x.startswith("#")]
     click.echo("share of samples:")
     for line in lines[:top]:

@@ -2,6 +2,7 @@
 the child, failures reported instead of raised. Needs no shared corpora."""
 import importlib.util
 import json
+import random
 import re
 import zlib
 from pathlib import Path
@@ -143,7 +144,10 @@ def test_profile_names_numba_kernels():
     assert demangle("_ZN5quasi6events13encode_eventsB4v316B52c8tJTIeFIjxE5ArrayIyLi1E") == \
         "quasi.events.encode_events"
     assert demangle("NRT_incref") == "NRT_incref"
-    quasi.decompress(quasi.compress(b"words and words " * 50, level=1))
+    rng = random.Random(1)  # varied words: a codec block, so both event coders run here
+    words = "the king queen alice said that and of to in a is".split()
+    data = " ".join(rng.choice(words) for _ in range(4000)).encode()
+    assert quasi.decompress(quasi.compress(data, level=1)) == data
     symbols = numba_symbols()
     names = {name for _a, _s, name in symbols}
     assert "quasi.events.encode_events" in names and "quasi.events.decode_events" in names
