@@ -668,7 +668,7 @@ def _o0_exclusions(ex0, pred, w2, pool2, c2, w1, w1pool, ctx, wk, poolk, ck, o0_
 @njit_inline
 def _merge_runs(a, n, m):
     """Merge ascending a[:n] and a[n:n + m] into a[:n + m], through the second half
-    of a as scratch."""
+    of a as scratch: a must hold at least 2 * (n + m) (ex0 does, see _chain_new)."""
     half = a.shape[0] // 2
     a[half:half + n] = a[:n]
     i = 0
