@@ -32,6 +32,10 @@ Codec revision 9 adds the whitespace mixing model (spaces.py), used from level 4
 meta ends with log2 of its buckets per model (0: revision 3's counting model). From
 revision 9 the encoder numbers the whitespace entries by frequency.
 
+Codec revision 13 moves the case flags of a block with a case table (levels 7-9)
+out of the side stream into a seventh section, case (see case.py), coded after the
+whitespace: meta ends with log2 of that table (0: the flags stay in the side stream).
+
 Codec revision 1 (still decoded) had no whitespace split: its vocabulary entries
 carried their whitespace and came as two zstd frames (varint lengths, bytes), in
 sections 1 and 2 of 5.
@@ -42,6 +46,8 @@ import numpy as np
 import zstandard
 
 from . import heap
+from .case import (MAX_CASE_BITS, MIN_CASE_BITS, case_bits_for, decode_case, encode_case,
+                   ws_classes)
 from .hierarchy import lookup_mask
 from .errors import QuasiError
 from .events import (O0_INC, O0_LIMIT, PAIR_MAX_BITS, PAIR_MAX_WORDS, decode_events,
@@ -58,7 +64,7 @@ from .vocab import (DICTIONARIES, FULL, LIGHT, MAX_TABLE_BITS, MIN_TABLE_BITS, M
                     TABLE_BITS, decode_vocab, encode_vocab, priming_words)
 from .workers import Workers
 
-CODEC_REVISION = 12  # bump whenever the models change what a stream means
+CODEC_REVISION = 13  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
 AUTO_VOCAB_MODELS = -1
 FULL_VOCAB_BYTES = 1 << 18
@@ -68,7 +74,7 @@ MATCH_TRIAL_MARGIN = 256
 N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS, 3: 9 + N_LEVELS, 4: 10 + N_LEVELS,
           5: 10 + N_LEVELS, 6: 10 + N_LEVELS, 7: 10 + N_LEVELS, 8: 10 + N_LEVELS,
           9: 11 + N_LEVELS, 10: 12 + N_LEVELS, 11: 12 + N_LEVELS,
-          12: 12 + N_LEVELS}
+          12: 12 + N_LEVELS, 13: 13 + N_LEVELS}
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class BlockParams:
     pair_predictor: bool = False
     space_bits: int = 0
     vocab_bits: int = TABLE_BITS
+    case_bits: int = 0
 
     @classmethod
     def for_level(cls, level: int) -> "BlockParams":
@@ -101,7 +108,8 @@ class BlockParams:
         decoding time) and 2**20 at 7-9; and in the vocabulary model's tables: at
         most 2**16 buckets per model up to level 6, 2**20 at 7-9 (codec revision
         10: kernel-docs.rst's vocabulary 4.7% smaller; up to 48 MiB per model
-        instead of 3)."""
+        instead of 3); and in where the case flags go: the side stream up to level 6,
+        the case stream (codec revision 13, at most 2**22 buckets) at 7-9."""
         if level <= 3:
             thresholds = ((48, 0),)
         elif level <= 6:
@@ -114,7 +122,8 @@ class BlockParams:
                                  else AUTO_VOCAB_MODELS),
                    thresholds=thresholds,
                    space_bits=0 if level <= 3 else 16 if level <= 6 else 20,
-                   vocab_bits=TABLE_BITS if level <= 6 else 20)
+                   vocab_bits=TABLE_BITS if level <= 6 else 20,
+                   case_bits=0 if level <= 6 else MAX_CASE_BITS)
 
     def min_counts(self, n_bytes: int) -> list:
         """The phrase thresholds that may be tried on a block of n_bytes: the first
@@ -164,7 +173,10 @@ def _encode_block(data, spec, params, stats, workers):
     spaces = workers.submit(encode_spaces, ids, ws_ids, *core_shapes(vbytes, voffs),
                             *space_shapes(wbytes, woffs), mix_bits)
     ws_section = workers.submit(_zstd, encode_varints(np.diff(woffs)).tobytes() + wbytes.tobytes())
-    del ws_ids  # the whitespace coder's own reference keeps it while it runs
+    case_bits = case_bits_for(n_tok, params.case_bits) if params.case_bits else 0
+    case = workers.submit(encode_case, ids, flags, word_info(vbytes, voffs), ws_ids,
+                          ws_classes(wbytes, woffs), case_bits) if case_bits else None
+    del ws_ids  # the coders' own references keep it while they run
     pair_bits = pair_bits_for(n_tok, n_words) if params.pair_predictor else 0
     side_ctx = side_ctx_for(CODEC_REVISION, n_tok)
     word_chain = word_chain_for(CODEC_REVISION, pair_bits)
@@ -185,13 +197,15 @@ def _encode_block(data, spec, params, stats, workers):
             mask = counts = None  # the event coders read neither
         coded = None
         if best is None:  # the first parse picks the shortest match for all
-            min_match, coded = _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos,
+            min_match, coded = _pick_min_match(params, ids, flags, first,
+                                               _event_info(vbytes, voffs, case_bits), e_pos,
                                                e_lev, e_val, n_entries, pair_bits, side_ctx,
                                                counted_bits, workers)
         if coded is None:
-            coded = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
-                                  e_val, n_entries, n_words, params.o1_cap, min_match,
-                                  O0_INC, O0_LIMIT, pair_bits, side_ctx, 0, counted_bits)
+            coded = encode_events(ids, flags, first, _event_info(vbytes, voffs, case_bits),
+                                  e_pos, e_lev, e_val, n_entries, n_words, params.o1_cap,
+                                  min_match, O0_INC, O0_LIMIT, pair_bits, side_ctx, 0,
+                                  counted_bits)
         events, side = coded
         if best is None or events.shape[0] + side.shape[0] < best[0]:
             best = (events.shape[0] + side.shape[0], events, side, (e_pos, e_lev, e_val, n_entries))
@@ -203,10 +217,10 @@ def _encode_block(data, spec, params, stats, workers):
     _size, events, side, (e_pos, e_lev, e_val, n_entries) = best
     del best
     if word_chain:  # the trials rank the parses without the chain (4-5x faster)
-        events, side = encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos, e_lev,
-                                     e_val, n_entries, n_words, params.o1_cap, min_match,
-                                     O0_INC, O0_LIMIT, pair_bits, side_ctx, word_chain,
-                                     counted_bits)
+        events, side = encode_events(ids, flags, first, _event_info(vbytes, voffs, case_bits),
+                                     e_pos, e_lev, e_val, n_entries, n_words, params.o1_cap,
+                                     min_match, O0_INC, O0_LIMIT, pair_bits, side_ctx,
+                                     word_chain, counted_bits)
     if stats is not None:
         stats.update(_parse_stats(e_lev, e_val, n_entries, n_tok, n_words))
     del e_pos, e_lev, e_val
@@ -214,10 +228,11 @@ def _encode_block(data, spec, params, stats, workers):
                                     min_match] + [int(x) for x in n_entries]
                                    + [vbytes.shape[0], ws_first.shape[0], vocab_models,
                                       params.dictionary, pair_bits, mix_bits,
-                                      params.vocab_bits],
+                                      params.vocab_bits, case_bits],
                                    np.int64)).tobytes()
     return [meta, vocab.result().tobytes(), ws_section.result(), events.tobytes(),
-            side.tobytes(), spaces.result().tobytes()]
+            side.tobytes(), spaces.result().tobytes(),
+            case.result().tobytes() if case_bits else b""]
 
 
 def _walk_thresholds(tried, trial):
@@ -244,6 +259,13 @@ def _walk_thresholds(tried, trial):
             return
 
 
+def _event_info(vbytes, voffs, case_bits):
+    """A fresh tokens.word_info for an event coder; with a case stream (case_bits > 0)
+    no word is marked as carrying a flag, so the side stream codes none."""
+    info = word_info(vbytes, voffs)
+    return info & np.uint16(0xFFFE) if case_bits else info
+
+
 def _by_frequency(ws_ids, ws_first):
     """(ws_ids, ws_first) renumbered from the most frequent whitespace entry down
     (ties: first occurrence first), so the whitespace coder meets its common
@@ -258,7 +280,7 @@ def _zstd(blob: bytes) -> bytes:
     return zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(blob)
 
 
-def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_val, n_entries,
+def _pick_min_match(params, ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                     pair_bits, side_ctx, counted_bits, workers):
     """The shortest LZ match over events among params.min_matches whose events
     and side streams (coded without the word-context chain) come out smallest on
@@ -275,7 +297,7 @@ def _pick_min_match(params, ids, flags, first, vbytes, voffs, e_pos, e_lev, e_va
     n = n_ev if n_ev <= MATCH_TRIAL_EVENTS else max(MATCH_TRIAL_EVENTS, n_ev // MATCH_TRIAL_SHARE)
 
     def trial(min_match):
-        return encode_events(ids, flags, first, word_info(vbytes, voffs), e_pos[:n], e_lev[:n],
+        return encode_events(ids, flags, first, winfo.copy(), e_pos[:n], e_lev[:n],
                              e_val[:n], n_entries, first.shape[0], params.o1_cap, min_match,
                              O0_INC, O0_LIMIT, pair_bits, side_ctx, 0, counted_bits)
 
@@ -303,7 +325,7 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
     if not (1 <= n_tok <= raw_size and 1 <= n_words <= n_tok and 1 <= o1_cap <= 1 << 16
             and 0 <= min_match <= 1 << 16 and sum(int(x) for x in n_entries) <= n_tok):
         raise QuasiError("corrupt block meta section")
-    pair_bits = 0
+    pair_bits = case_bits = 0
     if revision == 1:
         vbytes, voffs = _zstd_vocab(sections[1], sections[2], n_words, raw_size)
         wbytes = np.zeros(8, np.uint8)
@@ -313,20 +335,22 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
         pair_bits = int(meta[9 + N_LEVELS]) if revision >= 4 else 0
         mix_bits = int(meta[10 + N_LEVELS]) if revision >= 9 else 0
         vocab_bits = int(meta[11 + N_LEVELS]) if revision >= 10 else TABLE_BITS
+        case_bits = int(meta[12 + N_LEVELS]) if revision >= 13 else 0
         if not (n_words <= n_vbytes <= raw_size and 1 <= n_ws <= n_tok
                 and 0 <= vocab_models < (len(MODEL_SETS) if revision >= 8 else STRONG)
                 and 0 <= dictionary < len(DICTIONARIES)
                 and 0 <= pair_bits <= PAIR_MAX_BITS
                 and (pair_bits == 0 or n_words < PAIR_MAX_WORDS)
                 and (mix_bits == 0 or MIN_MIX_BITS <= mix_bits <= MAX_MIX_BITS)
-                and MIN_TABLE_BITS <= vocab_bits <= MAX_TABLE_BITS):
+                and MIN_TABLE_BITS <= vocab_bits <= MAX_TABLE_BITS
+                and (case_bits == 0 or MIN_CASE_BITS <= case_bits <= MAX_CASE_BITS)):
             raise QuasiError("corrupt block meta section")
         vbytes, voffs, ok = decode_vocab(np.frombuffer(sections[1], np.uint8), n_words, n_vbytes,
                                          vocab_models, vocab_bits, *priming_words(dictionary))
         if not ok:
             raise QuasiError("corrupt vocabulary section")
         wbytes, woffs = _ws_vocab(sections[2], n_ws, raw_size)
-    winfo = word_info(vbytes, voffs)
+    winfo = _event_info(vbytes, voffs, case_bits)
     ids, flags, ok = decode_events(np.frombuffer(sections[3], np.uint8),
                                    np.frombuffer(sections[4], np.uint8), n_tok, n_words,
                                    winfo, n_entries, o1_cap, min_match,
@@ -344,6 +368,14 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
                                    revision, mix_bits)
         if not ok:
             raise QuasiError("corrupt whitespace stream")
+    if case_bits:
+        flags, ok = decode_case(np.frombuffer(sections[6], np.uint8), ids,
+                                word_info(vbytes, voffs), ws_ids, ws_classes(wbytes, woffs),
+                                case_bits)
+        if not ok:
+            raise QuasiError("corrupt case stream")
+    elif len(sections) > 6 and len(sections[6]):
+        raise QuasiError("corrupt case stream")
     out, ok = emit_text(ids, flags, ws_ids, vbytes, voffs, wbytes, woffs, raw_size)
     if not ok:
         raise QuasiError("decoded block does not have its declared size")

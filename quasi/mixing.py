@@ -1,5 +1,5 @@
 """Logistic mixing in integer arithmetic, shared by the bitwise context-mixing
-coders (vocab.py, spaces.py): the squash and stretch tables, adaptive counters,
+coders (vocab.py, spaces.py, case.py): the squash and stretch tables, adaptive counters,
 a gated linear mixer and the adaptive probability map (APM). All arithmetic is
 integer, so encoder and decoder agree on every machine.
 
@@ -54,6 +54,12 @@ def squash(d):
     if d < -2047:
         d = -2047
     return SQUASH[d + 2047]
+
+
+@njit_inline
+def hash_pair(a, b):
+    """A 64-bit hash of two int64s (its high bits are the best mixed)."""
+    return (a * np.int64(-7046029254386353131) + b + 1) * np.int64(0x2545F4914F6CDD1D)
 
 
 @njit_inline

@@ -20,6 +20,9 @@ SECTION_NAMES[9] = SECTION_NAMES[2]  # revision 9 the whitespace mixing model
 SECTION_NAMES[10] = SECTION_NAMES[2]  # revision 10 vocabulary tables up to 2**22 buckets (meta)
 SECTION_NAMES[11] = SECTION_NAMES[2]  # revision 11 the word chain's lists blend in order 0
 SECTION_NAMES[12] = SECTION_NAMES[2]  # revision 12 order 0's recency cache in the word chain
+# revision 13: a case stream of its own at levels 7-9 (empty at 1-6, whose flags stay in side)
+SECTION_NAMES[13] = ("meta", "vocabulary", "whitespace vocabulary", "events (main)",
+                     "side: decisions + case (levels 1-6)", "whitespace", "case")
 
 
 def meta_fields(meta) -> list:

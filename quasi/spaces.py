@@ -42,8 +42,8 @@ from ._jit import njit, njit_inline
 from .coder import (dec_bit_p, dec_consume, dec_new, dec_target, enc_bit_p, enc_encode,
                     enc_finish, enc_new,
                     small_decode, small_encode, small_new, small_update)
-from .mixing import (apm_new, apm_predict, clamp_p, counter_update, counts_update, mixer_dot,
-                     mixer_update, squash, stretches)
+from .mixing import (apm_new, apm_predict, clamp_p, counter_update, counts_update, hash_pair,
+                     mixer_dot, mixer_update, squash, stretches)
 
 DIRECT = 15
 ESCAPE = DIRECT
@@ -404,11 +404,6 @@ def _mix_new(n_words, bits):
 
 
 @njit_inline
-def _mix(a, b):
-    return (a * np.int64(-7046029254386353131) + b + 1) * np.int64(0x2545F4914F6CDD1D)
-
-
-@njit_inline
 def _mix_contexts(hashes, ids, t, n_words, head, last, length, last_ws, prev, prev2, col,
                   indent, line_pos, prev_indent):
     """Hashes of the contexts of token t's whitespace: the cores around it (up to
@@ -427,17 +422,17 @@ def _mix_contexts(hashes, ids, t, n_words, head, last, length, last_ws, prev, pr
     end = col + 1 + (length[nx] if nx < n_words else 0)
     pw = prev if prev < 3 else 3
     cb = (end >> 2) if end < 4 * MAX_COLUMN_BUCKET else MAX_COLUMN_BUCKET
-    hashes[0] = _mix(((last[w] * 263 + hn) * 4 + pw) * 24 + cb, indent if indent < 32 else 31)
-    hashes[1] = _mix(_mix(nx, nx2), prev)
-    hashes[2] = _mix(_mix(w, last_ws[w]), hn)
-    hashes[3] = _mix(end, indent * 64 + prev)
-    hashes[4] = _mix(_mix(prev, prev2), last[w] * 300 + hn)
-    hashes[5] = _mix(line_pos, _mix(hn, prev))
-    hashes[6] = _mix(_mix(pt, w), nx)
-    hashes[7] = _mix(_mix(nx, nx2), nx3)
-    hashes[8] = _mix(_mix(w, nx), nx2)
-    hashes[9] = _mix(_mix(np.int64(ids[t - line_pos]), indent), hn * 4 + pw)
-    hashes[10] = _mix(_mix(indent, prev_indent), _mix(hn, prev))
+    hashes[0] = hash_pair(((last[w] * 263 + hn) * 4 + pw) * 24 + cb, indent if indent < 32 else 31)
+    hashes[1] = hash_pair(hash_pair(nx, nx2), prev)
+    hashes[2] = hash_pair(hash_pair(w, last_ws[w]), hn)
+    hashes[3] = hash_pair(end, indent * 64 + prev)
+    hashes[4] = hash_pair(hash_pair(prev, prev2), last[w] * 300 + hn)
+    hashes[5] = hash_pair(line_pos, hash_pair(hn, prev))
+    hashes[6] = hash_pair(hash_pair(pt, w), nx)
+    hashes[7] = hash_pair(hash_pair(nx, nx2), nx3)
+    hashes[8] = hash_pair(hash_pair(w, nx), nx2)
+    hashes[9] = hash_pair(hash_pair(np.int64(ids[t - line_pos]), indent), hn * 4 + pw)
+    hashes[10] = hash_pair(hash_pair(indent, prev_indent), hash_pair(hn, prev))
     hashes[MIX_MODELS] = (last[w] * 263 + hn) * 4 + pw  # the APM's row, with the decision
     return pw + (4 if hn == 256 else 0)
 
@@ -447,7 +442,7 @@ def _mix_buckets(idx, hashes, group, bits):
     """Every model's bucket for decisions group * BUCKET .. group * BUCKET + BUCKET - 1."""
     mask = (np.int64(1) << bits) - 1
     for m in range(MIX_MODELS):
-        h = _mix(hashes[m] + m, group)
+        h = hash_pair(hashes[m] + m, group)
         idx[m] = ((np.int64(m) << bits) + ((h >> np.int64(24)) & mask)) * (2 * BUCKET)
 
 
@@ -458,7 +453,7 @@ def _mix_decision(table, idx, stv, w, apm, hashes, k, sel):
     wset = (k * 8 + sel) * (MIX_MODELS + 1)
     stretches(table, idx, MIX_MODELS, k % BUCKET, stv)
     d = mixer_dot(stv, MIX_MODELS, w, wset)
-    row = (_mix(hashes[MIX_MODELS], k) >> np.int64(24)) & (APM_ROWS - 1)
+    row = (hash_pair(hashes[MIX_MODELS], k) >> np.int64(24)) & (APM_ROWS - 1)
     a, j = apm_predict(apm, row, d)
     p = squash(d)
     return p, wset, 65536 - clamp_p(((p << 4) + 3 * a) >> 2, P_EDGE), j

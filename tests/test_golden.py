@@ -126,7 +126,7 @@ def test_strong_vocabulary_needs_revision_8():
     assert BlockParams.for_level(9).vocab_models == STRONG
     assert decode_block(sections, len(data)).tobytes() == data
     with pytest.raises(QuasiError, match="corrupt block meta section"):
-        decode_block([_meta_with(sections[0], 7)] + sections[1:], len(data))
+        decode_block([_meta_with(sections[0], 7)] + sections[1:6], len(data))  # 6 in r7
 
 
 def _meta_with(meta, revision, fields=None):
@@ -158,17 +158,18 @@ def test_whitespace_table_bits_out_of_range_are_refused(mix_bits):
         decode_block([meta] + sections[1:], len(data))
 
 
-@pytest.mark.parametrize("vocab_bits", [15, 23])
-def test_vocabulary_table_bits_out_of_range_are_refused(vocab_bits):
-    """Revision 10's meta bounds the vocabulary model's tables (16..22 bits)."""
+@pytest.mark.parametrize("field, bits", [(11, 15), (11, 23), (12, 11), (12, 23)])
+def test_table_bits_out_of_range_are_refused(field, bits):
+    """Revision 10's meta bounds the vocabulary model's tables (field 11 + N_LEVELS:
+    16..22 bits), revision 13's the case model's (field 12 + N_LEVELS: 0 or 12..22)."""
     from quasi.block import CODEC_REVISION, BlockParams, decode_block, encode_block
     from quasi.errors import QuasiError
     from quasi.parse import N_LEVELS
 
-    data = b"the quick brown fox jumps over the lazy dog; the dog sleeps. " * 40
+    data = b"The quick brown fox jumps over the LAZY dog; the dog sleeps. " * 40
     sections = encode_block(data, "multi", BlockParams.for_level(9))
-    assert CODEC_REVISION >= 10
-    meta = _meta_with(sections[0], CODEC_REVISION, {11 + N_LEVELS: vocab_bits})
+    assert CODEC_REVISION >= 13
+    meta = _meta_with(sections[0], CODEC_REVISION, {field + N_LEVELS: bits})
     with pytest.raises(QuasiError, match="corrupt block meta section"):
         decode_block([meta] + sections[1:], len(data))
 
@@ -194,3 +195,14 @@ def test_golden_r10_bounds_the_vocabulary_tables_by_level():
     n_priming = int(priming_words(1)[1][-1])
     assert any(int(m[N_META[10] - 1]) == 20 and (int(m[5 + N_LEVELS]) + n_priming) // 2 > 1 << 16
                for m in metas)
+
+
+def test_golden_r13_holds_blocks_with_and_without_the_case_stream():
+    """Revision 13's meta names the case stream's table (0: the flags are in the side
+    stream): its golden files hold both kinds of block, each decoded above."""
+    from quasi.block import N_META
+    from quasi.case import MAX_CASE_BITS, MIN_CASE_BITS
+
+    bits = {int(m[N_META[13] - 1]) for m in _coded_metas(13)}
+    assert 0 in bits and bits - {0} and all(MIN_CASE_BITS <= b <= MAX_CASE_BITS
+                                            for b in bits - {0})
