@@ -11,10 +11,10 @@ blocks, same frame, same bytes) and reports:
   payload = ``events (main)`` (levels, word ids, phrase choices, LZ matches) and
   ``whitespace``; case = ``side: decisions + case`` (the case flags share one range coder with
   the word / new-word decisions, so they cannot be told apart), from codec revision 13 ``case``
-  at levels 7-9 (and ``side: decisions + case (levels 1-6)``, decisions only there); escapes = ``vocabulary`` and
-  ``whitespace vocabulary`` (every distinct word spelled once); codebook = none of its own: a
-  phrase entry travels in-band, spelled as words inside the events stream at its first use,
-  so its bytes cannot be told apart from the references to it;
+  at levels 7-9 (and ``side: decisions + case (levels 1-6)``, decisions only there);
+  escapes = ``vocabulary`` and ``whitespace vocabulary`` (every distinct word spelled once);
+  codebook = none of its own: a phrase entry travels in-band, spelled as words inside the
+  events stream at its first use, so its bytes cannot be told apart from the references to it;
 * from the parse of every coded block: tokens, distinct words, events per event level, phrase
   hits per phrase length, phrase entries per level and how many were used.
 

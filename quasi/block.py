@@ -173,9 +173,10 @@ def _encode_block(data, spec, params, stats, workers):
     spaces = workers.submit(encode_spaces, ids, ws_ids, *core_shapes(vbytes, voffs),
                             *space_shapes(wbytes, woffs), mix_bits)
     ws_section = workers.submit(_zstd, encode_varints(np.diff(woffs)).tobytes() + wbytes.tobytes())
+    winfo = word_info(vbytes, voffs)  # read by the case coder; each event coder takes a copy
     case_bits = case_bits_for(n_tok, params.case_bits) if params.case_bits else 0
-    case = workers.submit(encode_case, ids, flags, word_info(vbytes, voffs), ws_ids,
-                          ws_classes(wbytes, woffs), case_bits) if case_bits else None
+    case = workers.submit(encode_case, ids, flags, winfo, ws_ids, ws_classes(wbytes, woffs),
+                          case_bits) if case_bits else None
     del ws_ids  # the coders' own references keep it while they run
     pair_bits = pair_bits_for(n_tok, n_words) if params.pair_predictor else 0
     side_ctx = side_ctx_for(CODEC_REVISION, n_tok)
@@ -198,11 +199,11 @@ def _encode_block(data, spec, params, stats, workers):
         coded = None
         if best is None:  # the first parse picks the shortest match for all
             min_match, coded = _pick_min_match(params, ids, flags, first,
-                                               _event_info(vbytes, voffs, case_bits), e_pos,
+                                               _event_info(winfo, case_bits), e_pos,
                                                e_lev, e_val, n_entries, pair_bits, side_ctx,
                                                counted_bits, workers)
         if coded is None:
-            coded = encode_events(ids, flags, first, _event_info(vbytes, voffs, case_bits),
+            coded = encode_events(ids, flags, first, _event_info(winfo, case_bits),
                                   e_pos, e_lev, e_val, n_entries, n_words, params.o1_cap,
                                   min_match, O0_INC, O0_LIMIT, pair_bits, side_ctx, 0,
                                   counted_bits)
@@ -217,7 +218,7 @@ def _encode_block(data, spec, params, stats, workers):
     _size, events, side, (e_pos, e_lev, e_val, n_entries) = best
     del best
     if word_chain:  # the trials rank the parses without the chain (4-5x faster)
-        events, side = encode_events(ids, flags, first, _event_info(vbytes, voffs, case_bits),
+        events, side = encode_events(ids, flags, first, _event_info(winfo, case_bits),
                                      e_pos, e_lev, e_val, n_entries, n_words, params.o1_cap,
                                      min_match, O0_INC, O0_LIMIT, pair_bits, side_ctx,
                                      word_chain, counted_bits)
@@ -259,11 +260,11 @@ def _walk_thresholds(tried, trial):
             return
 
 
-def _event_info(vbytes, voffs, case_bits):
-    """A fresh tokens.word_info for an event coder; with a case stream (case_bits > 0)
-    no word is marked as carrying a flag, so the side stream codes none."""
-    info = word_info(vbytes, voffs)
-    return info & np.uint16(0xFFFE) if case_bits else info
+def _event_info(winfo, case_bits):
+    """A copy of winfo (tokens.word_info) for an event coder, which updates it in
+    place; with a case stream (case_bits > 0) no word is marked as carrying a flag,
+    so the side stream codes none."""
+    return winfo & np.uint16(0xFFFE) if case_bits else winfo.copy()
 
 
 def _by_frequency(ws_ids, ws_first):
@@ -350,10 +351,10 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
         if not ok:
             raise QuasiError("corrupt vocabulary section")
         wbytes, woffs = _ws_vocab(sections[2], n_ws, raw_size)
-    winfo = _event_info(vbytes, voffs, case_bits)
+    winfo = word_info(vbytes, voffs)
     ids, flags, ok = decode_events(np.frombuffer(sections[3], np.uint8),
                                    np.frombuffer(sections[4], np.uint8), n_tok, n_words,
-                                   winfo, n_entries, o1_cap, min_match,
+                                   _event_info(winfo, case_bits), n_entries, o1_cap, min_match,
                                    *((1, 1 << 62) if revision == 1 else (O0_INC, O0_LIMIT)),
                                    pair_bits, side_ctx_for(revision, n_tok),
                                    word_chain_for(revision, pair_bits),
@@ -369,9 +370,8 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
         if not ok:
             raise QuasiError("corrupt whitespace stream")
     if case_bits:
-        flags, ok = decode_case(np.frombuffer(sections[6], np.uint8), ids,
-                                word_info(vbytes, voffs), ws_ids, ws_classes(wbytes, woffs),
-                                case_bits)
+        flags, ok = decode_case(np.frombuffer(sections[6], np.uint8), ids, winfo, ws_ids,
+                                ws_classes(wbytes, woffs), case_bits)
         if not ok:
             raise QuasiError("corrupt case stream")
     elif len(sections) > 6 and len(sections[6]):

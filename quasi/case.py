@@ -70,7 +70,7 @@ def ws_classes(wbytes, woffs):
 
 
 @njit
-def _case_new(n_words, winfo, bits):
+def _case_new(winfo, bits):
     """(table counters, their counts, mixer weights, APM, each word's last two
     flags, bucket indices, stretches): the starting state of both coders."""
     prob = np.full(np.int64(2) << bits, 32768, np.uint16)
@@ -78,8 +78,8 @@ def _case_new(n_words, winfo, bits):
     w = np.full(N_SELECT * 2 * (CASE_MODELS + 1), CASE_W_INIT, np.int64)
     for k in range(N_SELECT * 2):
         w[k * (CASE_MODELS + 1) + CASE_MODELS] = 0
-    hist = np.empty(n_words, np.int64)
-    for v in range(n_words):
+    hist = np.empty(winfo.shape[0], np.int64)
+    for v in range(winfo.shape[0]):
         info = np.int64(winfo[v])
         hist[v] = ((info >> 5) & 3) * 4 + ((info >> 7) & 3)
     return (prob, cnt, w, apm_new(N_APM_ROWS * 2), hist, np.zeros(CASE_MODELS, np.int64),
@@ -188,7 +188,7 @@ def encode_case(ids, flags, winfo, ws_ids, ws_cls, bits):
     """The range-coded case flags of a block's tokens (winfo: tokens.word_info;
     ws_cls: ws_classes of the whitespace vocabulary that ws_ids number)."""
     n_tok = ids.shape[0]
-    prob, cnt, w, apm, hist, idx, stv = _case_new(winfo.shape[0], winfo, bits)
+    prob, cnt, w, apm, hist, idx, stv = _case_new(winfo, bits)
     state = _state_new(winfo.shape[0])
     out = np.empty(64 + 4 * n_tok, np.uint8)
     st = enc_new()
@@ -214,7 +214,7 @@ def decode_case(inp, ids, winfo, ws_ids, ws_cls, bits):
     read past its end."""
     n_tok = ids.shape[0]
     flags = np.zeros(n_tok, np.uint8)
-    prob, cnt, w, apm, hist, idx, stv = _case_new(winfo.shape[0], winfo, bits)
+    prob, cnt, w, apm, hist, idx, stv = _case_new(winfo, bits)
     state = _state_new(winfo.shape[0])
     code, rng, pos = dec_new(inp)
     for t in range(n_tok):
