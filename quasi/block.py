@@ -35,6 +35,9 @@ revision 9 the encoder numbers the whitespace entries by frequency.
 Codec revision 13 moves the case flags of a block with a case table (levels 7-9)
 out of the side stream into a seventh section, case (see case.py), coded after the
 whitespace: meta ends with log2 of that table (0: the flags stay in the side stream).
+Codec revision 14 predicts the side stream's decisions (other than a word, new word)
+of a block with a side table (levels 7-9) by a mixed model (decisions.py): meta ends
+with log2 of its counters (0: revision 13's adaptive bits in context).
 
 Codec revision 1 (still decoded) had no whitespace split: its vocabulary entries
 carried their whitespace and came as two zstd frames (varint lengths, bytes), in
@@ -48,6 +51,7 @@ import zstandard
 from . import heap
 from .case import (MAX_CASE_BITS, MIN_CASE_BITS, case_bits_for, decode_case, encode_case,
                    ws_classes)
+from .decisions import MAX_SIDE_BITS, MIN_SIDE_BITS, side_bits_for, side_shapes
 from .hierarchy import lookup_mask
 from .errors import QuasiError
 from .events import (O0_INC, O0_LIMIT, PAIR_MAX_BITS, PAIR_MAX_WORDS, decode_events,
@@ -64,17 +68,18 @@ from .vocab import (DICTIONARIES, FULL, LIGHT, MAX_TABLE_BITS, MIN_TABLE_BITS, M
                     TABLE_BITS, decode_vocab, encode_vocab, priming_words)
 from .workers import Workers
 
-CODEC_REVISION = 13  # bump whenever the models change what a stream means
+CODEC_REVISION = 14  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
 AUTO_VOCAB_MODELS = -1
 FULL_VOCAB_BYTES = 1 << 18
 MATCH_TRIAL_EVENTS = 1 << 16
 MATCH_TRIAL_SHARE = 8
 MATCH_TRIAL_MARGIN = 256
+NO_SHAPES = np.zeros(1, np.int64)  # encode_events' shapes when side_bits is 0 (unread)
 N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS, 3: 9 + N_LEVELS, 4: 10 + N_LEVELS,
           5: 10 + N_LEVELS, 6: 10 + N_LEVELS, 7: 10 + N_LEVELS, 8: 10 + N_LEVELS,
           9: 11 + N_LEVELS, 10: 12 + N_LEVELS, 11: 12 + N_LEVELS,
-          12: 12 + N_LEVELS, 13: 13 + N_LEVELS}
+          12: 12 + N_LEVELS, 13: 13 + N_LEVELS, 14: 14 + N_LEVELS}
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ class BlockParams:
     space_bits: int = 0
     vocab_bits: int = TABLE_BITS
     case_bits: int = 0
+    side_bits: int = 0
 
     @classmethod
     def for_level(cls, level: int) -> "BlockParams":
@@ -109,7 +115,9 @@ class BlockParams:
         most 2**16 buckets per model up to level 6, 2**20 at 7-9 (codec revision
         10: kernel-docs.rst's vocabulary 4.7% smaller; up to 48 MiB per model
         instead of 3); and in where the case flags go: the side stream up to level 6,
-        the case stream (codec revision 13, at most 2**22 buckets) at 7-9."""
+        the case stream (codec revision 13, at most 2**22 buckets) at 7-9; and in the
+        side stream's model: revision 13's adaptive bits in context up to level 6, the
+        mixed model of codec revision 14 (at most 2**22 counters) at 7-9."""
         if level <= 3:
             thresholds = ((48, 0),)
         elif level <= 6:
@@ -123,7 +131,8 @@ class BlockParams:
                    thresholds=thresholds,
                    space_bits=0 if level <= 3 else 16 if level <= 6 else 20,
                    vocab_bits=TABLE_BITS if level <= 6 else 20,
-                   case_bits=0 if level <= 6 else MAX_CASE_BITS)
+                   case_bits=0 if level <= 6 else MAX_CASE_BITS,
+                   side_bits=0 if level <= 6 else MAX_SIDE_BITS)
 
     def min_counts(self, n_bytes: int) -> list:
         """The phrase thresholds that may be tried on a block of n_bytes: the first
@@ -206,7 +215,7 @@ def _encode_block(data, spec, params, stats, workers):
             coded = encode_events(ids, flags, first, _event_info(winfo, case_bits),
                                   e_pos, e_lev, e_val, n_entries, n_words, params.o1_cap,
                                   min_match, O0_INC, O0_LIMIT, pair_bits, side_ctx, 0,
-                                  counted_bits)
+                                  counted_bits, 0, NO_SHAPES)
         events, side = coded
         if best is None or events.shape[0] + side.shape[0] < best[0]:
             best = (events.shape[0] + side.shape[0], events, side, (e_pos, e_lev, e_val, n_entries))
@@ -217,11 +226,13 @@ def _encode_block(data, spec, params, stats, workers):
     mask = counts = None
     _size, events, side, (e_pos, e_lev, e_val, n_entries) = best
     del best
-    if word_chain:  # the trials rank the parses without the chain (4-5x faster)
+    side_bits = side_bits_for(n_tok, params.side_bits) if params.side_bits else 0
+    if word_chain or side_bits:  # the trials rank the parses without either (faster)
         events, side = encode_events(ids, flags, first, _event_info(winfo, case_bits),
                                      e_pos, e_lev, e_val, n_entries, n_words, params.o1_cap,
                                      min_match, O0_INC, O0_LIMIT, pair_bits, side_ctx,
-                                     word_chain, counted_bits)
+                                     word_chain, counted_bits, side_bits,
+                                     side_shapes(vbytes, voffs))
     if stats is not None:
         stats.update(_parse_stats(e_lev, e_val, n_entries, n_tok, n_words))
     del e_pos, e_lev, e_val
@@ -229,7 +240,7 @@ def _encode_block(data, spec, params, stats, workers):
                                     min_match] + [int(x) for x in n_entries]
                                    + [vbytes.shape[0], ws_first.shape[0], vocab_models,
                                       params.dictionary, pair_bits, mix_bits,
-                                      params.vocab_bits, case_bits],
+                                      params.vocab_bits, case_bits, side_bits],
                                    np.int64)).tobytes()
     return [meta, vocab.result().tobytes(), ws_section.result(), events.tobytes(),
             side.tobytes(), spaces.result().tobytes(),
@@ -300,7 +311,8 @@ def _pick_min_match(params, ids, flags, first, winfo, e_pos, e_lev, e_val, n_ent
     def trial(min_match):
         return encode_events(ids, flags, first, winfo.copy(), e_pos[:n], e_lev[:n],
                              e_val[:n], n_entries, first.shape[0], params.o1_cap, min_match,
-                             O0_INC, O0_LIMIT, pair_bits, side_ctx, 0, counted_bits)
+                             O0_INC, O0_LIMIT, pair_bits, side_ctx, 0, counted_bits, 0,
+                             NO_SHAPES)
 
     trials = workers.map(trial, params.min_matches)
     sizes = [events.shape[0] + side.shape[0] for events, side in trials]
@@ -326,7 +338,7 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
     if not (1 <= n_tok <= raw_size and 1 <= n_words <= n_tok and 1 <= o1_cap <= 1 << 16
             and 0 <= min_match <= 1 << 16 and sum(int(x) for x in n_entries) <= n_tok):
         raise QuasiError("corrupt block meta section")
-    pair_bits = case_bits = 0
+    pair_bits = case_bits = side_bits = 0
     if revision == 1:
         vbytes, voffs = _zstd_vocab(sections[1], sections[2], n_words, raw_size)
         wbytes = np.zeros(8, np.uint8)
@@ -337,6 +349,7 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
         mix_bits = int(meta[10 + N_LEVELS]) if revision >= 9 else 0
         vocab_bits = int(meta[11 + N_LEVELS]) if revision >= 10 else TABLE_BITS
         case_bits = int(meta[12 + N_LEVELS]) if revision >= 13 else 0
+        side_bits = int(meta[13 + N_LEVELS]) if revision >= 14 else 0
         if not (n_words <= n_vbytes <= raw_size and 1 <= n_ws <= n_tok
                 and 0 <= vocab_models < (len(MODEL_SETS) if revision >= 8 else STRONG)
                 and 0 <= dictionary < len(DICTIONARIES)
@@ -344,7 +357,8 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
                 and (pair_bits == 0 or n_words < PAIR_MAX_WORDS)
                 and (mix_bits == 0 or MIN_MIX_BITS <= mix_bits <= MAX_MIX_BITS)
                 and MIN_TABLE_BITS <= vocab_bits <= MAX_TABLE_BITS
-                and (case_bits == 0 or MIN_CASE_BITS <= case_bits <= MAX_CASE_BITS)):
+                and (case_bits == 0 or MIN_CASE_BITS <= case_bits <= MAX_CASE_BITS)
+                and (side_bits == 0 or MIN_SIDE_BITS <= side_bits <= MAX_SIDE_BITS)):
             raise QuasiError("corrupt block meta section")
         vbytes, voffs, ok = decode_vocab(np.frombuffer(sections[1], np.uint8), n_words, n_vbytes,
                                          vocab_models, vocab_bits, *priming_words(dictionary))
@@ -358,7 +372,8 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
                                    *((1, 1 << 62) if revision == 1 else (O0_INC, O0_LIMIT)),
                                    pair_bits, side_ctx_for(revision, n_tok),
                                    word_chain_for(revision, pair_bits),
-                                   counted_bits_for(revision))
+                                   counted_bits_for(revision), side_bits,
+                                   side_shapes(vbytes, voffs) if side_bits else NO_SHAPES)
     if not ok:
         raise QuasiError("corrupt event stream")
     if revision == 1:

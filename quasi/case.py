@@ -25,7 +25,7 @@ import numpy as np
 from ._jit import njit, njit_inline
 from .coder import dec_bit_p, dec_new, enc_bit_p, enc_finish, enc_new
 from .mixing import (apm_new, apm_predict, clamp_p, counts_update, hash_pair, mixer_dot,
-                     mixer_update, squash, stretches)
+                     mixer_update, squash, stretches, table_bits)
 
 CASE_MODELS = 12
 MIN_CASE_BITS = 12
@@ -44,10 +44,7 @@ WS_START = 4  # the whitespace class before a block's first token: a line start
 def case_bits_for(n_tok: int, max_bits: int) -> int:
     """log2 of the case model's buckets for a block of n_tok tokens: about
     BUCKETS_PER_TOKEN per token, at least 2**MIN_CASE_BITS, at most 2**max_bits."""
-    bits = MIN_CASE_BITS
-    while bits < max_bits and (1 << bits) < BUCKETS_PER_TOKEN * n_tok:
-        bits += 1
-    return bits
+    return table_bits(BUCKETS_PER_TOKEN * n_tok, MIN_CASE_BITS, max_bits)
 
 
 @njit

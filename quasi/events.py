@@ -24,15 +24,20 @@ event "a word or not" and "a new word or not" (before the level's frequency mode
 and the word's models in the main stream), the "new word" decisions inside
 phrases, and for every token that can carry case its case flag as two binary
 decisions (context: the flag this word had last time, the previous flag and the
-class of the previous token). Two independent coders let the CPU decode both
-dependency chains at once. The decoder never needs the tiling.
+class of the previous token). From codec revision 14 a block with a side table
+(levels 7-9) predicts the word / new-word decisions by the mixed model of
+decisions.py. Two independent coders let the CPU decode both dependency chains at
+once. The decoder never needs the tiling.
 """
 import numpy as np
 
 from ._jit import njit, njit_inline
-from .coder import (bits_new, dec_bit, dec_bits, dec_consume, dec_new, dec_target, enc_bit,
-                    enc_bits, enc_encode, enc_finish, enc_new, fw_add, fw_find, fw_prefix,
-                    fw_size, small_decode, small_encode, small_new, small_update)
+from .coder import (bits_new, dec_bit, dec_bit_p, dec_bits, dec_consume, dec_new, dec_target,
+                    enc_bit, enc_bit_p, enc_bits, enc_encode, enc_finish, enc_new, fw_add,
+                    fw_find, fw_prefix, fw_size, small_decode, small_encode, small_new,
+                    small_update)
+from .decisions import (KIND_FIRST, KIND_INNER, KIND_NEW, KIND_OTHER, side_level, side_new,
+                        side_predict, side_update)
 from .parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
 
 SMALL_INC = 24
@@ -1032,13 +1037,45 @@ def _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok):
 
 
 @njit_inline
-def _level_encode(st, out, sst, sout, lev_p, lev_c, lev_t, ctx, bctx, lev):
-    """Code level lev: its binary decisions in context bctx, the others in ctx."""
-    if lev <= LEVEL_WORD:
-        enc_bit(sst, sout, lev_p, 2 * bctx, 0)
-        enc_bit(sst, sout, lev_p, 2 * bctx + 1, 1 if lev == LEVEL_NEW else 0)
+def _side_encode(sst, sout, sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words,
+                 shapes, y):
+    """Code decision y of kind at token q with the mixed model (decisions.py)."""
+    p, wset, p0, k = side_predict(sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words,
+                                  shapes)
+    enc_bit_p(sst, sout, p0, y)
+    side_update(sm, kind, ids, q, n_words, p, wset, k, y)
+
+
+@njit_inline
+def _side_decode(code, rng, pos, inp, sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q,
+                 n_words, shapes):
+    """(decision, code, range, position): inverse of _side_encode."""
+    p, wset, p0, k = side_predict(sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words,
+                                  shapes)
+    y, code, rng, pos = dec_bit_p(code, rng, pos, inp, p0)
+    side_update(sm, kind, ids, q, n_words, p, wset, k, y)
+    return y, code, rng, pos
+
+
+@njit_inline
+def _level_encode(st, out, sst, sout, lev_p, lev_c, lev_t, ctx, bctx, lev, sm, side_bits,
+                  prev_cls, ids, q, n_words, shapes):
+    """Code level lev of the event at token q: its binary decisions in context bctx
+    (side_bits 0) or with the mixed model, the others in ctx."""
+    other = 1 if lev > LEVEL_WORD else 0
+    if side_bits:
+        lv1 = ctx // N_LEVELS
+        _side_encode(sst, sout, sm, side_bits, KIND_OTHER, 0, bctx, lv1, prev_cls, ids, q,
+                     n_words, shapes, other)
+        side_level(sm, lev if other else 0)
+        if not other:
+            _side_encode(sst, sout, sm, side_bits, KIND_NEW, 0, bctx, lv1, prev_cls, ids, q,
+                         n_words, shapes, 1 if lev == LEVEL_NEW else 0)
     else:
-        enc_bit(sst, sout, lev_p, 2 * bctx, 1)
+        enc_bit(sst, sout, lev_p, 2 * bctx, other)
+        if not other:
+            enc_bit(sst, sout, lev_p, 2 * bctx + 1, 1 if lev == LEVEL_NEW else 0)
+    if other:
         small_encode(st, out, lev_c, lev_t, ctx, lev - 2)
         small_update(lev_c, lev_t, ctx, lev - 2, SMALL_INC, SMALL_LIMIT)
 
@@ -1145,7 +1182,7 @@ def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit, pair_bits, counted
 @njit
 def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                   n_words, o1_cap, min_match, o0_inc, o0_limit, pair_bits, side_ctx, word_chain,
-                  counted_bits):
+                  counted_bits, side_bits, shapes):
     """Code the events and case flags; returns the two range-coded streams
     (main, side). o0_inc, o0_limit: the order-0 word counts' increment and the
     total above which they halve; pair_bits: log2 of the pair predictor's table
@@ -1157,7 +1194,10 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     order 0 (revision 11), 3 also with order 0's recency cache (revision 12), 0 as
     in revisions 4 and 5;
     counted_bits: 1 for binary decisions whose rates follow their counts (revision 7,
-    coder.bits_new), 0 for the fixed rate of revisions 1-6. winfo (tokens.word_info:
+    coder.bits_new), 0 for the fixed rate of revisions 1-6; side_bits: log2 of the
+    mixed side model's counters (revision 14, decisions.py), 0 for the side stream's
+    adaptive bits in context (bctx) of revisions 1-13; shapes: decisions.side_shapes
+    (read with side_bits > 0). winfo (tokens.word_info:
     each word's last case flags and token count) is updated in place: pass a fresh
     one per call."""
     n_ev = e_pos.shape[0]
@@ -1173,6 +1213,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rlink,
      rslot, rsorted) = _chain_new(n_words, pair_bits, word_chain, counted_bits)
     blend = 1 if word_chain >= 2 else 0
+    sm = side_new(n_words, side_bits)
     n_ctx = 0
 
     mtab = np.full(1 << MATCH_HASH_BITS, -1, np.int32)
@@ -1198,7 +1239,9 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                     mlen = ln
                     ctx = lv1 * N_LEVELS + lv2
                     bctx = _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok)
-                    _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, bctx, LEVEL_MATCH)
+                    _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, bctx,
+                                  LEVEL_MATCH, sm, side_bits, prev_cls, ids, e_pos[e], n_words,
+                                  shapes)
                     v = mlen - min_match + 1
                     b = _bucket(v)
                     small_encode(st, out, mlen_c, mlen_t, 0, b)
@@ -1227,7 +1270,8 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                     poolk = _pool_room(poolk, sck, SKIP_CAP, n)
                 ctx = lv1 * N_LEVELS + lv2
                 bctx = _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok)
-                _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, bctx, lev)
+                _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, bctx, lev, sm,
+                              side_bits, prev_cls, ids, p, n_words, shapes)
                 lv2 = lv1
                 lv1 = lev
                 # one-word events run the phrase loop's single word: each model is
@@ -1239,8 +1283,14 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                     w = np.int64(ids[p + k])
                     if phrase:
                         nw = 1 if first[w] == p + k else 0
-                        enc_bit(fst, fout, newword_p, NEWWORD_FIRST if k == 0 else NEWWORD_INNER,
-                                nw)
+                        if side_bits:
+                            _side_encode(fst, fout, sm, side_bits,
+                                         KIND_FIRST if k == 0 else KIND_INNER,
+                                         lev if k == 0 else k, 0, lv1, prev_cls, ids, p + k,
+                                         n_words, shapes, nw)
+                        else:
+                            enc_bit(fst, fout, newword_p,
+                                    NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
                     else:
                         nw = 1 if lev == LEVEL_NEW else 0
                     ps = _pair_slot(ids, p + k, n_words, pair_bits)
@@ -1299,7 +1349,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
 
 @njit
 def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, o0_inc,
-                  o0_limit, pair_bits, side_ctx, word_chain, counted_bits):
+                  o0_limit, pair_bits, side_ctx, word_chain, counted_bits, side_bits, shapes):
     """Inverse of encode_events (inp: main stream, finp: side stream).
 
     Returns (ids, flags, ok): the vocabulary id and case flag of every token;
@@ -1319,6 +1369,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
     (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0, rword, rlink,
      rslot, rsorted) = _chain_new(n_words, pair_bits, word_chain, counted_bits)
     blend = 1 if word_chain >= 2 else 0
+    sm = side_new(n_words, side_bits)
     n_ctx = 0
     entry_pos = np.zeros(n_ent + 1, np.int32)
     lengths = PHRASE_LENGTHS
@@ -1335,14 +1386,27 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
             return ids, flags, False  # read past the end: corrupt (or a false token count)
         ctx = lv1 * N_LEVELS + lv2
         bctx = _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok)
-        other, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, lev_p, 2 * bctx)
+        if side_bits:
+            other, fcode, frng, fpos = _side_decode(fcode, frng, fpos, finp, sm, side_bits,
+                                                    KIND_OTHER, 0, bctx, lv1, prev_cls, ids, t,
+                                                    n_words, shapes)
+        else:
+            other, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, lev_p, 2 * bctx)
         if other == 0:
-            nw, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, lev_p, 2 * bctx + 1)
+            if side_bits:
+                side_level(sm, 0)
+                nw, fcode, frng, fpos = _side_decode(fcode, frng, fpos, finp, sm, side_bits,
+                                                     KIND_NEW, 0, bctx, lv1, prev_cls, ids, t,
+                                                     n_words, shapes)
+            else:
+                nw, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, lev_p, 2 * bctx + 1)
             lev0 = LEVEL_NEW if nw else LEVEL_WORD
         else:
             lev0, code, rng, ipos = small_decode(code, rng, ipos, inp, lev_c, lev_t, ctx)
             small_update(lev_c, lev_t, ctx, lev0, SMALL_INC, SMALL_LIMIT)
             lev0 += 2
+            if side_bits:
+                side_level(sm, lev0)
         lv2 = lv1
         lv1 = lev0
         n_copy = 1
@@ -1393,7 +1457,12 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                 k = 0
                 is_new = True
                 while k < n and (k == 0 or is_new):
-                    if phrase:
+                    if phrase and side_bits:
+                        nw, fcode, frng, fpos = _side_decode(
+                            fcode, frng, fpos, finp, sm, side_bits,
+                            KIND_FIRST if k == 0 else KIND_INNER, lev if k == 0 else k, 0, lv1,
+                            prev_cls, ids, t + k, n_words, shapes)
+                    elif phrase:
                         nw, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, newword_p,
                                                         NEWWORD_FIRST if k == 0 else NEWWORD_INNER)
                     else:

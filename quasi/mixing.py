@@ -47,6 +47,15 @@ STRETCH = _stretch_table(SQUASH)
 RATE = np.array([(2 << 16) // (2 * n + 3) for n in range(MAX_COUNT + 1)], np.int64)
 
 
+def table_bits(n: int, min_bits: int, max_bits: int) -> int:
+    """log2 of a table for n items: the smallest b >= min_bits with 2**b >= n, at
+    most max_bits."""
+    bits = min_bits
+    while bits < max_bits and (1 << bits) < n:
+        bits += 1
+    return bits
+
+
 @njit_inline
 def squash(d):
     if d > 2047:

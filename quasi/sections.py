@@ -23,6 +23,7 @@ SECTION_NAMES[12] = SECTION_NAMES[2]  # revision 12 order 0's recency cache in t
 # revision 13: a case stream of its own at levels 7-9 (empty at 1-6, whose flags stay in side)
 SECTION_NAMES[13] = ("meta", "vocabulary", "whitespace vocabulary", "events (main)",
                      "side: decisions + case (levels 1-6)", "whitespace", "case")
+SECTION_NAMES[14] = SECTION_NAMES[13]  # revision 14 the side decisions' mixed model (7-9)
 
 
 def meta_fields(meta) -> list:

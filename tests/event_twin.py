@@ -5,6 +5,7 @@ independently of the numba kernels: both must produce and accept the same bytes.
 from collections import OrderedDict
 
 from quasi.coder import COUNTED, PyRangeDecoder, PyRangeEncoder
+from quasi.decisions import KIND_FIRST, KIND_INNER, KIND_NEW, KIND_OTHER
 from quasi.events import (LIST_INITIAL_CAP, LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_CTX, N_PAIR_CTX,
                           N_SEE, N_SEEN_BUCKETS, N_SIDE_EXTRA, NEWWORD_FIRST, NEWWORD_INNER,
                           O0_EXCLUDED, O0_INC, O1_EXCLUDED, O0_LIMIT, O2_CAP, O2_SALT,
@@ -13,6 +14,8 @@ from quasi.events import (LIST_INITIAL_CAP, LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_
 from quasi.events import BLEND_BITS, BLEND_LIST, BLEND_O1, BLEND_O2, BLEND_SKIP
 from quasi.events import N_RECENT_CTX, RECENT_SHARES, RECENT_WORDS
 from quasi.parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
+
+from side_twin import SideMix
 
 M64 = (1 << 64) - 1
 BLENDS = (BLEND_O2, BLEND_O1, BLEND_SKIP)
@@ -167,13 +170,13 @@ def see_ctx(base, offered, pred_on):
 
 class Models:
     def __init__(self, n_words, o1_cap, winfo, o0_inc, o0_limit, pair_bits=0, side_ctx=0,
-                 word_chain=0, counted_bits=0):
+                 word_chain=0, counted_bits=0, side_bits=0, shapes=None):
         self.level = Small(N_LEVELS * N_LEVELS, N_LEVELS - 2)
         bit = (1 << 15) + (COUNTED if counted_bits else 0)  # revision 7: coder.bits_new
         self.level_bits = [bit] * (2 * N_LEVELS * N_LEVELS * N_SIDE_EXTRA)
         self.mlen, self.mdist = Small(1, 32), Small(1, 48)
         self.flag = [bit] * (N_FLAG_CTX * 2)
-        self.newword = [bit] * 4
+        self.newword_bits = [bit] * 4
         self.o1_cap = o1_cap
         self.words = {}
         self.o0 = [0] * n_words
@@ -192,6 +195,8 @@ class Models:
             # revision 12: after the escapes' contexts, the cache decision's
             self.see = [bit] * (SEE_ORDERS * N_SEE + N_RECENT_CTX)
         self.recent = OrderedDict()  # word_chain 3: the last distinct words, oldest first
+        # revision 14; shapes: side_shapes of the cores
+        self.side_mix = SideMix(side_bits, n_words, shapes) if side_bits else None
 
     def bits_ctx(self, ctx, prev_cls, prev_tok):
         """Context of the level's binary decisions (side_ctx 2: with the previous
@@ -202,19 +207,52 @@ class Models:
         return ctx * N_SIDE_EXTRA + prev_cls * N_SEEN_BUCKETS + min(seen.bit_length(),
                                                                      N_SEEN_BUCKETS - 1)
 
-    def encode_level(self, enc, side, ctx, bctx, lev):
-        """Side stream: "other than a word?", then "new word?" (context bctx); main
-        stream: the frequency of the other levels (context ctx)."""
-        side.encode_bit(self.level_bits, 2 * bctx, int(lev > LEVEL_WORD))
-        if lev > LEVEL_WORD:
-            self.level.encode(enc, ctx, lev - 2)
+    def encode_level(self, enc, side, ctx, bctx, lev, prev_cls, ids, q):
+        """Side stream: "other than a word?", then "new word?" (context bctx, or the
+        mixed model); main stream: the frequency of the other levels (context ctx)."""
+        other = int(lev > LEVEL_WORD)
+        if self.side_mix:
+            mix = self.side_mix
+            mix.code(side, KIND_OTHER, 0, bctx, ctx // N_LEVELS, prev_cls, ids, q, other)
+            mix.level(lev if other else 0)
+            if not other:
+                mix.code(side, KIND_NEW, 0, bctx, ctx // N_LEVELS, prev_cls, ids, q,
+                         int(lev == LEVEL_NEW))
         else:
-            side.encode_bit(self.level_bits, 2 * bctx + 1, int(lev == LEVEL_NEW))
+            side.encode_bit(self.level_bits, 2 * bctx, other)
+            if not other:
+                side.encode_bit(self.level_bits, 2 * bctx + 1, int(lev == LEVEL_NEW))
+        if other:
+            self.level.encode(enc, ctx, lev - 2)
 
-    def decode_level(self, dec, side, ctx, bctx):
-        if side.decode_bit(self.level_bits, 2 * bctx):
-            return self.level.decode(dec, ctx) + 2
-        return LEVEL_NEW if side.decode_bit(self.level_bits, 2 * bctx + 1) else LEVEL_WORD
+    def decode_level(self, dec, side, ctx, bctx, prev_cls, ids, q):
+        mix = self.side_mix
+        if mix:
+            other = mix.code(side, KIND_OTHER, 0, bctx, ctx // N_LEVELS, prev_cls, ids, q)
+        else:
+            other = side.decode_bit(self.level_bits, 2 * bctx)
+        if other:
+            lev = self.level.decode(dec, ctx) + 2
+            if mix:
+                mix.level(lev)
+            return lev
+        if mix:
+            mix.level(0)
+            nw = mix.code(side, KIND_NEW, 0, bctx, ctx // N_LEVELS, prev_cls, ids, q)
+        else:
+            nw = side.decode_bit(self.level_bits, 2 * bctx + 1)
+        return LEVEL_NEW if nw else LEVEL_WORD
+
+    def newword(self, side, k, lev, prev_cls, ids, q, nw=None):
+        """A phrase word's "new word?" (decoded when nw is None)."""
+        if self.side_mix:
+            return self.side_mix.code(side, KIND_FIRST if k == 0 else KIND_INNER,
+                                      lev if k == 0 else k, 0, lev, prev_cls, ids, q, nw)
+        ctx = NEWWORD_FIRST if k == 0 else NEWWORD_INNER
+        if nw is None:
+            return side.decode_bit(self.newword_bits, ctx)
+        side.encode_bit(self.newword_bits, ctx, nw)
+        return nw
 
     def word_list(self, ctx):
         # a list starts with room for LIST_INITIAL_CAP words, so it holds at least that many
@@ -429,12 +467,13 @@ def _get_bits(dec, nbits):
 
 def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_cap,
                      min_match, o0=(O0_INC, O0_LIMIT), pair_bits=0, side_ctx=0, word_chain=0,
-                     counted_bits=0):
+                     counted_bits=0, side_bits=0, shapes=None):
     """Returns (main stream, side stream); o0: the order-0 increment and halving limit;
     pair_bits: log2 of the pair predictor's table (0: none); side_ctx, word_chain,
-    counted_bits: as encode_events'."""
+    counted_bits, side_bits, shapes: as encode_events'."""
     enc, fenc = PyRangeEncoder(), PyRangeEncoder()
-    m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx, word_chain, counted_bits)
+    m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx, word_chain, counted_bits,
+               side_bits, shapes)
     n_ev = len(e_pos)
     keys = [_key(lev, val) for lev, val in zip(e_lev, e_val)]
     mtab = {}
@@ -454,7 +493,7 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
                     mlen = ln
                     ctx = lv1 * N_LEVELS + lv2
                     m.encode_level(enc, fenc, ctx, m.bits_ctx(ctx, prev_cls, prev_tok),
-                                   LEVEL_MATCH)
+                                   LEVEL_MATCH, prev_cls, ids, e_pos[e])
                     v = mlen - min_match + 1
                     m.mlen.encode(enc, 0, _bucket(v))
                     _put_bits(enc, v, _bucket(v))
@@ -469,7 +508,8 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
             n = PHRASE_LENGTHS[lev]
             if mlen == 0:
                 ctx = lv1 * N_LEVELS + lv2
-                m.encode_level(enc, fenc, ctx, m.bits_ctx(ctx, prev_cls, prev_tok), lev)
+                m.encode_level(enc, fenc, ctx, m.bits_ctx(ctx, prev_cls, prev_tok), lev,
+                               prev_cls, ids, p)
                 lv1, lv2 = lev, lv1
                 if lev == LEVEL_NEW:
                     m.new_word(prev_tok, val)
@@ -483,7 +523,7 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
                     for k in range(n if is_new else 1):
                         w = ids[p + k]
                         nw = int(first[w] == p + k)
-                        fenc.encode_bit(m.newword, NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
+                        m.newword(fenc, k, lev, prev_cls, ids, p + k, nw)
                         slot = pair_slot(ids, p + k, n_words, pair_bits)
                         if nw:
                             m.new_word(pw, w)
@@ -515,15 +555,17 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
 
 def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match,
                      o0=(O0_INC, O0_LIMIT), pair_bits=0, side_ctx=0, word_chain=0,
-                     counted_bits=0):
+                     counted_bits=0, side_bits=0, shapes=None):
     """Returns (ids, flags); raises on corrupt input."""
     dec, fdec = PyRangeDecoder(data), PyRangeDecoder(case_data)
-    m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx, word_chain, counted_bits)
+    m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx, word_chain, counted_bits,
+               side_bits, shapes)
     ids, flags, events, entry_pos = [], [], [], {}
     prev_tok, lv1, lv2, prev_flag, prev_cls, next_new = n_words, 0, 0, 0, 6, 0
     while len(ids) < n_tok:
         ctx = lv1 * N_LEVELS + lv2
-        lev0 = m.decode_level(dec, fdec, ctx, m.bits_ctx(ctx, prev_cls, prev_tok))
+        lev0 = m.decode_level(dec, fdec, ctx, m.bits_ctx(ctx, prev_cls, prev_tok), prev_cls, ids,
+                              len(ids))
         lv1, lv2 = lev0, lv1
         if lev0 == LEVEL_MATCH:
             b = m.mlen.decode(dec, 0)
@@ -558,7 +600,7 @@ def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match,
             else:
                 pw, k, is_new = prev_tok, 0, True
                 while k < n and (k == 0 or is_new):
-                    nw = fdec.decode_bit(m.newword, NEWWORD_FIRST if k == 0 else NEWWORD_INNER)
+                    nw = m.newword(fdec, k, lev, prev_cls, ids, t + k)
                     slot = pair_slot(ids, t + k, n_words, pair_bits)
                     if nw:
                         w = next_new

@@ -3,6 +3,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from quasi._jit import njit
+from quasi.decisions import side_shapes
 from quasi.events import (HDR, LIST_INITIAL_CAP, O0_INC, O0_LIMIT, _grow_pool, _list_cap,
                           _list_len, _list_sym, _list_update, _lists_new, encode_events)
 from quasi.hierarchy import lookup_mask
@@ -11,6 +12,7 @@ from quasi.tokens import build_vocab, case_split, token_starts, word_info
 
 from conftest import word_soup
 from event_twin import CountList, py_decode_events, py_encode_events
+from side_twin import py_side_shapes
 
 
 def prepared(data, spec, min_count):
@@ -23,7 +25,10 @@ def prepared(data, spec, min_count):
     voffs = np.concatenate([[0], np.cumsum(vlen)]).astype(np.int64)
     vbytes = np.concatenate([low[a:a + n] for a, n in zip(vstart, vlen)])
     events = parse(ids, first, lookup_mask(spec, len(ids)), min_count=min_count)
-    return ids, flags, first, word_info(vbytes, voffs), events
+    shapes = side_shapes(vbytes, voffs)
+    assert shapes.tolist() == py_side_shapes([vbytes[a:b].tobytes()
+                                              for a, b in zip(voffs[:-1], voffs[1:])])
+    return ids, flags, first, word_info(vbytes, voffs), events, shapes
 
 
 @settings(max_examples=40, deadline=None)
@@ -31,27 +36,30 @@ def prepared(data, spec, min_count):
        st.sampled_from((2, 6)), st.sampled_from((2, 8, 256)), st.sampled_from((0, 3, 4)),
        st.sampled_from(((1, 1 << 62), (O0_INC, O0_LIMIT), (64, 4096), (3, 200))),
        st.sampled_from((0, 10, 12)), st.sampled_from((0, 1, 2)), st.sampled_from((0, 1, 2, 3)),
-       st.sampled_from((0, 1)))
+       st.sampled_from((0, 1)), st.sampled_from((0, 0, 12, 14)))
 def test_twin_writes_and_reads_the_same_stream(seed, n_words, spec, min_count, o1_cap, min_match,
-                                               o0, pair_bits, side_ctx, word_chain, counted_bits):
+                                               o0, pair_bits, side_ctx, word_chain, counted_bits,
+                                               side_bits):
     rng = np.random.default_rng(seed)
     data = word_soup(n_words, seed)
     if seed % 3 == 0:  # repeats, so that phrases and LZ matches occur
         cut = int(rng.integers(1, len(data)))
         data = data + data[:cut] + data[cut // 2:]
-    ids, flags, first, winfo, (e_pos, e_lev, e_val, n_entries) = prepared(data, spec, min_count)
+    ids, flags, first, winfo, (e_pos, e_lev, e_val, n_entries), shapes = prepared(data, spec,
+                                                                                 min_count)
     n_words_v = first.shape[0]
     word_chain = word_chain if pair_bits else 0  # the chain follows a missed pair prediction
     events, case = encode_events(ids, flags, first, winfo.copy(), e_pos, e_lev, e_val, n_entries,
                                  n_words_v, o1_cap, min_match, *o0, pair_bits, side_ctx,
-                                 word_chain, counted_bits)
+                                 word_chain, counted_bits, side_bits, shapes)
     twin = py_encode_events(ids.tolist(), flags.tolist(), first.tolist(), winfo.tolist(),
                             e_pos.tolist(), e_lev.tolist(), e_val.tolist(), n_words_v, o1_cap,
-                            min_match, o0, pair_bits, side_ctx, word_chain, counted_bits)
+                            min_match, o0, pair_bits, side_ctx, word_chain, counted_bits,
+                            side_bits, shapes.tolist())
     assert twin == (events.tobytes(), case.tobytes())
     got_ids, got_flags = py_decode_events(twin[0], twin[1], len(ids), n_words_v, winfo.tolist(),
                                           o1_cap, min_match, o0, pair_bits, side_ctx, word_chain,
-                                          counted_bits)
+                                          counted_bits, side_bits, shapes.tolist())
     assert got_ids == ids.tolist() and got_flags == flags.tolist()
 
 

@@ -158,17 +158,19 @@ def test_whitespace_table_bits_out_of_range_are_refused(mix_bits):
         decode_block([meta] + sections[1:], len(data))
 
 
-@pytest.mark.parametrize("field, bits", [(11, 15), (11, 23), (12, 11), (12, 23)])
+@pytest.mark.parametrize("field, bits", [(11, 15), (11, 23), (12, 11), (12, 23), (13, 11),
+                                         (13, 23)])
 def test_table_bits_out_of_range_are_refused(field, bits):
     """Revision 10's meta bounds the vocabulary model's tables (field 11 + N_LEVELS:
-    16..22 bits), revision 13's the case model's (field 12 + N_LEVELS: 0 or 12..22)."""
+    16..22 bits), revision 13's the case model's (field 12 + N_LEVELS: 0 or 12..22),
+    revision 14's the side model's (field 13 + N_LEVELS: 0 or 12..22)."""
     from quasi.block import CODEC_REVISION, BlockParams, decode_block, encode_block
     from quasi.errors import QuasiError
     from quasi.parse import N_LEVELS
 
     data = b"The quick brown fox jumps over the LAZY dog; the dog sleeps. " * 40
     sections = encode_block(data, "multi", BlockParams.for_level(9))
-    assert CODEC_REVISION >= 13
+    assert CODEC_REVISION >= 14
     meta = _meta_with(sections[0], CODEC_REVISION, {field + N_LEVELS: bits})
     with pytest.raises(QuasiError, match="corrupt block meta section"):
         decode_block([meta] + sections[1:], len(data))
@@ -205,4 +207,15 @@ def test_golden_r13_holds_blocks_with_and_without_the_case_stream():
 
     bits = {int(m[N_META[13] - 1]) for m in _coded_metas(13)}
     assert 0 in bits and bits - {0} and all(MIN_CASE_BITS <= b <= MAX_CASE_BITS
+                                            for b in bits - {0})
+
+
+def test_golden_r14_holds_blocks_with_and_without_the_side_model():
+    """Revision 14's meta names the mixed side model's table (0: revision 13's bits in
+    context, levels 1-6): its golden files hold both kinds of block, each decoded above."""
+    from quasi.block import N_META
+    from quasi.decisions import MAX_SIDE_BITS, MIN_SIDE_BITS
+
+    bits = {int(m[N_META[14] - 1]) for m in _coded_metas(14)}
+    assert 0 in bits and bits - {0} and all(MIN_SIDE_BITS <= b <= MAX_SIDE_BITS
                                             for b in bits - {0})
