@@ -10,14 +10,15 @@ by SIDE_MODELS adaptive counters in hashed contexts, mixed in the logistic domai
 (mixing.py) by a weight set chosen by the decision's kind, the previous token's
 class and how many of the last eight "new word?" decisions said yes, then refined
 by an adaptive probability map with the same rows (a quarter of the final
-prediction). The contexts (each with the
-decision's kind): the revision-13 context; the previous core with the previous
-level (and for a phrase's words the level or the word's place); the previous two
-cores; the previous core with whether an event other than a word followed it last
-time and the last two levels other than a word; the last four such levels; the
-core before the previous; the previous three cores; the core three back; the shapes
-(side_shapes) of the previous two cores with the previous level; the shapes of the
-previous three cores; the first-byte classes of the previous four cores.
+prediction). The contexts (hashed with kind // 2: the decisions of kinds 0 and 1 at
+one token find their counters side by side in one bucket): the revision-13 context;
+the previous core with the previous level (and for a phrase's words the level or the
+word's place); the previous two cores; the previous core with whether an event other
+than a word followed it last time and the last two levels other than a word; the
+last four such levels; the core before the previous; the previous three cores; the
+core three back; the shapes (side_shapes) of the previous two cores with the
+previous level; the shapes of the previous three cores; the first-byte classes of
+the previous four cores.
 
 All state lives in one tuple (side_new) that encoder and decoder update alike.
 """
@@ -44,8 +45,6 @@ N_SELECT = 4 * 8 * 8  # kind x the previous token's class x new words among the 
 KIND_SALT = 1000003
 # the running state (an int64 array), by index
 HIST_NEW, HIST_LEV = range(2)
-
-
 NO_CORE_SHAPE = 1023  # the shape of the core before a block's first token
 
 
