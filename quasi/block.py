@@ -37,7 +37,7 @@ out of the side stream into a seventh section, case (see case.py), coded after t
 whitespace: meta ends with log2 of that table (0: the flags stay in the side stream).
 Codec revision 14 predicts the side stream's decisions (other than a word, new word)
 of a block with a side table (levels 7-9) by a mixed model (decisions.py): meta ends
-with log2 of its counters (0: revision 13's adaptive bits in context).
+with log2 of its buckets (0: revision 13's adaptive bits in context).
 
 Codec revision 1 (still decoded) had no whitespace split: its vocabulary entries
 carried their whitespace and came as two zstd frames (varint lengths, bytes), in
@@ -117,7 +117,7 @@ class BlockParams:
         instead of 3); and in where the case flags go: the side stream up to level 6,
         the case stream (codec revision 13, at most 2**22 buckets) at 7-9; and in the
         side stream's model: revision 13's adaptive bits in context up to level 6, the
-        mixed model of codec revision 14 (at most 2**22 counters) at 7-9."""
+        mixed model of codec revision 14 (at most 2**22 buckets) at 7-9."""
         if level <= 3:
             thresholds = ((48, 0),)
         elif level <= 6:

@@ -25,8 +25,8 @@ All state lives in one tuple (side_new) that encoder and decoder update alike.
 import numpy as np
 
 from ._jit import njit, njit_inline
-from .mixing import (RATE, STRETCH, apm_new, apm_predict, clamp_p, hash_pair, mixer_dot,
-                     mixer_update, squash, table_bits)
+from .mixing import (apm_new, apm_predict, clamp_p, hash_pair, mixer_dot, mixer_update,
+                     packed_stretch, packed_update, squash, table_bits)
 
 SIDE_MODELS = 11
 MIN_SIDE_BITS = 12
@@ -74,9 +74,9 @@ def side_bits_for(n_tok: int, max_bits: int) -> int:
 def side_new(n_words, bits):
     """(counters, mixer weights, APM, what followed each word last time (-1: nothing
     yet), running state, bucket indices, stretches): the starting state of both
-    coders; bits 0 gives a placeholder for blocks without the model. A counter is
-    one uint32, P(1) in 1/65536 in its low half and its count above, so that one
-    cache line serves both; a bucket holds two, for kinds 0 and 2 and for 1 and 3."""
+    coders; bits 0 gives a placeholder for blocks without the model. Counters are
+    packed (mixing.packed_update); a bucket holds two, for kinds 0 and 2 and for 1
+    and 3."""
     n = np.int64(2) << bits if bits > 0 else 2
     w = np.full(N_SELECT * (SIDE_MODELS + 1), SIDE_W_INIT, np.int64)
     for k in range(N_SELECT):
@@ -122,7 +122,7 @@ def side_predict(sm, bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words, shape
                                     + (s4 >> 2)) * 16 + kk)
     for m in range(SIDE_MODELS):
         idx[m] = ((idx[m] >> np.int64(24)) & mask) * 2 + (kind & 1)
-        stv[m] = STRETCH[(np.int64(table[idx[m]]) & 0xFFFF) >> 4]
+        stv[m] = packed_stretch(table, idx[m])
     stv[SIDE_MODELS] = 256
     recent = 0
     x = state[HIST_NEW]
@@ -143,12 +143,8 @@ def side_update(sm, kind, ids, q, n_words, p, wset, k, y):
     table, w, apm, follow, state, idx, stv = sm
     mixer_update(w, wset, SIDE_MODELS, stv, p, y, SIDE_RATE)
     apm[k] += ((y << 16) - apm[k]) >> APM_RATE
-    for m in range(SIDE_MODELS):  # mixing.counter_update's arithmetic, on a packed counter
-        e = np.int64(table[idx[m]])
-        q16 = e & 0xFFFF
-        c = e >> 16
-        q16 += (((y << 16) - q16) * RATE[c]) >> 16
-        table[idx[m]] = q16 | ((c + 1 if c < SIDE_COUNT_LIMIT else c) << 16)
+    for m in range(SIDE_MODELS):
+        packed_update(table, idx[m], y, SIDE_COUNT_LIMIT)
     if kind == KIND_OTHER:
         follow[_core_at(ids, q - 1, n_words)] = y
     else:

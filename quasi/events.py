@@ -1195,7 +1195,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     in revisions 4 and 5;
     counted_bits: 1 for binary decisions whose rates follow their counts (revision 7,
     coder.bits_new), 0 for the fixed rate of revisions 1-6; side_bits: log2 of the
-    mixed side model's counters (revision 14, decisions.py), 0 for the side stream's
+    mixed side model's buckets (revision 14, decisions.py), 0 for the side stream's
     adaptive bits in context (bctx) of revisions 1-13; shapes: decisions.side_shapes
     (read with side_bits > 0). winfo (tokens.word_info:
     each word's last case flags and token count) is updated in place: pass a fresh

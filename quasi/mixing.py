@@ -1,7 +1,8 @@
 """Logistic mixing in integer arithmetic, shared by the bitwise context-mixing
-coders (vocab.py, spaces.py, case.py): the squash and stretch tables, adaptive counters,
-a gated linear mixer and the adaptive probability map (APM). All arithmetic is
-integer, so encoder and decoder agree on every machine.
+coders (vocab.py, spaces.py, case.py, decisions.py): the squash and stretch tables,
+adaptive counters (plain or packed), a gated linear mixer and the adaptive
+probability map (APM). All arithmetic is integer, so encoder and decoder agree on
+every machine.
 
 Units: a stretched prediction d is ln(p / (1 - p)) * 256, clamped to +-2047; a
 mixer's prediction squash(d) is P(bit = 1) in 1/4096; a counter holds P(bit = 1)
@@ -110,13 +111,33 @@ def counts_update(prob, cnt, idx, n, slot, y, limit):
 
 
 @njit_inline
+def _moved(q, c, y):
+    """P(1) q (1/65536) of a counter updated c times, moved towards bit y."""
+    return q + ((((y << 16) - q) * RATE[c]) >> 16)
+
+
+@njit_inline
 def counter_update(prob, cnt, j, y, limit):
     """Move counter j towards bit y (see counts_update)."""
-    q = np.int64(prob[j])
     c = cnt[j]
-    prob[j] = q + ((((y << 16) - q) * RATE[c]) >> 16)
+    prob[j] = _moved(np.int64(prob[j]), c, y)
     if c < limit:
         cnt[j] = c + 1
+
+
+@njit_inline
+def packed_stretch(table, j):
+    """The stretched prediction of packed counter j: one uint32 holding P(1) in
+    1/65536 in its low half and its count above, so one cache line serves both."""
+    return STRETCH[(np.int64(table[j]) & 0xFFFF) >> 4]
+
+
+@njit_inline
+def packed_update(table, j, y, limit):
+    """counter_update for packed counter j."""
+    e = np.int64(table[j])
+    c = e >> 16
+    table[j] = _moved(e & 0xFFFF, c, y) | ((c + 1 if c < limit else c) << 16)
 
 
 @njit_inline
