@@ -38,6 +38,9 @@ whitespace: meta ends with log2 of that table (0: the flags stay in the side str
 Codec revision 14 predicts the side stream's decisions (other than a word, new word)
 of a block with a side table (levels 7-9) by a mixed model (decisions.py): meta ends
 with log2 of its buckets (0: revision 13's adaptive bits in context).
+Codec revision 15 codes, in a block with a side table, the level of an event other
+than a word in the side stream with that mixed model (decisions.level_predict)
+instead of in the main stream (meta as in revision 14).
 
 Codec revision 1 (still decoded) had no whitespace split: its vocabulary entries
 carried their whitespace and came as two zstd frames (varint lengths, bytes), in
@@ -51,7 +54,8 @@ import zstandard
 from . import heap
 from .case import (MAX_CASE_BITS, MIN_CASE_BITS, case_bits_for, decode_case, encode_case,
                    ws_classes)
-from .decisions import MAX_SIDE_BITS, MIN_SIDE_BITS, side_bits_for, side_shapes
+from .decisions import (MAX_SIDE_BITS, MIN_SIDE_BITS, mixed_levels_for, side_bits_for,
+                        side_shapes)
 from .hierarchy import lookup_mask
 from .errors import QuasiError
 from .events import (O0_INC, O0_LIMIT, PAIR_MAX_BITS, PAIR_MAX_WORDS, decode_events,
@@ -68,7 +72,7 @@ from .vocab import (DICTIONARIES, FULL, LIGHT, MAX_TABLE_BITS, MIN_TABLE_BITS, M
                     TABLE_BITS, decode_vocab, encode_vocab, priming_words)
 from .workers import Workers
 
-CODEC_REVISION = 14  # bump whenever the models change what a stream means
+CODEC_REVISION = 15  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
 AUTO_VOCAB_MODELS = -1
 FULL_VOCAB_BYTES = 1 << 18
@@ -79,7 +83,7 @@ NO_SHAPES = np.zeros(1, np.int64)  # encode_events' shapes when side_bits is 0 (
 N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS, 3: 9 + N_LEVELS, 4: 10 + N_LEVELS,
           5: 10 + N_LEVELS, 6: 10 + N_LEVELS, 7: 10 + N_LEVELS, 8: 10 + N_LEVELS,
           9: 11 + N_LEVELS, 10: 12 + N_LEVELS, 11: 12 + N_LEVELS,
-          12: 12 + N_LEVELS, 13: 13 + N_LEVELS, 14: 14 + N_LEVELS}
+          12: 12 + N_LEVELS, 13: 13 + N_LEVELS, 14: 14 + N_LEVELS, 15: 14 + N_LEVELS}
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,7 @@ def _encode_block(data, spec, params, stats, workers):
             coded = encode_events(ids, flags, first, _event_info(winfo, case_bits),
                                   e_pos, e_lev, e_val, n_entries, n_words, params.o1_cap,
                                   min_match, O0_INC, O0_LIMIT, pair_bits, side_ctx, 0,
-                                  counted_bits, 0, NO_SHAPES)
+                                  counted_bits, 0, 0, NO_SHAPES)
         events, side = coded
         if best is None or events.shape[0] + side.shape[0] < best[0]:
             best = (events.shape[0] + side.shape[0], events, side, (e_pos, e_lev, e_val, n_entries))
@@ -232,6 +236,7 @@ def _encode_block(data, spec, params, stats, workers):
                                      e_pos, e_lev, e_val, n_entries, n_words, params.o1_cap,
                                      min_match, O0_INC, O0_LIMIT, pair_bits, side_ctx,
                                      word_chain, counted_bits, side_bits,
+                                     mixed_levels_for(CODEC_REVISION, side_bits),
                                      side_shapes(vbytes, voffs))
     if stats is not None:
         stats.update(_parse_stats(e_lev, e_val, n_entries, n_tok, n_words))
@@ -311,7 +316,7 @@ def _pick_min_match(params, ids, flags, first, winfo, e_pos, e_lev, e_val, n_ent
     def trial(min_match):
         return encode_events(ids, flags, first, winfo.copy(), e_pos[:n], e_lev[:n],
                              e_val[:n], n_entries, first.shape[0], params.o1_cap, min_match,
-                             O0_INC, O0_LIMIT, pair_bits, side_ctx, 0, counted_bits, 0,
+                             O0_INC, O0_LIMIT, pair_bits, side_ctx, 0, counted_bits, 0, 0,
                              NO_SHAPES)
 
     trials = workers.map(trial, params.min_matches)
@@ -373,7 +378,7 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
                                    pair_bits, side_ctx_for(revision, n_tok),
                                    word_chain_for(revision, pair_bits),
                                    counted_bits_for(revision), side_bits,
-                                   side_shapes(vbytes, voffs) if side_bits else NO_SHAPES)
+                                   mixed_levels_for(revision, side_bits), side_shapes(vbytes, voffs) if side_bits else NO_SHAPES)
     if not ok:
         raise QuasiError("corrupt event stream")
     if revision == 1:

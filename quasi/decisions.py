@@ -20,6 +20,11 @@ core three back; the shapes (side_shapes) of the previous two cores with the
 previous level; the shapes of the previous three cores; the first-byte classes of
 the previous four cores.
 
+From revision 15 the same table and mixer also code the level of an event other than
+a word (level_predict, kind 4): "is it LEVEL_ORDER[i]?" for i = 0, 1, ... until yes,
+each answer predicted from contexts of the same kinds, each with the question's
+number, by a weight set chosen by that number and the previous level.
+
 All state lives in one tuple (side_new) that encoder and decoder update alike.
 """
 import numpy as np
@@ -41,7 +46,12 @@ KIND_OTHER = 0  # "other than a word?" (a phrase or an LZ match)
 KIND_NEW = 1    # "a new word?" of a one-word event
 KIND_FIRST = 2  # "a new word?" of a phrase's first word
 KIND_INNER = 3  # "a new word?" of a new entry's later words
-N_SELECT = 4 * 8 * 8  # kind x the previous token's class x new words among the last 8
+KIND_LEVEL = 4  # "is the level of an event other than a word ...?" (revision 15)
+LEVEL_ORDER = np.array((10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0), np.int64)  # levels less 2, as
+#   KIND_LEVEL asks for them: an LZ match, then phrases from the shortest, a bigram last
+LEVEL_SELECT = 4 * 8 * 8  # weight sets of kinds 0-3: kind x the previous token's class x
+#                           new words among the last 8; then KIND_LEVEL's: node x lv1
+N_SELECT = LEVEL_SELECT + 16 * 16
 KIND_SALT = 1000003
 # the running state (an int64 array), by index
 HIST_NEW, HIST_LEV = range(2)
@@ -62,6 +72,12 @@ def side_shapes(vbytes, voffs):
         out[v] = head * 4 + (0 if length == 1 else 1 if length == 2 else 2 if length <= 4 else 3)
     out[n] = NO_CORE_SHAPE
     return out
+
+
+def mixed_levels_for(revision: int, side_bits: int) -> int:
+    """1 if a block of codec revision with side table bits codes the levels of its
+    events other than a word with the mixed model (revision 15 on, side_bits > 0)."""
+    return 1 if revision >= 15 and side_bits > 0 else 0
 
 
 def side_bits_for(n_tok: int, max_bits: int) -> int:
@@ -92,22 +108,25 @@ def _core_at(ids, q, n_words):
 
 
 @njit_inline
+def _cores(ids, q, n_words, shapes):
+    """The previous three cores of token q and the shapes of the previous four."""
+    pt = _core_at(ids, q - 1, n_words)
+    ppt = _core_at(ids, q - 2, n_words)
+    p3 = _core_at(ids, q - 3, n_words)
+    return (pt, ppt, p3, shapes[pt], shapes[ppt], shapes[p3],
+            shapes[_core_at(ids, q - 4, n_words)])
+
+
+@njit_inline
 def side_predict(sm, bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words, shapes):
     """(the mixer's P(1) in 1/4096, its weight set, the coded P(0) in 1/65536, the APM
     knot that learns) of a decision of kind at token q; kk: for KIND_FIRST the phrase's
     level, for KIND_INNER the word's place in it, else 0; bctx: the revision-13 context;
     shapes: side_shapes."""
-    table, w, apm, follow, state, idx, stv = sm
-    pt = _core_at(ids, q - 1, n_words)
-    ppt = _core_at(ids, q - 2, n_words)
-    p3 = _core_at(ids, q - 3, n_words)
-    s1 = shapes[pt]
-    s2 = shapes[ppt]
-    s3 = shapes[p3]
-    s4 = shapes[_core_at(ids, q - 4, n_words)]
+    follow, state, idx = sm[3], sm[4], sm[5]
+    pt, ppt, p3, s1, s2, s3, s4 = _cores(ids, q, n_words, shapes)
     hist_lev = state[HIST_LEV]
     base = (kind >> 1) * KIND_SALT  # kinds 0 and 1 at one token share their buckets
-    mask = (np.int64(1) << bits) - 1
     idx[0] = hash_pair(base + 1, bctx)
     idx[1] = hash_pair(hash_pair(base + 2, pt), kk * 16 + lv1)
     idx[2] = hash_pair(hash_pair(base + 3, pt), ppt)
@@ -120,16 +139,48 @@ def side_predict(sm, bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words, shape
     idx[9] = hash_pair(base + 22, ((s1 * 1024 + s2) * 1024 + s3) * 16 + kk)
     idx[10] = hash_pair(base + 23, ((((s1 >> 2) * 256 + (s2 >> 2)) * 256 + (s3 >> 2)) * 256
                                     + (s4 >> 2)) * 16 + kk)
-    for m in range(SIDE_MODELS):
-        idx[m] = ((idx[m] >> np.int64(24)) & mask) * 2 + (kind & 1)
-        stv[m] = packed_stretch(table, idx[m])
-    stv[SIDE_MODELS] = 256
     recent = 0
     x = state[HIST_NEW]
     while x:
         recent += x & 1
         x >>= 1
-    sel = (kind * 8 + prev_cls) * 8 + min(recent, 7)
+    return _mixed(sm, bits, kind & 1, (kind * 8 + prev_cls) * 8 + min(recent, 7))
+
+
+@njit_inline
+def level_predict(sm, bits, node, bctx, lv1, lv2, ids, q, n_words, shapes):
+    """side_predict's answer for "is the level (less 2) of the event other than a word
+    at token q LEVEL_ORDER[node - 1]?" (codec revision 15);
+    bctx: the revision-13 context; lv1, lv2: the previous two levels."""
+    state, idx = sm[4], sm[5]
+    pt, ppt, p3, s1, s2, s3, s4 = _cores(ids, q, n_words, shapes)
+    hist_lev = state[HIST_LEV]
+    base = (KIND_LEVEL >> 1) * KIND_SALT
+    idx[0] = hash_pair(base + 1, bctx * 16 + node)
+    idx[1] = hash_pair(hash_pair(base + 2, pt), node * 16 + lv1)
+    idx[2] = hash_pair(hash_pair(hash_pair(base + 3, pt), ppt), node)
+    idx[3] = hash_pair(base + 4, (lv1 * 16 + lv2) * 16 + node)
+    idx[4] = hash_pair(base + 7, hist_lev * 16 + node)
+    idx[5] = hash_pair(hash_pair(base + 10, ppt), node)
+    idx[6] = hash_pair(hash_pair(hash_pair(base + 14, pt), ppt), p3 * 16 + node)
+    idx[7] = hash_pair(hash_pair(base + 6, pt), (hist_lev & 0xFF) * 16 + node)
+    idx[8] = hash_pair(base + 21, ((s1 * 1024 + s2) * 16 + lv1) * 16 + node)
+    idx[9] = hash_pair(base + 22, ((s1 * 1024 + s2) * 1024 + s3) * 16 + node)
+    idx[10] = hash_pair(base + 23, ((((s1 >> 2) * 256 + (s2 >> 2)) * 256 + (s3 >> 2)) * 256
+                                    + (s4 >> 2)) * 16 + node)
+    return _mixed(sm, bits, 0, LEVEL_SELECT + node * 16 + lv1)
+
+
+@njit_inline
+def _mixed(sm, bits, slot, sel):
+    """side_predict's answer from the context hashes in idx: the counters at slot of
+    their buckets, mixed by weight set sel, refined by APM row sel."""
+    table, w, apm, follow, state, idx, stv = sm
+    mask = (np.int64(1) << bits) - 1
+    for m in range(SIDE_MODELS):
+        idx[m] = ((idx[m] >> np.int64(24)) & mask) * 2 + slot
+        stv[m] = packed_stretch(table, idx[m])
+    stv[SIDE_MODELS] = 256
     wset = sel * (SIDE_MODELS + 1)
     d = mixer_dot(stv, SIDE_MODELS, w, wset)
     a, k = apm_predict(apm, sel, d)
@@ -147,7 +198,7 @@ def side_update(sm, kind, ids, q, n_words, p, wset, k, y):
         packed_update(table, idx[m], y, SIDE_COUNT_LIMIT)
     if kind == KIND_OTHER:
         follow[_core_at(ids, q - 1, n_words)] = y
-    else:
+    elif kind != KIND_LEVEL:
         state[HIST_NEW] = ((state[HIST_NEW] << 1) | y) & 0xFF
 
 

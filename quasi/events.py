@@ -26,7 +26,8 @@ phrases, and for every token that can carry case its case flag as two binary
 decisions (context: the flag this word had last time, the previous flag and the
 class of the previous token). From codec revision 14 a block with a side table
 (levels 7-9) predicts the word / new-word decisions by the mixed model of
-decisions.py. Two independent coders let the CPU decode both dependency chains at
+decisions.py; from revision 15 such a block codes the level of an event other than a
+word there too, as four bits of the same model, instead of in the main stream. Two independent coders let the CPU decode both dependency chains at
 once. The decoder never needs the tiling.
 """
 import numpy as np
@@ -36,8 +37,8 @@ from .coder import (bits_new, dec_bit, dec_bit_p, dec_bits, dec_consume, dec_new
                     enc_bit, enc_bit_p, enc_bits, enc_encode, enc_finish, enc_new, fw_add,
                     fw_find, fw_prefix, fw_size, small_decode, small_encode, small_new,
                     small_update)
-from .decisions import (KIND_FIRST, KIND_INNER, KIND_NEW, KIND_OTHER, side_level, side_new,
-                        side_predict, side_update)
+from .decisions import (KIND_FIRST, KIND_INNER, KIND_LEVEL, KIND_NEW, KIND_OTHER, LEVEL_ORDER,
+                        level_predict, side_level, side_new, side_predict, side_update)
 from .parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
 
 SMALL_INC = 24
@@ -1058,15 +1059,50 @@ def _side_decode(code, rng, pos, inp, sm, side_bits, kind, kk, bctx, lv1, prev_c
 
 
 @njit_inline
+def _mixed_level_encode(sst, sout, sm, side_bits, bctx, lv1, lv2, ids, q, n_words, shapes,
+                        sym):
+    """Code sym (a level less 2) of the event at token q in the side stream: "is it
+    LEVEL_ORDER[i]?" for i = 0, 1, ... until yes (the last is implied), each with the
+    mixed model (decisions.level_predict)."""
+    for i in range(LEVEL_ORDER.shape[0] - 1):
+        y = 1 if sym == LEVEL_ORDER[i] else 0
+        p, wset, p0, k = level_predict(sm, side_bits, i + 1, bctx, lv1, lv2, ids, q, n_words,
+                                       shapes)
+        enc_bit_p(sst, sout, p0, y)
+        side_update(sm, KIND_LEVEL, ids, q, n_words, p, wset, k, y)
+        if y:
+            break
+
+
+@njit_inline
+def _mixed_level_decode(code, rng, pos, inp, sm, side_bits, bctx, lv1, lv2, ids, q, n_words,
+                        shapes):
+    """(sym, code, range, position): inverse of _mixed_level_encode."""
+    n = LEVEL_ORDER.shape[0]
+    for i in range(n - 1):
+        p, wset, p0, k = level_predict(sm, side_bits, i + 1, bctx, lv1, lv2, ids, q, n_words,
+                                       shapes)
+        y, code, rng, pos = dec_bit_p(code, rng, pos, inp, p0)
+        side_update(sm, KIND_LEVEL, ids, q, n_words, p, wset, k, y)
+        if y:
+            return LEVEL_ORDER[i], code, rng, pos
+    return LEVEL_ORDER[n - 1], code, rng, pos
+
+
+@njit_inline
 def _level_encode(st, out, sst, sout, lev_p, lev_c, lev_t, ctx, bctx, lev, sm, side_bits,
-                  prev_cls, ids, q, n_words, shapes):
+                  mixed_levels, prev_cls, ids, q, n_words, shapes):
     """Code level lev of the event at token q: its binary decisions in context bctx
-    (side_bits 0) or with the mixed model, the others in ctx."""
+    (side_bits 0) or with the mixed model, the others in ctx (or, with mixed_levels,
+    in the side stream with the mixed model)."""
     other = 1 if lev > LEVEL_WORD else 0
     if side_bits:
         lv1 = ctx // N_LEVELS
         _side_encode(sst, sout, sm, side_bits, KIND_OTHER, 0, bctx, lv1, prev_cls, ids, q,
                      n_words, shapes, other)
+        if other and mixed_levels:
+            _mixed_level_encode(sst, sout, sm, side_bits, bctx, lv1, ctx % N_LEVELS, ids, q,
+                                n_words, shapes, lev - 2)
         side_level(sm, lev if other else 0)
         if not other:
             _side_encode(sst, sout, sm, side_bits, KIND_NEW, 0, bctx, lv1, prev_cls, ids, q,
@@ -1075,7 +1111,7 @@ def _level_encode(st, out, sst, sout, lev_p, lev_c, lev_t, ctx, bctx, lev, sm, s
         enc_bit(sst, sout, lev_p, 2 * bctx, other)
         if not other:
             enc_bit(sst, sout, lev_p, 2 * bctx + 1, 1 if lev == LEVEL_NEW else 0)
-    if other:
+    if other and not mixed_levels:
         small_encode(st, out, lev_c, lev_t, ctx, lev - 2)
         small_update(lev_c, lev_t, ctx, lev - 2, SMALL_INC, SMALL_LIMIT)
 
@@ -1182,7 +1218,7 @@ def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit, pair_bits, counted
 @njit
 def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                   n_words, o1_cap, min_match, o0_inc, o0_limit, pair_bits, side_ctx, word_chain,
-                  counted_bits, side_bits, shapes):
+                  counted_bits, side_bits, mixed_levels, shapes):
     """Code the events and case flags; returns the two range-coded streams
     (main, side). o0_inc, o0_limit: the order-0 word counts' increment and the
     total above which they halve; pair_bits: log2 of the pair predictor's table
@@ -1196,8 +1232,10 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     counted_bits: 1 for binary decisions whose rates follow their counts (revision 7,
     coder.bits_new), 0 for the fixed rate of revisions 1-6; side_bits: log2 of the
     mixed side model's buckets (revision 14, decisions.py), 0 for the side stream's
-    adaptive bits in context (bctx) of revisions 1-13; shapes: decisions.side_shapes
-    (read with side_bits > 0). winfo (tokens.word_info:
+    adaptive bits in context (bctx) of revisions 1-13; mixed_levels: 1 to code the
+    level of an event other than a word in the side stream with the mixed model
+    (revision 15, needs side_bits), 0 in the main stream in context ctx; shapes:
+    decisions.side_shapes (read with side_bits > 0). winfo (tokens.word_info:
     each word's last case flags and token count) is updated in place: pass a fresh
     one per call."""
     n_ev = e_pos.shape[0]
@@ -1240,8 +1278,8 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                     ctx = lv1 * N_LEVELS + lv2
                     bctx = _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok)
                     _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, bctx,
-                                  LEVEL_MATCH, sm, side_bits, prev_cls, ids, e_pos[e], n_words,
-                                  shapes)
+                                  LEVEL_MATCH, sm, side_bits, mixed_levels, prev_cls, ids,
+                                  e_pos[e], n_words, shapes)
                     v = mlen - min_match + 1
                     b = _bucket(v)
                     small_encode(st, out, mlen_c, mlen_t, 0, b)
@@ -1271,7 +1309,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 ctx = lv1 * N_LEVELS + lv2
                 bctx = _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok)
                 _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, bctx, lev, sm,
-                              side_bits, prev_cls, ids, p, n_words, shapes)
+                              side_bits, mixed_levels, prev_cls, ids, p, n_words, shapes)
                 lv2 = lv1
                 lv1 = lev
                 # one-word events run the phrase loop's single word: each model is
@@ -1349,7 +1387,8 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
 
 @njit
 def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, o0_inc,
-                  o0_limit, pair_bits, side_ctx, word_chain, counted_bits, side_bits, shapes):
+                  o0_limit, pair_bits, side_ctx, word_chain, counted_bits, side_bits,
+                  mixed_levels, shapes):
     """Inverse of encode_events (inp: main stream, finp: side stream).
 
     Returns (ids, flags, ok): the vocabulary id and case flag of every token;
@@ -1402,8 +1441,13 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                 nw, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, lev_p, 2 * bctx + 1)
             lev0 = LEVEL_NEW if nw else LEVEL_WORD
         else:
-            lev0, code, rng, ipos = small_decode(code, rng, ipos, inp, lev_c, lev_t, ctx)
-            small_update(lev_c, lev_t, ctx, lev0, SMALL_INC, SMALL_LIMIT)
+            if mixed_levels:
+                lev0, fcode, frng, fpos = _mixed_level_decode(fcode, frng, fpos, finp, sm,
+                                                              side_bits, bctx, lv1, lv2, ids, t,
+                                                              n_words, shapes)
+            else:
+                lev0, code, rng, ipos = small_decode(code, rng, ipos, inp, lev_c, lev_t, ctx)
+                small_update(lev_c, lev_t, ctx, lev0, SMALL_INC, SMALL_LIMIT)
             lev0 += 2
             if side_bits:
                 side_level(sm, lev0)

@@ -24,6 +24,7 @@ SECTION_NAMES[12] = SECTION_NAMES[2]  # revision 12 order 0's recency cache in t
 SECTION_NAMES[13] = ("meta", "vocabulary", "whitespace vocabulary", "events (main)",
                      "side: decisions + case (levels 1-6)", "whitespace", "case")
 SECTION_NAMES[14] = SECTION_NAMES[13]  # revision 14 the side decisions' mixed model (7-9)
+SECTION_NAMES[15] = SECTION_NAMES[13]  # revision 15 the levels in the side stream (7-9)
 
 
 def meta_fields(meta) -> list:

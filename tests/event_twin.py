@@ -170,7 +170,7 @@ def see_ctx(base, offered, pred_on):
 
 class Models:
     def __init__(self, n_words, o1_cap, winfo, o0_inc, o0_limit, pair_bits=0, side_ctx=0,
-                 word_chain=0, counted_bits=0, side_bits=0, shapes=None):
+                 word_chain=0, counted_bits=0, side_bits=0, mixed_levels=0, shapes=None):
         self.level = Small(N_LEVELS * N_LEVELS, N_LEVELS - 2)
         bit = (1 << 15) + (COUNTED if counted_bits else 0)  # revision 7: coder.bits_new
         self.level_bits = [bit] * (2 * N_LEVELS * N_LEVELS * N_SIDE_EXTRA)
@@ -197,6 +197,7 @@ class Models:
         self.recent = OrderedDict()  # word_chain 3: the last distinct words, oldest first
         # revision 14; shapes: side_shapes of the cores
         self.side_mix = SideMix(side_bits, n_words, shapes) if side_bits else None
+        self.mixed_levels = mixed_levels  # revision 15: the levels through side_mix
 
     def bits_ctx(self, ctx, prev_cls, prev_tok):
         """Context of the level's binary decisions (side_ctx 2: with the previous
@@ -214,6 +215,8 @@ class Models:
         if self.side_mix:
             mix = self.side_mix
             mix.code(side, KIND_OTHER, 0, bctx, ctx // N_LEVELS, prev_cls, ids, q, other)
+            if other and self.mixed_levels:
+                mix.code_level(side, bctx, ctx // N_LEVELS, ctx % N_LEVELS, ids, q, lev - 2)
             mix.level(lev if other else 0)
             if not other:
                 mix.code(side, KIND_NEW, 0, bctx, ctx // N_LEVELS, prev_cls, ids, q,
@@ -222,7 +225,7 @@ class Models:
             side.encode_bit(self.level_bits, 2 * bctx, other)
             if not other:
                 side.encode_bit(self.level_bits, 2 * bctx + 1, int(lev == LEVEL_NEW))
-        if other:
+        if other and not self.mixed_levels:
             self.level.encode(enc, ctx, lev - 2)
 
     def decode_level(self, dec, side, ctx, bctx, prev_cls, ids, q):
@@ -231,6 +234,10 @@ class Models:
             other = mix.code(side, KIND_OTHER, 0, bctx, ctx // N_LEVELS, prev_cls, ids, q)
         else:
             other = side.decode_bit(self.level_bits, 2 * bctx)
+        if other and self.mixed_levels:
+            lev = mix.code_level(side, bctx, ctx // N_LEVELS, ctx % N_LEVELS, ids, q) + 2
+            mix.level(lev)
+            return lev
         if other:
             lev = self.level.decode(dec, ctx) + 2
             if mix:
@@ -467,13 +474,13 @@ def _get_bits(dec, nbits):
 
 def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_cap,
                      min_match, o0=(O0_INC, O0_LIMIT), pair_bits=0, side_ctx=0, word_chain=0,
-                     counted_bits=0, side_bits=0, shapes=None):
+                     counted_bits=0, side_bits=0, mixed_levels=0, shapes=None):
     """Returns (main stream, side stream); o0: the order-0 increment and halving limit;
     pair_bits: log2 of the pair predictor's table (0: none); side_ctx, word_chain,
-    counted_bits, side_bits, shapes: as encode_events'."""
+    counted_bits, side_bits, mixed_levels, shapes: as encode_events'."""
     enc, fenc = PyRangeEncoder(), PyRangeEncoder()
     m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx, word_chain, counted_bits,
-               side_bits, shapes)
+               side_bits, mixed_levels, shapes)
     n_ev = len(e_pos)
     keys = [_key(lev, val) for lev, val in zip(e_lev, e_val)]
     mtab = {}
@@ -555,11 +562,11 @@ def py_encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_words, o1_
 
 def py_decode_events(data, case_data, n_tok, n_words, winfo, o1_cap, min_match,
                      o0=(O0_INC, O0_LIMIT), pair_bits=0, side_ctx=0, word_chain=0,
-                     counted_bits=0, side_bits=0, shapes=None):
+                     counted_bits=0, side_bits=0, mixed_levels=0, shapes=None):
     """Returns (ids, flags); raises on corrupt input."""
     dec, fdec = PyRangeDecoder(data), PyRangeDecoder(case_data)
     m = Models(n_words, o1_cap, winfo, *o0, pair_bits, side_ctx, word_chain, counted_bits,
-               side_bits, shapes)
+               side_bits, mixed_levels, shapes)
     ids, flags, events, entry_pos = [], [], [], {}
     prev_tok, lv1, lv2, prev_flag, prev_cls, next_new = n_words, 0, 0, 0, 6, 0
     while len(ids) < n_tok:

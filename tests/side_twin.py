@@ -1,8 +1,10 @@
-"""Pure-Python twin of codec revision 14's mixed side model (quasi/decisions.py),
-written plainly with dicts (slow; tests only); event_twin.py codes the side stream's
-decisions through it when side_bits > 0."""
-from quasi.decisions import (APM_RATE, KIND_OTHER, KIND_SALT, NO_CORE_SHAPE, P_EDGE,
-                             SIDE_COUNT_LIMIT, SIDE_MODELS, SIDE_RATE, SIDE_W_INIT)
+"""Pure-Python twin of the mixed side model of codec revisions 14 and 15
+(quasi/decisions.py), written plainly with dicts (slow; tests only); event_twin.py
+codes the side stream's decisions through it when side_bits > 0, and with
+mixed_levels the levels of events other than a word (revision 15)."""
+from quasi.decisions import (APM_RATE, KIND_LEVEL, KIND_OTHER, KIND_SALT, LEVEL_ORDER,
+                             LEVEL_SELECT, NO_CORE_SHAPE, P_EDGE, SIDE_COUNT_LIMIT, SIDE_MODELS,
+                             SIDE_RATE, SIDE_W_INIT)
 from quasi.mixing import RATE, STRETCH
 
 from space_mix_twin import _mix, _squash
@@ -34,13 +36,17 @@ class SideMix:
         self.hist_new = 0  # the last eight "new word?" decisions
         self.hist_lev = 0  # the last four levels (other than a word: its level, else 0)
 
+    def _cores(self, ids, q):
+        """The previous four cores of token q and their shapes."""
+        at = lambda i: ids[i] if i >= 0 else self.n_words  # noqa: E731
+        cores = [at(q - i) for i in range(1, 5)]
+        return cores, [self.shapes[c] for c in cores]
+
     def code(self, coder, kind, kk, bctx, lv1, prev_cls, ids, q, y=None):
         """Code decision y (decode it when y is None) of kind at token q; returns it."""
-        at = lambda i: ids[i] if i >= 0 else self.n_words  # noqa: E731
-        pt, ppt, p3 = at(q - 1), at(q - 2), at(q - 3)
+        (pt, ppt, p3, _), (s1, s2, s3, s4) = self._cores(ids, q)
         base = (kind >> 1) * KIND_SALT
         fl = self.follow.get(pt, -1) + 1
-        s1, s2, s3, s4 = (self.shapes[at(q - i)] for i in range(1, 5))
         hashes = [
             _mix(base + 1, bctx),
             _mix(_mix(base + 2, pt), kk * 16 + lv1),
@@ -55,10 +61,46 @@ class SideMix:
             _mix(base + 23, ((((s1 >> 2) * 256 + (s2 >> 2)) * 256 + (s3 >> 2)) * 256
                              + (s4 >> 2)) * 16 + kk),
         ]
-        assert len(hashes) == SIDE_MODELS
-        cells = [self.counters.setdefault(((h >> 24) & self.mask) * 2 + (kind & 1), [32768, 0])
-                 for h in hashes]
         sel = (kind * 8 + prev_cls) * 8 + min(bin(self.hist_new).count("1"), 7)
+        y = self._code(coder, hashes, kind & 1, sel, y)
+        if kind == KIND_OTHER:
+            self.follow[pt] = y
+        else:
+            self.hist_new = ((self.hist_new << 1) | y) & 0xFF
+        return y
+
+    def code_level(self, coder, bctx, lv1, lv2, ids, q, sym=None):
+        """Code sym, the level less 2 of an event other than a word at token q (decode
+        it when None), as "LEVEL_ORDER[i]?" decisions; returns it."""
+        (pt, ppt, p3, _), (s1, s2, s3, s4) = self._cores(ids, q)
+        base = (KIND_LEVEL >> 1) * KIND_SALT
+        for i, cand in enumerate(LEVEL_ORDER[:-1]):
+            node = i + 1
+            hashes = [
+                _mix(base + 1, bctx * 16 + node),
+                _mix(_mix(base + 2, pt), node * 16 + lv1),
+                _mix(_mix(_mix(base + 3, pt), ppt), node),
+                _mix(base + 4, (lv1 * 16 + lv2) * 16 + node),
+                _mix(base + 7, self.hist_lev * 16 + node),
+                _mix(_mix(base + 10, ppt), node),
+                _mix(_mix(_mix(base + 14, pt), ppt), p3 * 16 + node),
+                _mix(_mix(base + 6, pt), (self.hist_lev & 0xFF) * 16 + node),
+                _mix(base + 21, ((s1 * 1024 + s2) * 16 + lv1) * 16 + node),
+                _mix(base + 22, ((s1 * 1024 + s2) * 1024 + s3) * 16 + node),
+                _mix(base + 23, ((((s1 >> 2) * 256 + (s2 >> 2)) * 256 + (s3 >> 2)) * 256
+                                 + (s4 >> 2)) * 16 + node),
+            ]
+            y = None if sym is None else int(sym == cand)
+            if self._code(coder, hashes, 0, LEVEL_SELECT + node * 16 + lv1, y):
+                return int(cand)
+        return int(LEVEL_ORDER[-1])
+
+    def _code(self, coder, hashes, slot, sel, y):
+        """Mix the counters at slot of the hashes' buckets with weight set sel, refine
+        by APM row sel, code y (decode when None) and learn it; returns it."""
+        assert len(hashes) == SIDE_MODELS
+        cells = [self.counters.setdefault(((h >> 24) & self.mask) * 2 + slot, [32768, 0])
+                 for h in hashes]
         st = [int(STRETCH[c[0] >> 4]) for c in cells] + [256]
         ws = self.weights.setdefault(sel, [SIDE_W_INIT] * SIDE_MODELS + [0])
         d = max(-2047, min(2047, sum(a * b for a, b in zip(ws, st)) >> 16))
@@ -79,10 +121,6 @@ class SideMix:
         for cell in cells:
             cell[0] += (((y << 16) - cell[0]) * int(RATE[cell[1]])) >> 16
             cell[1] = min(cell[1] + 1, SIDE_COUNT_LIMIT)
-        if kind == KIND_OTHER:
-            self.follow[pt] = y
-        else:
-            self.hist_new = ((self.hist_new << 1) | y) & 0xFF
         return y
 
     def level(self, other_lev):

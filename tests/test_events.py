@@ -36,10 +36,10 @@ def prepared(data, spec, min_count):
        st.sampled_from((2, 6)), st.sampled_from((2, 8, 256)), st.sampled_from((0, 3, 4)),
        st.sampled_from(((1, 1 << 62), (O0_INC, O0_LIMIT), (64, 4096), (3, 200))),
        st.sampled_from((0, 10, 12)), st.sampled_from((0, 1, 2)), st.sampled_from((0, 1, 2, 3)),
-       st.sampled_from((0, 1)), st.sampled_from((0, 0, 12, 14)))
+       st.sampled_from((0, 1)), st.sampled_from((0, 0, 12, 14)), st.sampled_from((0, 1)))
 def test_twin_writes_and_reads_the_same_stream(seed, n_words, spec, min_count, o1_cap, min_match,
                                                o0, pair_bits, side_ctx, word_chain, counted_bits,
-                                               side_bits):
+                                               side_bits, mixed_levels):
     rng = np.random.default_rng(seed)
     data = word_soup(n_words, seed)
     if seed % 3 == 0:  # repeats, so that phrases and LZ matches occur
@@ -49,17 +49,19 @@ def test_twin_writes_and_reads_the_same_stream(seed, n_words, spec, min_count, o
                                                                                  min_count)
     n_words_v = first.shape[0]
     word_chain = word_chain if pair_bits else 0  # the chain follows a missed pair prediction
+    mixed_levels = mixed_levels if side_bits else 0  # revision 15 mixes with the side model
     events, case = encode_events(ids, flags, first, winfo.copy(), e_pos, e_lev, e_val, n_entries,
                                  n_words_v, o1_cap, min_match, *o0, pair_bits, side_ctx,
-                                 word_chain, counted_bits, side_bits, shapes)
+                                 word_chain, counted_bits, side_bits, mixed_levels, shapes)
     twin = py_encode_events(ids.tolist(), flags.tolist(), first.tolist(), winfo.tolist(),
                             e_pos.tolist(), e_lev.tolist(), e_val.tolist(), n_words_v, o1_cap,
                             min_match, o0, pair_bits, side_ctx, word_chain, counted_bits,
-                            side_bits, shapes.tolist())
+                            side_bits, mixed_levels, shapes.tolist())
     assert twin == (events.tobytes(), case.tobytes())
     got_ids, got_flags = py_decode_events(twin[0], twin[1], len(ids), n_words_v, winfo.tolist(),
                                           o1_cap, min_match, o0, pair_bits, side_ctx, word_chain,
-                                          counted_bits, side_bits, shapes.tolist())
+                                          counted_bits, side_bits, mixed_levels,
+                                          shapes.tolist())
     assert got_ids == ids.tolist() and got_flags == flags.tolist()
 
 

@@ -66,16 +66,16 @@ def test_must_fail(name, pattern):
     assert re.search(pattern, str(err.value)), str(err.value)
 
 
-def _coded_metas(revision):
-    """The meta varints of every coded block of the golden files of a revision
-    (each block also decoded and checked)."""
+def _coded_metas(revision, paths=None):
+    """The meta varints of every coded block of the golden files of a revision (or of
+    paths), each block also decoded and checked."""
     import numpy as np
     from quasi.block import N_META
     from quasi.container import StreamReader
     from quasi.stream import decode_record
     from quasi.varint import decode_varints
 
-    for path in GOLDEN.glob(f"v2-r{revision}/*.qz"):
+    for path in paths or GOLDEN.glob(f"v2-r{revision}/*.qz"):
         reader = StreamReader(path.read_bytes())
         for _hdr, rec in reader:
             if rec.type == BLOCK_CODED:
@@ -219,3 +219,16 @@ def test_golden_r14_holds_blocks_with_and_without_the_side_model():
     bits = {int(m[N_META[14] - 1]) for m in _coded_metas(14)}
     assert 0 in bits and bits - {0} and all(MIN_SIDE_BITS <= b <= MAX_SIDE_BITS
                                             for b in bits - {0})
+
+
+def test_golden_r15_codes_phrases_of_several_levels_with_the_side_model():
+    """Revision 15 codes the levels of a side-model block's phrases and matches in the
+    side stream: its level-9 golden file holds such a block with entries at four
+    phrase levels (decoded above)."""
+    from quasi.block import N_META
+    from quasi.parse import N_LEVELS
+
+    path = GOLDEN / "v2-r15" / "phrase-levels.qz"
+    metas = list(_coded_metas(15, [path]))
+    assert metas and all(int(m[N_META[15] - 1]) > 0 for m in metas)
+    assert all(sum(int(n) > 0 for n in m[5 + 3:5 + N_LEVELS]) >= 4 for m in metas)

@@ -57,6 +57,8 @@ def cases():
         yield "vocabulary-tables", " ".join(
             "".join(rng.choice("etaoinshrdlucmfwypvbgkjqxz") for _ in range(rng.randint(5, 11)))
             for _ in range(10000)).encode(), {"level": 9}
+    if CODEC_REVISION >= 15:  # level 9's mixed levels: phrases of several lengths, matches
+        yield "phrase-levels", phrase_text(4000, 15), {"level": 9}
 
 
 def zipf_text(n_words, seed):
@@ -67,6 +69,21 @@ def zipf_text(n_words, seed):
     weights = [1 / (k + 1) for k in range(len(vocab))]
     words = rng.choices(vocab, weights, k=n_words)
     return "".join(w + rng.choice(" " * 12 + ",\n") for w in words).encode()
+
+
+def phrase_text(n_words, seed):
+    """zipf_text's words with one of 12 stock phrases (3 to 13 of its words) after
+    every 1 to 12 of them."""
+    rng = random.Random(seed)
+    words = zipf_text(n_words, seed).split(b" ")
+    stock = [b" ".join(rng.choices(words, k=rng.choice((3, 5, 8, 13)))) for _ in range(12)]
+    out = []
+    i = 0
+    while i < len(words):
+        k = rng.randint(1, 12)
+        out += [b" ".join(words[i:i + k]), rng.choice(stock)]
+        i += k
+    return b" ".join(out)
 
 
 def bad_cases(good):
