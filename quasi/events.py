@@ -27,8 +27,9 @@ decisions (context: the flag this word had last time, the previous flag and the
 class of the previous token). From codec revision 14 a block with a side table
 (levels 7-9) predicts the word / new-word decisions by the mixed model of
 decisions.py; from revision 15 such a block codes the level of an event other than a
-word there too, as four bits of the same model, instead of in the main stream. Two independent coders let the CPU decode both dependency chains at
-once. The decoder never needs the tiling.
+word there too ("an LZ match? 3 words? ..." until yes, decisions of the same model)
+instead of in the main stream. Two independent coders let the CPU decode both
+dependency chains at once. The decoder never needs the tiling.
 """
 import numpy as np
 
