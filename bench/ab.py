@@ -78,7 +78,7 @@ def ab(inputs, tilings, scaling, no_scaling, collapse_inputs, no_collapse_series
     started = time.perf_counter()
     try:
         block_size = check_block_size(None if block_size is None
-                                      else quasi_corpora.parse_size(block_size))
+                                      else quasi_corpora.parse_size(block_size), level)
     except (quasi.QuasiError, quasi_corpora.CorpusError) as exc:
         raise click.BadParameter(str(exc), param_hint="--block-size") from None
     inputs = inputs or DEFAULT_INPUTS

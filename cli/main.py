@@ -121,7 +121,8 @@ def _level_flags(f):
 @click.option("--tiling", default=quasi.DEFAULT_TILING, show_default=True, metavar="SPEC",
               help="multi, fib, period5, period:PATTERN, alpha:SLOPE[@PHASE], none, dense")
 @click.option("-B", "--block-size", metavar="SIZE", callback=_size_option("block size"),
-              help=f"bytes per independent block [default: {quasi.DEFAULT_BLOCK_SIZE >> 20}M]")
+              help=f"bytes per independent block [default: {quasi.DEFAULT_BLOCK_SIZE >> 20}M, "
+                   f"{quasi.STRONG_BLOCK_SIZE >> 20}M at levels 7-9]")
 @click.option("-T", "--threads", type=click.IntRange(min=0), default=1, show_default=True,
               metavar="N", help="compress N blocks at once (0: one per CPU); same output")
 @click.option("-M", "--memory", metavar="LIMIT", callback=_size_option("memory limit"),

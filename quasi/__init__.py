@@ -18,11 +18,11 @@ from .api import compress, decompress, get_frame_info
 from .container import FrameInfo
 from .errors import QuasiError
 from .file import QuasiFile, open
-from .options import DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_TILING
+from .options import DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_TILING, STRONG_BLOCK_SIZE
 from .stream import CONTINUE, FLUSH_BLOCK, FLUSH_FRAME, QuasiCompressor, QuasiDecompressor
 
 __version__ = "0.1.0"
 __all__ = ["compress", "decompress", "get_frame_info", "open", "QuasiFile", "QuasiCompressor",
            "QuasiDecompressor", "CONTINUE", "FLUSH_BLOCK", "FLUSH_FRAME", "FrameInfo",
-           "QuasiError", "DEFAULT_LEVEL", "DEFAULT_TILING", "DEFAULT_BLOCK_SIZE", "analyze",
-           "__version__"]
+           "QuasiError", "DEFAULT_LEVEL", "DEFAULT_TILING", "DEFAULT_BLOCK_SIZE",
+           "STRONG_BLOCK_SIZE", "analyze", "__version__"]

@@ -90,7 +90,7 @@ def compress_analyzed(data, level=None, *, tiling=DEFAULT_TILING, block_size=Non
     view = memoryview(data).cast("B")
     level, params = level_params(level)
     spec = parse_spec(tiling)
-    block_size = check_block_size(block_size)
+    block_size = check_block_size(block_size, level)
     writer = FrameWriter(level, spec.canonical, block_size)
     out = [writer.header()]
     report = Analysis(spec.canonical, level, len(view), 0, {})

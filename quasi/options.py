@@ -9,7 +9,9 @@ from .errors import QuasiError
 
 DEFAULT_LEVEL = 6
 DEFAULT_TILING = "multi"
-DEFAULT_BLOCK_SIZE = 8 << 20   # chosen by measurement: FORMAT.md section 9
+DEFAULT_BLOCK_SIZE = 8 << 20   # levels 1-6, chosen by measurement: FORMAT.md section 9
+STRONG_BLOCK_SIZE = 64 << 20   # levels 7-9 (bench/results/texts/README.md, session 18)
+STRONG_LEVEL = 7               # the first level of STRONG_BLOCK_SIZE
 
 
 def level_params(level):
@@ -24,10 +26,12 @@ def level_params(level):
     return level, BlockParams.for_level(level)
 
 
-def check_block_size(block_size) -> int:
-    """block_size as an int in 1..2**30; None gives the default."""
+def check_block_size(block_size, level=None) -> int:
+    """block_size as an int in 1..2**30; None gives the default of the level (1..9,
+    None the default level): DEFAULT_BLOCK_SIZE, STRONG_BLOCK_SIZE from STRONG_LEVEL on."""
     if block_size is None:
-        return DEFAULT_BLOCK_SIZE
+        strong = (DEFAULT_LEVEL if level is None else level) >= STRONG_LEVEL
+        return STRONG_BLOCK_SIZE if strong else DEFAULT_BLOCK_SIZE
     if (isinstance(block_size, bool) or not isinstance(block_size, int)
             or not 1 <= block_size <= MAX_BLOCK_SIZE):
         raise QuasiError(f"block_size must be an integer from 1 to {MAX_BLOCK_SIZE}, "

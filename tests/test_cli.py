@@ -184,7 +184,10 @@ def test_levels_tiling_and_block_size(sample):
                         (["-9", "-2"], 2), (["--best", "--fast"], 1), ([], 6)):
         r = run(*args, "-c", sample)
         assert r.exit_code == 0, r.output
-        assert quasi.get_frame_info(r.stdout_bytes).level == level, args
+        info = quasi.get_frame_info(r.stdout_bytes)
+        assert info.level == level, args
+        assert info.block_size == (quasi.STRONG_BLOCK_SIZE if level >= 7
+                                   else quasi.DEFAULT_BLOCK_SIZE), args
         assert quasi.decompress(r.stdout_bytes) == DATA
     r = run("--tiling", "period5", "-B", "2K", "-c", sample)
     info = quasi.get_frame_info(r.stdout_bytes)

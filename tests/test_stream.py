@@ -69,6 +69,21 @@ def test_threads_give_identical_output(threads, level):
     assert b"".join(out) + c.flush() == one
 
 
+def test_default_block_size_follows_the_level():
+    """8 MiB blocks up to level 6, STRONG_BLOCK_SIZE at 7-9; an explicit size wins."""
+    from quasi.analysis import compress_analyzed
+
+    for level, size in ((None, quasi.DEFAULT_BLOCK_SIZE), (1, quasi.DEFAULT_BLOCK_SIZE),
+                        (6, quasi.DEFAULT_BLOCK_SIZE), (7, quasi.STRONG_BLOCK_SIZE),
+                        (9, quasi.STRONG_BLOCK_SIZE)):
+        assert QuasiCompressor(level).block_size == size, level
+        assert quasi.get_frame_info(quasi.compress(b"a b", level)).block_size == size, level
+    assert quasi.STRONG_BLOCK_SIZE > quasi.DEFAULT_BLOCK_SIZE
+    assert QuasiCompressor(9, block_size=4096).block_size == 4096
+    packed, _report = compress_analyzed(b"a b", 9)
+    assert quasi.get_frame_info(packed).block_size == quasi.STRONG_BLOCK_SIZE
+
+
 def test_flush_block_makes_everything_so_far_decodable():
     c = QuasiCompressor(block_size=BLOCK)
     d = QuasiDecompressor()
