@@ -14,8 +14,8 @@ def compress(data, level=None, *, tiling=DEFAULT_TILING, block_size=None, checks
     "multi", "fib", "period5", "period:LLSLS", "none" or "dense" (recorded in the
     header; the decoder does not need it). block_size: maximum raw bytes per
     independently decodable block (default DEFAULT_BLOCK_SIZE, at levels 7-9
-    STRONG_BLOCK_SIZE). threads: blocks
-    coded at once (0: one per CPU); the output is the same for any number."""
+    STRONG_BLOCK_SIZE). threads: blocks coded at once (0: one per CPU); the output
+    is the same for any number."""
     view = as_bytes(data)
     comp = QuasiCompressor(level, tiling=tiling, block_size=block_size, checksum=checksum,
                            threads=threads)

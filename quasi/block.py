@@ -378,7 +378,8 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
                                    pair_bits, side_ctx_for(revision, n_tok),
                                    word_chain_for(revision, pair_bits),
                                    counted_bits_for(revision), side_bits,
-                                   mixed_levels_for(revision, side_bits), side_shapes(vbytes, voffs) if side_bits else NO_SHAPES)
+                                   mixed_levels_for(revision, side_bits),
+                                   side_shapes(vbytes, voffs) if side_bits else NO_SHAPES)
     if not ok:
         raise QuasiError("corrupt event stream")
     if revision == 1:

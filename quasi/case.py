@@ -24,8 +24,8 @@ import numpy as np
 
 from ._jit import njit, njit_inline
 from .coder import dec_bit_p, dec_new, enc_bit_p, enc_finish, enc_new
-from .mixing import (apm_new, apm_predict, clamp_p, counts_update, hash_pair, mixer_dot,
-                     mixer_update, squash, stretches, table_bits)
+from .mixing import (apm_new, apm_predict, apm_update, clamp_p, counts_update, hash_pair,
+                     mixer_dot, mixer_update, squash, stretches, table_bits)
 
 CASE_MODELS = 12
 MIN_CASE_BITS = 12
@@ -176,7 +176,7 @@ def _case_decision(prob, idx, stv, w, apm, sel, j):
 @njit_inline
 def _case_update(prob, cnt, idx, stv, w, apm, wset, j, p, k, y):
     mixer_update(w, wset, CASE_MODELS, stv, p, y, CASE_RATE)
-    apm[k] += ((y << 16) - apm[k]) >> APM_RATE
+    apm_update(apm, k, y, APM_RATE)
     counts_update(prob, cnt, idx, CASE_MODELS, j, y, CASE_COUNT_LIMIT)
 
 

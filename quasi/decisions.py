@@ -30,8 +30,8 @@ All state lives in one tuple (side_new) that encoder and decoder update alike.
 import numpy as np
 
 from ._jit import njit, njit_inline
-from .mixing import (apm_new, apm_predict, clamp_p, hash_pair, mixer_dot, mixer_update,
-                     packed_stretch, packed_update, squash, table_bits)
+from .mixing import (apm_new, apm_predict, apm_update, clamp_p, hash_pair, mixer_dot,
+                     mixer_update, packed_stretch, packed_update, squash, table_bits)
 
 SIDE_MODELS = 11
 MIN_SIDE_BITS = 12
@@ -193,7 +193,7 @@ def side_update(sm, kind, ids, q, n_words, p, wset, k, y):
     """Learn decision y (of kind, at token q) after side_predict gave p, wset and k."""
     table, w, apm, follow, state, idx, stv = sm
     mixer_update(w, wset, SIDE_MODELS, stv, p, y, SIDE_RATE)
-    apm[k] += ((y << 16) - apm[k]) >> APM_RATE
+    apm_update(apm, k, y, APM_RATE)
     for m in range(SIDE_MODELS):
         packed_update(table, idx[m], y, SIDE_COUNT_LIMIT)
     if kind == KIND_OTHER:

@@ -168,3 +168,9 @@ def apm_predict(table, row, d):
     j = row * 33 + (x >> 7)
     wt = x & 127
     return (table[j] * (128 - wt) + table[j + 1] * wt) >> 7, j + (wt >> 6)
+
+
+@njit_inline
+def apm_update(table, j, y, rate):
+    """Move knot j (apm_predict's second answer) towards bit y by 1/2**rate."""
+    table[j] += ((y << 16) - table[j]) >> rate

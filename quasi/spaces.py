@@ -42,8 +42,8 @@ from ._jit import njit, njit_inline
 from .coder import (dec_bit_p, dec_consume, dec_new, dec_target, enc_bit_p, enc_encode,
                     enc_finish, enc_new,
                     small_decode, small_encode, small_new, small_update)
-from .mixing import (apm_new, apm_predict, clamp_p, counter_update, counts_update, hash_pair,
-                     mixer_dot, mixer_update, squash, stretches)
+from .mixing import (apm_new, apm_predict, apm_update, clamp_p, counter_update, counts_update,
+                     hash_pair, mixer_dot, mixer_update, squash, stretches)
 
 DIRECT = 15
 ESCAPE = DIRECT
@@ -462,7 +462,7 @@ def _mix_decision(table, idx, stv, w, apm, hashes, k, sel):
 @njit_inline
 def _mix_update(table, idx, stv, w, apm, wset, k, p, j, y):
     mixer_update(w, wset, MIX_MODELS, stv, p, y, MIX_RATE)
-    apm[j] += ((y << 16) - apm[j]) >> APM_RATE
+    apm_update(apm, j, y, APM_RATE)
     counts_update(table, table[BUCKET:], idx, MIX_MODELS, k % BUCKET, y, MIX_COUNT_LIMIT)
 
 

@@ -40,7 +40,8 @@ class QuasiCompressor:
     ``level`` 1 (fastest) .. 9 (smallest), default 6; ``tiling``: a tiling spec
     ("multi", "fib", "period5", "period:PATTERN", "alpha:SLOPE[@PHASE]", "none",
     "dense"); ``block_size``: raw bytes per independently coded block (default
-    ``DEFAULT_BLOCK_SIZE``, at levels 7-9 ``STRONG_BLOCK_SIZE``); ``checksum``: store CRC32s of the raw data;
+    ``DEFAULT_BLOCK_SIZE``, at levels 7-9 ``STRONG_BLOCK_SIZE``); ``checksum``:
+    store CRC32s of the raw data;
     ``threads``: code that many blocks at once in worker threads, each block's
     independent stages in as many again (0: one per CPU). The output does not
     depend on ``threads``.

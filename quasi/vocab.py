@@ -31,8 +31,8 @@ import numpy as np
 
 from ._jit import njit, njit_inline
 from .coder import dec_bit_p, dec_new, enc_bit_p, enc_finish, enc_new
-from .mixing import (apm_new, apm_predict, clamp_p, counts_update, mixer_dot, mixer_update,
-                     squash, stretches)
+from .mixing import (apm_new, apm_predict, apm_update, clamp_p, counts_update, mixer_dot,
+                     mixer_update, squash, stretches)
 
 # (order, with position in the word) of every model, by model set
 _FULL_MODELS = np.array([[1, 0], [2, 0], [3, 0], [4, 0], [6, 0], [1, 1], [0, 0]], np.int64)
@@ -177,8 +177,8 @@ def _predict_refined(prob, idx, n, slot, stv, w, wbase, wbase2, apm, row1, row2)
 def _update_refined(prob, cnt, idx, n, slot, stv, w, wbase, wbase2, apm, p1, p2, j1, j2, y):
     mixer_update(w, wbase, n, stv, p1, y, MIX_RATE)
     mixer_update(w, wbase2, n, stv, p2, y, MIX_RATE)
-    apm[j1] += ((y << 16) - apm[j1]) >> APM_RATE
-    apm[j2] += ((y << 16) - apm[j2]) >> APM_RATE
+    apm_update(apm, j1, y, APM_RATE)
+    apm_update(apm, j2, y, APM_RATE)
     counts_update(prob, cnt, idx, n, slot, y, COUNT_LIMIT)
 
 
