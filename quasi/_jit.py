@@ -60,11 +60,21 @@ if CACHE_DIR:
 
 njit = numba.njit(cache=CACHE_DIR != "", nogil=True)
 
-# Small hot helpers called from the coding loops: inlined at numba-IR level,
-# which removes per-call argument and reference-count overhead. Each inlined
-# copy is compiled separately, and compile time grows faster than the code: call
-# a large inlined helper from one place in a kernel (route the cases through one
-# call site) rather than from several.
+# Hot helpers that allocate nothing and return no array can be compiled without
+# numba's reference counting (NRT), so passing arrays to them costs no atomic
+# count updates. Inside a loop numba keeps such updates around a helper's
+# arguments whenever the loop branches around the call, at several times the
+# helper's own work (session 19: 5x on a hashing scan). A leaf is a real call
+# unless LLVM inlines it, so it pays where a helper is big or its arguments
+# are many arrays (events, decisions); the arithmetic coder's and the mixing
+# models' small helpers decode faster inlined (njit_inline below). Returning an
+# array would hand out a reference never counted, so a leaf must not
+# (tests/test_jit.py checks every leaf signature compiled).
+njit_leaf = numba.njit(cache=CACHE_DIR != "", nogil=True, _nrt=False)
+
+# Small hot helpers inlined at numba-IR level instead. Each inlined copy is
+# compiled separately, and compile time grows faster than the code: call a large
+# inlined helper from one place in a kernel rather than from several.
 njit_inline = numba.njit(cache=CACHE_DIR != "", nogil=True, inline="always")
 
 

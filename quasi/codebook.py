@@ -36,35 +36,59 @@ def ngram_hash(h, pw, p, n):
 
 
 @njit
-def _candidate(mask, bit, usable, p, n):
-    """Whether an n-gram starts at p: p is a candidate start (bit ``bit`` of
-    mask[p] set, or any p when bit < 0) and its n words are all usable."""
-    if bit >= 0 and (np.int64(mask[p]) >> bit) & 1 == 0:
-        return False
-    for i in range(p, p + n):
-        if not usable[i]:
-            return False
-    return True
+def usable_runs(usable):
+    """run[p] = how many tokens from p on are usable in a row, capped at 255
+    (no n-gram is longer): the n-gram at p is usable when run[p] >= n."""
+    n_tok = usable.shape[0]
+    run = np.zeros(n_tok + 1, np.uint8)
+    for p in range(n_tok - 1, -1, -1):
+        if usable[p]:
+            run[p] = min(np.int64(run[p + 1]) + 1, 255)
+    return run
+
+
+# The scans below test a start and hash its n-gram inline: numba keeps reference
+# counting in a loop that passes its arrays to helpers, at several times the cost.
+
+@njit
+def _bucket_counts(h, mask, bit, n, run, shift):
+    """How many candidate n-grams fall in each sketch bucket: the top bits of
+    their hash times an odd constant, so every bit of the hash reaches them."""
+    pw = base_power(n)
+    buckets = np.zeros(1 << (64 - np.int64(shift)), np.uint32)
+    for p in range(run.shape[0] - n):
+        if bit >= 0 and (np.int64(mask[p]) >> bit) & 1 == 0 or np.int64(run[p]) < n:
+            continue
+        x = h[p + n] - h[p] * pw
+        buckets[np.int64((x * HASH_BASE) >> shift)] += 1
+    return buckets
 
 
 @njit
-def frequent_ngrams(h, mask, bit, n, usable, min_count):
-    """Distinct n-grams seen at least min_count times at the candidate starts
-    (see _candidate; usable has one flag per token).
-
-    Returns (hash, count, first position) per such hash, in hash order. Memory:
-    one hash per candidate start, sorted in place, then a table of the frequent
-    ones for the scan that finds their first positions."""
+def _kept_hashes(h, mask, bit, n, run, shift, buckets, min_count):
+    """The hashes of the candidate n-grams whose buckets reach min_count, sorted."""
     pw = base_power(n)
-    n_starts = max(usable.shape[0] - n + 1, 0)
-    hs = np.empty(n_starts, np.uint64)
     k = 0
-    for p in range(n_starts):
-        if _candidate(mask, bit, usable, p, n):
-            hs[k] = ngram_hash(h, pw, p, n)
+    for b in range(buckets.shape[0]):
+        if buckets[b] >= min_count:
+            k += np.int64(buckets[b])
+    hs = np.empty(k, np.uint64)
+    k = 0
+    for p in range(run.shape[0] - n):
+        if bit >= 0 and (np.int64(mask[p]) >> bit) & 1 == 0 or np.int64(run[p]) < n:
+            continue
+        x = h[p + n] - h[p] * pw
+        if buckets[np.int64((x * HASH_BASE) >> shift)] >= min_count:
+            hs[k] = x
             k += 1
-    hs = hs[:k]
     hs.sort()
+    return hs
+
+
+@njit
+def _runs_reaching(hs, min_count):
+    """(hash, count) of the runs of equal sorted hashes at least min_count long."""
+    k = hs.shape[0]
     out_h = np.empty(k // max(min_count, 1) + 1, np.uint64)
     out_c = np.empty(out_h.shape[0], np.int64)
     d = 0
@@ -78,17 +102,53 @@ def frequent_ngrams(h, mask, bit, n, usable, min_count):
             out_c[d] = r - j
             d += 1
         j = r
-    out_h = out_h[:d].copy()
-    out_c = out_c[:d].copy()
-    out_p = np.full(d, -1, np.int64)
-    if d:
-        slots = table_build(out_h)
-        for p in range(n_starts):
-            if _candidate(mask, bit, usable, p, n):
-                e = table_find(slots, out_h, ngram_hash(h, pw, p, n))
-                if e >= 0 and out_p[e] < 0:
-                    out_p[e] = p
-    return out_h, out_c, out_p
+    return out_h[:d].copy(), out_c[:d].copy()
+
+
+@njit
+def _first_positions(h, mask, bit, n, run, shift, buckets, min_count, out_h):
+    """The first candidate start of each n-gram hash in out_h."""
+    pw = base_power(n)
+    out_p = np.full(out_h.shape[0], -1, np.int64)
+    if out_h.shape[0] == 0:
+        return out_p
+    slots = table_build(out_h)
+    size = np.uint64(slots.shape[0] - 1)
+    for p in range(run.shape[0] - n):
+        if bit >= 0 and (np.int64(mask[p]) >> bit) & 1 == 0 or np.int64(run[p]) < n:
+            continue
+        x = h[p + n] - h[p] * pw
+        if buckets[np.int64((x * HASH_BASE) >> shift)] < min_count:
+            continue
+        s = (x ^ (x >> np.uint64(29))) & size  # table_find, inline
+        while slots[s] >= 0 and out_h[slots[s]] != x:
+            s = (s + np.uint64(1)) & size
+        e = slots[s]
+        if e >= 0 and out_p[e] < 0:
+            out_p[e] = p
+    return out_p
+
+
+@njit
+def frequent_ngrams(h, mask, bit, n, run, min_count):
+    """Distinct n-grams seen at least min_count times at the candidate starts:
+    the p with bit ``bit`` of mask[p] set (every p when bit < 0) and run[p] >= n
+    (see usable_runs).
+
+    Returns (hash, count, first position) per such hash, in hash order. A first
+    pass counts the hashes into buckets (about one per token): a bucket's count
+    bounds the count of every hash in it, so only the hashes in buckets reaching
+    min_count are sorted and counted exactly. Memory: the buckets (4 bytes per
+    token), one hash per start kept, and a table of the frequent ones for the
+    scan that finds their first positions."""
+    bits = 4
+    while (1 << bits) < run.shape[0]:
+        bits += 1
+    shift = np.uint64(64 - bits)
+    buckets = _bucket_counts(h, mask, bit, n, run, shift)
+    out_h, out_c = _runs_reaching(_kept_hashes(h, mask, bit, n, run, shift, buckets, min_count),
+                                  min_count)
+    return out_h, out_c, _first_positions(h, mask, bit, n, run, shift, buckets, min_count, out_h)
 
 
 @njit

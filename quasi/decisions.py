@@ -29,7 +29,7 @@ All state lives in one tuple (side_new) that encoder and decoder update alike.
 """
 import numpy as np
 
-from ._jit import njit, njit_inline
+from ._jit import njit, njit_leaf
 from .mixing import (apm_new, apm_predict, apm_update, clamp_p, hash_pair, mixer_dot,
                      mixer_update, packed_stretch, packed_update, squash, table_bits)
 
@@ -102,12 +102,12 @@ def side_new(n_words, bits):
             np.zeros(SIDE_MODELS, np.int64), np.zeros(SIDE_MODELS + 1, np.int64))
 
 
-@njit_inline
+@njit_leaf
 def _core_at(ids, q, n_words):
     return np.int64(ids[q]) if q >= 0 else np.int64(n_words)
 
 
-@njit_inline
+@njit_leaf
 def _cores(ids, q, n_words, shapes):
     """The previous three cores of token q and the shapes of the previous four."""
     pt = _core_at(ids, q - 1, n_words)
@@ -117,7 +117,7 @@ def _cores(ids, q, n_words, shapes):
             shapes[_core_at(ids, q - 4, n_words)])
 
 
-@njit_inline
+@njit_leaf
 def side_predict(sm, bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words, shapes):
     """(the mixer's P(1) in 1/4096, its weight set, the coded P(0) in 1/65536, the APM
     knot that learns) of a decision of kind at token q; kk: for KIND_FIRST the phrase's
@@ -147,7 +147,7 @@ def side_predict(sm, bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words, shape
     return _mixed(sm, bits, kind & 1, (kind * 8 + prev_cls) * 8 + min(recent, 7))
 
 
-@njit_inline
+@njit_leaf
 def level_predict(sm, bits, node, bctx, lv1, lv2, ids, q, n_words, shapes):
     """side_predict's answer for "is the level (less 2) of the event other than a word
     at token q LEVEL_ORDER[node - 1]?" (codec revision 15);
@@ -171,7 +171,7 @@ def level_predict(sm, bits, node, bctx, lv1, lv2, ids, q, n_words, shapes):
     return _mixed(sm, bits, 0, LEVEL_SELECT + node * 16 + lv1)
 
 
-@njit_inline
+@njit_leaf
 def _mixed(sm, bits, slot, sel):
     """side_predict's answer from the context hashes in idx: the counters at slot of
     their buckets, mixed by weight set sel, refined by APM row sel."""
@@ -188,7 +188,7 @@ def _mixed(sm, bits, slot, sel):
     return p, wset, 65536 - clamp_p((3 * (p << 4) + a) >> 2, P_EDGE), k
 
 
-@njit_inline
+@njit_leaf
 def side_update(sm, kind, ids, q, n_words, p, wset, k, y):
     """Learn decision y (of kind, at token q) after side_predict gave p, wset and k."""
     table, w, apm, follow, state, idx, stv = sm
@@ -202,7 +202,7 @@ def side_update(sm, kind, ids, q, n_words, p, wset, k, y):
         state[HIST_NEW] = ((state[HIST_NEW] << 1) | y) & 0xFF
 
 
-@njit_inline
+@njit_leaf
 def side_level(sm, other_lev):
     """An event's level is known: other_lev is it if other than a word (a phrase or
     LEVEL_MATCH), else 0."""

@@ -33,7 +33,7 @@ dependency chains at once. The decoder never needs the tiling.
 """
 import numpy as np
 
-from ._jit import njit, njit_inline
+from ._jit import njit, njit_inline, njit_leaf
 from .coder import (bits_new, dec_bit, dec_bit_p, dec_bits, dec_consume, dec_new, dec_target,
                     enc_bit, enc_bit_p, enc_bits, enc_encode, enc_finish, enc_new, fw_add,
                     fw_find, fw_prefix, fw_size, small_decode, small_encode, small_new,
@@ -84,7 +84,7 @@ def _lists_new(n_ctx, pool_entries, max_cap):
     return where, np.empty(2 * pool_entries + HDR * 64, np.int32), sc
 
 
-@njit_inline
+@njit_leaf
 def _free_slot(cap):
     """sc's slot of the free blocks of capacity cap, or -1 when cap is not a power
     of two (a capped list's last capacity: such a block is never freed)."""
@@ -94,7 +94,7 @@ def _free_slot(cap):
     return FREE + k if (np.int64(1) << k) == cap else -1
 
 
-@njit_inline
+@njit_leaf
 def _block_take(pool, sc, cap):
     """The offset of a block for a list of capacity cap: a free one, or the top."""
     k = _free_slot(cap)
@@ -107,7 +107,7 @@ def _block_take(pool, sc, cap):
     return b
 
 
-@njit_inline
+@njit_leaf
 def _block_give(pool, sc, b, cap):
     """Leave the block at b (capacity cap) to a later list of that capacity."""
     k = _free_slot(cap)
@@ -132,24 +132,24 @@ def _pool_room(pool, sc, cap, n):
     return _grow_pool(pool, sc, need) if need > pool.shape[0] else pool
 
 
-@njit_inline
+@njit_leaf
 def _list_len(where, pool, ctx):
     b = where[ctx]
     return 0 if b < 0 else np.int64(pool[b])
 
 
-@njit_inline
+@njit_leaf
 def _list_cap(where, pool, ctx):
     b = where[ctx]
     return 0 if b < 0 else np.int64(pool[b + 1])
 
 
-@njit_inline
+@njit_leaf
 def _list_sym(where, pool, ctx, j):
     return np.int64(pool[where[ctx] + HDR + 2 * j])
 
 
-@njit_inline
+@njit_leaf
 def _list_update(where, pool, sc, ctx, sym, j):
     """Count sym in ctx's list (found at slot j, or j == length when absent).
     The pool must have room for one list growth (HDR + 2 * capacity slots)."""
@@ -203,7 +203,7 @@ def _list_update(where, pool, sc, ctx, sym, j):
         pool[b + 3] = (pool[b + 3] + 1) >> 1
 
 
-@njit_inline
+@njit_leaf
 def _list_encode(st, out, where, pool, ctx, sym, skip):
     """Code sym in ctx's list, or the escape, with the list's first skip symbols
     (0 or 1; never sym) excluded; returns sym's slot (length if absent)."""
@@ -226,7 +226,7 @@ def _list_encode(st, out, where, pool, ctx, sym, skip):
     return j
 
 
-@njit_inline
+@njit_leaf
 def _list_decode(code, rng, pos, inp, where, pool, ctx, skip):
     """(slot of the coded symbol in ctx's list, or the length on escape; code,
     range, position); skip as for _list_encode."""
@@ -272,7 +272,7 @@ def _o0_halve(o0_tree, o0_cnt, o0_tot):
     o0_tot[0] = total
 
 
-@njit_inline
+@njit_leaf
 def _o0_add(o0_tree, o0_cnt, o0_tot, sym):
     """Count sym: o0_tot = [total, increment, limit above which counts halve]."""
     inc = o0_tot[1]
@@ -283,7 +283,7 @@ def _o0_add(o0_tree, o0_cnt, o0_tot, sym):
         _o0_halve(o0_tree, o0_cnt, o0_tot)
 
 
-@njit_inline
+@njit_leaf
 def _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, ex, ex_top):
     """Code known word sym (never ex) after word ctx, with word ex (if >= 0) excluded
     from the order-0 model, and from the list if it leads it (ex_top)."""
@@ -299,7 +299,7 @@ def _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, ex
     _list_update(w1, w1pool, wsc, ctx, sym, j)
 
 
-@njit_inline
+@njit_leaf
 def _word_decode(code, rng, pos, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, ex, ex_top):
     """(word id, or -1 on corrupt input; code, range, position)."""
     j, code, rng, pos = _list_decode(code, rng, pos, inp, w1, w1pool, ctx, 1 if ex_top else 0)
@@ -347,7 +347,7 @@ def pair_bits_for(n_tok: int, n_words: int) -> int:
     return max(10, min(PAIR_MAX_BITS, (2 * n_tok - 1).bit_length()))
 
 
-@njit_inline
+@njit_leaf
 def _pair_slot(ids, q, n_words, pair_bits):
     """The table slot of the two words before token q (-1 when the predictor is off)."""
     if pair_bits == 0:
@@ -358,7 +358,7 @@ def _pair_slot(ids, q, n_words, pair_bits):
     return (h >> np.int64(20)) & ((np.int64(1) << pair_bits) - 1)
 
 
-@njit_inline
+@njit_leaf
 def _pair_learn(ptab, s, sym):
     if s < 0:
         return
@@ -373,7 +373,7 @@ def _pair_learn(ptab, s, sym):
         ptab[s] = (e & ~np.int64(15)) | ((e & 15) >> 1)
 
 
-@njit_inline
+@njit_leaf
 def _pair_ctx(ptab, s, w1, w1pool, ctx):
     """(predicted word or -1, whether it leads the word's order-1 list, context of
     the hit decision)."""
@@ -479,7 +479,7 @@ def _chain_new(n_words, pair_bits, word_chain, counted_bits):
             rword, rlink, rslot, rsorted)
 
 
-@njit_inline
+@njit_leaf
 def _hashed_ctx(key, salt, where, pool, tags):
     """The slot of hashed context key (fresh if another context held it)."""
     h = (key * np.int64(-7046029254386353131) + salt) * np.int64(0x2545F4914F6CDD1D)
@@ -495,19 +495,19 @@ def _hashed_ctx(key, salt, where, pool, tags):
     return s
 
 
-@njit_inline
+@njit_leaf
 def _o2_key(ids, q, n_words):
     a = np.int64(ids[q - 1]) if q >= 1 else n_words
     b = np.int64(ids[q - 2]) if q >= 2 else n_words
     return b * (n_words + 1) + a
 
 
-@njit_inline
+@njit_leaf
 def _skip_key(ids, q, n_words):
     return np.int64(ids[q - 2]) if q >= 2 else n_words
 
 
-@njit_inline
+@njit_leaf
 def _see_ctx(base, nd, tot, mx, pred_on):
     """Context of a chain list's escape: nd words offered with total count tot >= 1,
     the first counting mx; pred_on: whether a pair prediction was made."""
@@ -515,7 +515,7 @@ def _see_ctx(base, nd, tot, mx, pred_on):
     return base + ((min(nd, 15) * 16 + min(_bucket(tot), 15)) * 2 + pred_on) * 4 + min(share, 3)
 
 
-@njit_inline
+@njit_leaf
 def _chain_scan(where, pool, ctx, sym, stamp, mark, limit, o0_cnt, o0_total, bw):
     """(offered symbols, their total, the first one's count, sym's slot or the length,
     total count offered before sym, sym's count or 0, then for the blend (bw > 0):
@@ -566,7 +566,7 @@ def _chain_scan(where, pool, ctx, sym, stamp, mark, limit, o0_cnt, o0_total, bw)
     return nd, tot, mx, j, cum, cw, sh, run0, cum0, cw0
 
 
-@njit_inline
+@njit_leaf
 def _blend_scale(tot, s0, bw):
     """(weight of a list count, weight of a shifted order-0 count) in a blended
     list (bw = 0: the plain counts of revisions 6-10)."""
@@ -575,7 +575,7 @@ def _blend_scale(tot, s0, bw):
     return BLEND_LIST * max(s0, 1), bw * tot
 
 
-@njit_inline
+@njit_leaf
 def _chain_exclude(where, pool, ctx, stamp, mark, limit):
     """Stamp the first limit symbols of ctx's list with mark."""
     b = where[ctx]
@@ -638,7 +638,7 @@ def _chain_list_decode(code, rng, pos, inp, see_p, base, where, pool, ctx, limit
     return -1, _list_len(where, pool, ctx), code, rng, pos
 
 
-@njit_inline
+@njit_leaf
 def _exclude_into(ex0, n, where, pool, ctx, limit, stamp, mark):
     """Append the first limit symbols of ctx's list not yet stamped mark to ex0[:n]."""
     b = where[ctx]
@@ -695,7 +695,7 @@ def _merge_runs(a, n, m):
         k += 1
 
 
-@njit_inline
+@njit_leaf
 def _recent_touch(rword, rlink, rslot, rsorted, w):
     """Word w, just used, becomes the recency cache's newest word; a word new to
     the cache takes the oldest slot (an empty one first, the lowest first)."""
@@ -724,7 +724,7 @@ def _recent_touch(rword, rlink, rslot, rsorted, w):
         rlink[2 * r] = s
 
 
-@njit_inline
+@njit_leaf
 def _sorted_remove(a, x):
     """Remove x from ascending a (NO_WORD-padded)."""
     i = 0
@@ -736,7 +736,7 @@ def _sorted_remove(a, x):
     a[i] = NO_WORD
 
 
-@njit_inline
+@njit_leaf
 def _sorted_insert(a, x):
     """Insert x into ascending a, which has a NO_WORD left."""
     i = 0
@@ -747,7 +747,7 @@ def _sorted_insert(a, x):
         i += 1
 
 
-@njit_inline
+@njit_leaf
 def _recent_offer(ex0, n, rsorted, o0_cnt, stamp, gone):
     """Append the cached words not stamped gone (order 0's exclusions) to ex0[n:],
     ascending; returns (how many, their total order-0 count)."""
@@ -764,7 +764,7 @@ def _recent_offer(ex0, n, rsorted, o0_cnt, stamp, gone):
     return m, tot
 
 
-@njit_inline
+@njit_leaf
 def _recent_ctx(ctot, avail, pred_on):
     """Context of the "a cached word?" decision: the cached words' share (in
     sixteenths) of the order-0 count left after the exclusions, and pred_on."""
@@ -772,7 +772,7 @@ def _recent_ctx(ctot, avail, pred_on):
     return RECENT_BASE + 2 * share + pred_on
 
 
-@njit_inline
+@njit_leaf
 def _list_find(where, pool, ctx, sym):
     """sym's slot in ctx's list, or the list's length."""
     b = where[ctx]
@@ -785,7 +785,7 @@ def _list_find(where, pool, ctx, sym):
     return j
 
 
-@njit_inline
+@njit_leaf
 def _chain_start(ch, ids, q, n_words, pred):
     """(mark, pred_on, order-2 context, skip context) of token q: the stamp of its
     excluded words (pred, if >= 0, stamped now), whether there was a prediction,
@@ -800,7 +800,7 @@ def _chain_start(ch, ids, q, n_words, pred):
             _hashed_ctx(_skip_key(ids, q, n_words), SKIP_SALT, wk, poolk, tagk))
 
 
-@njit_inline
+@njit_leaf
 def _chain_update(ch, w1, w1pool, wsc, ctx, c2, ck, sym, j2, j1, jk):
     (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0,
      rword, rlink, rslot, rsorted) = ch
@@ -824,7 +824,7 @@ def _chain_known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_c
     _pair_learn(ptab, s, sym)
 
 
-@njit_inline
+@njit_leaf
 def _chain_encode(st, out, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx,
                   sym, pred, blend):
     """Code known word sym at token q (after word ctx; pred: the pair prediction
@@ -960,7 +960,7 @@ def _chain_decode(code, rng, pos, inp, ch, ids, q, n_words, w1, w1pool, wsc, o0_
     return sym, code, rng, pos
 
 
-@njit_inline
+@njit_leaf
 def _known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
     """Code known word sym after word ctx (pair slot s, -1 without the predictor)."""
     pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
@@ -971,7 +971,7 @@ def _known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0
     _pair_learn(ptab, s, sym)
 
 
-@njit_inline
+@njit_leaf
 def _known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt,
                   o0_tot, ctx):
     """(known word id, or -1 on corrupt input; code, range, position)."""
@@ -990,7 +990,7 @@ def _known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o0_tree
     return sym, code, rng, pos
 
 
-@njit_inline
+@njit_leaf
 def _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
     _list_update(w1, w1pool, wsc, ctx, sym, _list_len(w1, w1pool, ctx))
     _o0_add(o0_tree, o0_cnt, o0_tot, sym)
@@ -999,7 +999,7 @@ def _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
 # ---------------------------------------------------------------------------
 # Phrase choice contexts: (first word, level) -> context number, on demand.
 
-@njit_inline
+@njit_leaf
 def _choice_slot(ctab, ckey, word, lev):
     key = word * 16 + lev
     mask = ctab.shape[0] - 1
@@ -1022,7 +1022,7 @@ def side_ctx_for(revision: int, n_tok: int) -> int:
     return 2 if n_tok >= SIDE_CTX_MIN_TOKENS else 1
 
 
-@njit_inline
+@njit_leaf
 def _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok):
     """Context of the binary level decisions: the two previous levels (ctx) and,
     with side_ctx 2 (codec revision 5, blocks of SIDE_CTX_MIN_TOKENS or more), the
@@ -1038,7 +1038,7 @@ def _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok):
     return ctx * N_SIDE_EXTRA + prev_cls * N_SEEN_BUCKETS + b
 
 
-@njit_inline
+@njit_leaf
 def _side_encode(sst, sout, sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words,
                  shapes, y):
     """Code decision y of kind at token q with the mixed model (decisions.py)."""
@@ -1048,7 +1048,7 @@ def _side_encode(sst, sout, sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q
     side_update(sm, kind, ids, q, n_words, p, wset, k, y)
 
 
-@njit_inline
+@njit_leaf
 def _side_decode(code, rng, pos, inp, sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q,
                  n_words, shapes):
     """(decision, code, range, position): inverse of _side_encode."""
@@ -1059,7 +1059,7 @@ def _side_decode(code, rng, pos, inp, sm, side_bits, kind, kk, bctx, lv1, prev_c
     return y, code, rng, pos
 
 
-@njit_inline
+@njit_leaf
 def _mixed_level_encode(sst, sout, sm, side_bits, bctx, lv1, lv2, ids, q, n_words, shapes,
                         sym):
     """Code sym (a level less 2) of the event at token q in the side stream: "is it
@@ -1075,7 +1075,7 @@ def _mixed_level_encode(sst, sout, sm, side_bits, bctx, lv1, lv2, ids, q, n_word
             break
 
 
-@njit_inline
+@njit_leaf
 def _mixed_level_decode(code, rng, pos, inp, sm, side_bits, bctx, lv1, lv2, ids, q, n_words,
                         shapes):
     """(sym, code, range, position): inverse of _mixed_level_encode."""
@@ -1090,7 +1090,7 @@ def _mixed_level_decode(code, rng, pos, inp, sm, side_bits, bctx, lv1, lv2, ids,
     return LEVEL_ORDER[n - 1], code, rng, pos
 
 
-@njit_inline
+@njit_leaf
 def _level_encode(st, out, sst, sout, lev_p, lev_c, lev_t, ctx, bctx, lev, sm, side_bits,
                   mixed_levels, prev_cls, ids, q, n_words, shapes):
     """Code level lev of the event at token q: its binary decisions in context bctx
@@ -1120,7 +1120,7 @@ def _level_encode(st, out, sst, sout, lev_p, lev_c, lev_t, ctx, bctx, lev, sm, s
 # ---------------------------------------------------------------------------
 # Case flags and small helpers
 
-@njit_inline
+@njit_leaf
 def _flag_ctx(info, prev_flag, prev_cls):
     """Context of a word's case flag: its last flag and, from codec revision 5,
     the one before (both from its info, see tokens.word_info; 3: none), the
@@ -1128,7 +1128,7 @@ def _flag_ctx(info, prev_flag, prev_cls):
     return (((((info >> 5) & 3) * 4 + ((info >> 7) & 3)) * 3 + prev_flag) * 8 + prev_cls) * 2
 
 
-@njit_inline
+@njit_leaf
 def _word_seen(info, f, side_ctx):
     """A word's info after one of its tokens: case flag f (-1: none coded) becomes
     its last (with side_ctx > 0 the last becomes the one before), and with
@@ -1142,7 +1142,7 @@ def _word_seen(info, f, side_ctx):
     return info
 
 
-@njit_inline
+@njit_leaf
 def _bucket(v):
     """Number of bits of v >= 1, minus one."""
     b = 0
@@ -1151,7 +1151,7 @@ def _bucket(v):
     return b
 
 
-@njit_inline
+@njit_leaf
 def _event_key(e_lev, e_val, e):
     """What LZ matching compares of event e: its level (a new word counts as a
     word) and value."""
@@ -1161,7 +1161,7 @@ def _event_key(e_lev, e_val, e):
     return (np.uint64(lev) << np.uint64(56)) ^ np.uint64(e_val[e])
 
 
-@njit_inline
+@njit_leaf
 def _match_hash(e_lev, e_val, e):
     x = _event_key(e_lev, e_val, e) * np.uint64(0x9E3779B97F4A7C15)
     x = (x ^ _event_key(e_lev, e_val, e + 1)) * np.uint64(0xC2B2AE3D27D4EB4F)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ._jit import njit
 from .codebook import (base_power, frequent_ngrams, ngram_hash, prefix_hashes,
-                       select_entries, table_build, table_find)
+                       select_entries, table_build, table_find, usable_runs)
 from .tiling import FIB_LENGTHS
 from .workers import Workers
 
@@ -126,7 +126,7 @@ def count_phrases(ids, mask, min_count, workers=None) -> PhraseCounts:
     counts the levels at once."""
     n_tok = ids.shape[0]
     h = prefix_hashes(ids)
-    everywhere = np.ones(n_tok, np.bool_)
+    everywhere = usable_runs(np.ones(n_tok, np.bool_))
     levels = [k for k in range(9, 0, -1) if FIB_LENGTHS[k] <= n_tok]
 
     def count(k):
@@ -167,7 +167,7 @@ def parse(ids, first, mask, *, use_bigrams=True, min_count=2, caps=None, workers
                          covered, ev_level, ev_entry, k + 2)
             book_sizes[k + 2] = eh.shape[0]
         if use_bigrams and n_tok >= 2:
-            hs, cs, ps = frequent_ngrams(h, mask, -1, 2, ~covered, min_count)
+            hs, cs, ps = frequent_ngrams(h, mask, -1, 2, usable_runs(~covered), min_count)
             eh, ep = select_entries(hs, cs, ps, min_count, n_tok)
             book_sizes[LEVEL_BIGRAM] = eh.shape[0]
             if eh.shape[0]:

@@ -11,7 +11,7 @@ used by the tests.
 """
 import numpy as np
 
-from ._jit import njit, njit_inline
+from ._jit import njit, njit_leaf
 
 FLAG_LOWER = 0
 FLAG_TITLE = 1
@@ -236,7 +236,7 @@ def word_info(vbytes, voffs):
     return info
 
 
-@njit_inline
+@njit_leaf
 def emit_token(out, pos, vbytes, a, b, flag):
     """Write vocabulary bytes [a, b) at out[pos:] with case flag applied.
 

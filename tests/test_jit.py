@@ -92,3 +92,40 @@ def test_read_only_install_caches_kernels(tmp_path, home_writable):
     expected = str(home / "quasi" / "numba") if home_writable else str(
         tmp_path / f"quasi-numba-{os.getuid()}")
     assert f"CACHE {expected!r}" in outputs[1]
+
+
+
+LEAF_CHECK = """
+import sys, numba, quasi
+text = b"The quick brown fox jumps over the lazy dog. " * 40 + bytes(range(256)) * 2
+for level in (1, 6, 9):
+    assert quasi.decompress(quasi.compress(text, level=level)) == text
+
+def holds_array(ty):
+    return isinstance(ty, numba.types.Array) or any(map(holds_array, getattr(ty, "types", ())))
+
+n = 0
+for module_name, module in sorted(sys.modules.items()):
+    if module_name.startswith("quasi."):
+        for name, obj in vars(module).items():
+            if (getattr(obj, "targetoptions", {}).get("_nrt") is False
+                    and obj.__module__ == module_name):
+                for sig in obj.nopython_signatures:
+                    n += 1
+                    if holds_array(sig.return_type):
+                        print("RETURNS-ARRAY", module_name, name, sig)
+print("LEAF-SIGNATURES", n)
+"""
+
+
+def test_leaf_kernels_return_no_array(tmp_path):
+    """A kernel compiled without reference counting (njit_leaf) must not return an
+    array: the caller would release a reference it was never given. In a process
+    that compiles everything afresh (a cached caller carries its leaves inside it),
+    compress at levels 1, 6 and 9 and check every leaf signature compiled."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    r = subprocess.run([sys.executable, "-c", LEAF_CHECK], env=env, capture_output=True,
+                       text=True, timeout=1200)
+    assert r.returncode == 0, r.stderr
+    assert "RETURNS-ARRAY" not in r.stdout, r.stdout
+    assert int(r.stdout.split("LEAF-SIGNATURES")[1]) > 40, r.stdout  # the coders' helpers ran

@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from quasi.codebook import frequent_ngrams, prefix_hashes, py_count_ngrams
+from quasi.codebook import frequent_ngrams, prefix_hashes, py_count_ngrams, usable_runs
 from quasi.hierarchy import lookup_mask, lookup_starts
 from quasi.parse import LEVEL_BIGRAM, LEVEL_NEW, LEVEL_WORD, PHRASE_LENGTHS, parse
 from quasi.tiling import FIB_LENGTHS
@@ -114,10 +114,26 @@ def test_frequent_ngrams_matches_twin(ids, n, min_count, everywhere):
     mask = (rng.random(len(ids)) < 0.5).astype(np.uint16) << 3
     positions = range(len(ids) - n + 1) if everywhere else np.flatnonzero(mask).tolist()
     usable = rng.random(len(ids)) < 0.9
-    hs, cs, ps = frequent_ngrams(prefix_hashes(ids), mask, -1 if everywhere else 3, n, usable,
-                                 min_count)
+    hs, cs, ps = frequent_ngrams(prefix_hashes(ids), mask, -1 if everywhere else 3, n,
+                                 usable_runs(usable), min_count)
     twin = py_count_ngrams(ids.tolist(), [p for p in positions if p + n <= len(ids)], n,
                            usable.tolist())
     assert hs.tolist() == sorted(set(hs.tolist()))  # distinct, in hash order
     assert sorted(zip(cs.tolist(), ps.tolist())) == sorted(v for v in twin.values()
                                                           if v[0] >= min_count)
+
+
+def test_frequent_ngrams_long_runs():
+    """usable_runs caps a run at 255 tokens: a 144-gram inside a longer usable run
+    still counts, and one crossing an unusable token does not."""
+    ids = np.tile(np.arange(300, dtype=np.int64), 4)
+    usable = np.ones(ids.shape[0], np.bool_)
+    usable[1000] = False
+    run = usable_runs(usable)
+    assert run[0] == 255 and run[999] == 1 and run[1000] == 0 and run[1001] == 199
+    hs, cs, ps = frequent_ngrams(prefix_hashes(ids), np.zeros(ids.shape[0], np.uint16), -1,
+                                 144, run, 2)
+    twin = py_count_ngrams(ids.tolist(), range(ids.shape[0] - 143), 144, usable.tolist())
+    assert sorted(zip(cs.tolist(), ps.tolist())) == sorted(v for v in twin.values()
+                                                          if v[0] >= 2)
+    assert cs.shape[0] == 300
