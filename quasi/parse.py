@@ -126,11 +126,11 @@ def count_phrases(ids, mask, min_count, workers=None) -> PhraseCounts:
     counts the levels at once."""
     n_tok = ids.shape[0]
     h = prefix_hashes(ids)
-    everywhere = usable_runs(np.ones(n_tok, np.bool_))
+    all_usable = usable_runs(np.ones(n_tok, np.bool_))
     levels = [k for k in range(9, 0, -1) if FIB_LENGTHS[k] <= n_tok]
 
     def count(k):
-        return frequent_ngrams(h, mask, k, FIB_LENGTHS[k], everywhere, min_count)
+        return frequent_ngrams(h, mask, k, FIB_LENGTHS[k], all_usable, min_count)
 
     return PhraseCounts(h, min_count, dict(zip(levels, (workers or Workers()).map(count, levels))))
 

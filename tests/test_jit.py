@@ -94,7 +94,6 @@ def test_read_only_install_caches_kernels(tmp_path, home_writable):
     assert f"CACHE {expected!r}" in outputs[1]
 
 
-
 LEAF_CHECK = """
 import sys, numba, quasi
 text = b"The quick brown fox jumps over the lazy dog. " * 40 + bytes(range(256)) * 2
