@@ -23,7 +23,8 @@ def _timed(fn):
 
 def _paired(ours, theirs, repeats):
     """Run ours then theirs, repeats times; medians of each and of the per-pair
-    time ratio (robust to the machine speeding up or slowing down between pairs)."""
+    time ratio (robust to the machine speeding up or slowing down between pairs),
+    and the ratios themselves."""
     ours_t, theirs_t, ratios = [], [], []
     ours_out = theirs_out = None
     for _ in range(repeats):
@@ -33,7 +34,7 @@ def _paired(ours, theirs, repeats):
         theirs_t.append(b)
         ratios.append(a / b)
     return (statistics.median(ours_t), statistics.median(theirs_t), statistics.median(ratios),
-            ours_out, theirs_out)
+            ratios, ours_out, theirs_out)
 
 
 def measure(data, level=None, tiling="multi", repeats=3):
@@ -43,10 +44,10 @@ def measure(data, level=None, tiling="multi", repeats=3):
     t1 = time.perf_counter()
     quasi.decompress(warm_packed)
     t2 = time.perf_counter()
-    qc, xc, c_ratio, packed, xpacked = _paired(
+    qc, xc, c_ratio, c_ratios, packed, xpacked = _paired(
         lambda: quasi.compress(data, level, tiling=tiling),
         lambda: lzma.compress(data, preset=9 | lzma.PRESET_EXTREME), repeats)
-    qd, xd, d_ratio, restored, _ = _paired(
+    qd, xd, d_ratio, d_ratios, restored, _ = _paired(
         lambda: quasi.decompress(packed), lambda: lzma.decompress(xpacked), repeats)
     if restored != data:
         raise click.ClickException("quasi round trip failed")
@@ -55,7 +56,8 @@ def measure(data, level=None, tiling="multi", repeats=3):
                 quasi_bytes=len(packed), lzma_bytes=len(xpacked),
                 quasi_compress_s=qc, quasi_decompress_s=qd,
                 lzma_compress_s=xc, lzma_decompress_s=xd,
-                compress_ratio_vs_lzma=c_ratio, decompress_ratio_vs_lzma=d_ratio)
+                compress_ratio_vs_lzma=c_ratio, decompress_ratio_vs_lzma=d_ratio,
+                compress_ratios=c_ratios, decompress_ratios=d_ratios)
 
 
 @click.command()
@@ -78,7 +80,8 @@ def speed(files, level, tiling, repeats, json_out):
             f"= {r['compress_ratio_vs_lzma']:.2f}x | decompress {r['quasi_decompress_s']:.3f} s "
             f"vs {r['lzma_decompress_s']:.3f} s = {r['decompress_ratio_vs_lzma']:.2f}x | "
             f"JIT warm-up {r['warmup_compress_s']:.2f} s + {r['warmup_decompress_s']:.2f} s "
-            f"(medians of {repeats} paired runs)")
+            f"(medians of {repeats} paired runs; compress ratios "
+            f"{min(r['compress_ratios']):.2f}-{max(r['compress_ratios']):.2f})")
     if json_out:
         with open(json_out, "w") as fh:
             json.dump(rows, fh, indent=1)
