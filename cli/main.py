@@ -8,7 +8,9 @@ renamed into place only when complete; on an error or a signal it is removed.
 import contextlib
 import errno
 import os
+import re
 import signal
+import stat
 import sys
 import tempfile
 import time
@@ -16,10 +18,11 @@ import time
 import click
 
 import quasi
-from quasi.errors import QuasiError
+from quasi.errors import QuasiError, TrailingGarbage
+from quasi.file import write_all
 
 CHUNK = 1 << 20
-EXIT_OK, EXIT_ERROR, EXIT_WARNING, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_ERROR, EXIT_WARNING = 0, 1, 2
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 EPILOG = """\b
@@ -30,13 +33,26 @@ to a terminal, and decompression never reads from one, unless -f is given.
 SIZE and LIMIT are bytes, with an optional K, M or G suffix (KiB, MiB, GiB).
 
 \b
-Exit status: 0 success, 1 error, 2 warning (a FILE was skipped: a directory,
-a wrong suffix), 130 interrupted (Ctrl-C; 128+N for signal N). No partial
-output remains after an error or a signal."""
+Exit status: 0 success, 1 error (including a failed or incomplete write), 2
+warning (a FILE was skipped: a directory, a wrong suffix), 130 interrupted
+(Ctrl-C; 128+N for signal N, 143 for SIGTERM). No partial output remains after an
+error or a signal. An output that is a device or a FIFO (-o /dev/null) is written
+into, never replaced."""
 
 
 class CliError(Exception):
     """A failure reported as one clean line on stderr (exit status 1)."""
+
+
+class WriteError(CliError):
+    """A failed or incomplete write, reported under the output's name, not the input's."""
+
+    def __init__(self, target, exc):
+        super().__init__(f"{target}: write error: {_describe(exc)}")
+
+
+class _OutputFailed(Exception):
+    """An OSError raised by a write of the output (so that it is not blamed on the input)."""
 
 
 class Skipped(Exception):
@@ -44,7 +60,13 @@ class Skipped(Exception):
 
 
 class UsageError(click.UsageError):
+    """A command-line mistake, said like every other message (exit status 1)."""
+
     exit_code = EXIT_ERROR
+
+    def show(self, file=None):
+        _say(f"quasi: {self.format_message()}")
+        _say("Try 'quasi --help' for more information.")
 
 
 class Interrupted(BaseException):
@@ -59,11 +81,17 @@ class Command(click.Command):
     """A click command whose usage errors exit with status 1 (2 means a warning)."""
 
     def make_context(self, info_name, args, parent=None, **extra):
+        for arg in args:
+            if arg == "--":
+                break
+            if re.fullmatch(r"-0|-\d\d+", arg):   # click would say "No such option '-0'"
+                raise UsageError(f"invalid level {arg} (levels are -1 to -9)")
         try:
             return super().make_context(info_name, args, parent, **extra)
-        except click.UsageError as exc:
-            exc.exit_code = EXIT_ERROR
+        except UsageError:
             raise
+        except click.UsageError as exc:
+            raise UsageError(exc.format_message()) from None
 
 
 def parse_size(text, what):
@@ -128,18 +156,25 @@ def _level_flags(f):
 @click.option("-M", "--memory", metavar="LIMIT", callback=_size_option("memory limit"),
               help="with -d/-t: refuse to produce more than LIMIT bytes per input, "
                    "checked before each block is decoded (so no block beyond it is allocated)")
-@click.option("-v", "--verbose", is_flag=True, help="report sizes, ratio and time per file")
+@click.option("-r", "--recursive", is_flag=True,
+              help="operate on every file in directories given as FILE")
+@click.option("-v", "--verbose", is_flag=True,
+              help="report sizes, ratio, time and speed per file")
 @click.option("-q", "--quiet", is_flag=True, help="suppress warnings and notices")
 @click.option("--no-progress", is_flag=True, help="no progress bar (shown on a terminal)")
 @click.option("--demo", is_flag=True, help="compress a sample text Python ships, verify, compare")
 @click.version_option(quasi.__version__, "-V", "--version", prog_name="quasi")
 @click.pass_context
 def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, force, suffix,
-        tiling, block_size, threads, memory, verbose, quiet, no_progress, demo):
+        tiling, block_size, threads, memory, recursive, verbose, quiet, no_progress, demo):
     """Compress FILEs to FILE.qz (or decompress, test, list them)."""
     level = (ctx.obj or {}).get("level")
     _check_usage(files, decompress, test, list_, to_stdout, output, keep, remove, suffix,
                  block_size)
+    if memory is not None and not (decompress or test):
+        raise UsageError("-M limits decompression: use it with -d or -t")
+    if recursive and output is not None:
+        raise UsageError("-o takes one input file, not -r")
     try:
         if demo:
             from .demo import run_demo
@@ -161,13 +196,12 @@ def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, fo
               block_size=block_size, threads=threads, memory=memory, verbose=verbose,
               quiet=quiet, progress=not (quiet or no_progress) and _stderr_is_terminal())
     try:
-        status = job.run(files or ("-",))
-    except KeyboardInterrupt:
-        _say("quasi: interrupted")
-        status = EXIT_INTERRUPTED
-    except Interrupted as exc:
-        _say(f"quasi: terminated by signal {exc.signum}")
-        status = 128 + exc.signum
+        status = job.run(_walk(files, job) if recursive else files or ("-",))
+    except BaseException as exc:
+        signum = _signal_of(exc)
+        if signum is None:
+            raise
+        status = _interrupted(signum)
     ctx.exit(status)
 
 
@@ -213,6 +247,7 @@ class Job:
         self.verbose = verbose
         self.quiet = quiet
         self.progress = progress
+        self.garbage = None   # (offset, size) of trailing garbage in the current input
 
     def run(self, names):
         """Process every input; the exit status (1 if any failed, else 2 if any was
@@ -228,18 +263,23 @@ class Job:
         with compile_notice(self.quiet):
             for name in names:
                 try:
-                    self.one(name)
+                    if self.one(name):
+                        status = status or EXIT_WARNING
                 except Skipped as exc:
                     if not self.quiet:
                         _say(f"quasi: {exc}")
                     status = status or EXIT_WARNING
+                except WriteError as exc:
+                    _say(f"quasi: {exc}")
+                    status = EXIT_ERROR
                 except (CliError, QuasiError, OSError) as exc:
                     _say(f"quasi: {_label(name)}: {_describe(exc)}")
                     status = EXIT_ERROR
         return status
 
     def one(self, name):
-        """Process one input (raises CliError, QuasiError, OSError or Skipped)."""
+        """Process one input; EXIT_WARNING if it ended in trailing garbage, else 0
+        (raises CliError, QuasiError, OSError or Skipped)."""
         src_stat = None
         if name == "-":
             if self.mode != "compress" and not self.force and _stdin_is_terminal():
@@ -254,16 +294,26 @@ class Job:
             started = time.perf_counter()
             if target is None:
                 sink = sys.stdout.buffer if self.mode != "test" else _Discard()
-                n_in, n_out = self._transform(name, src, sink, src_stat)
-                sink.flush()
+                with _writing("(stdout)"):
+                    n_in, n_out = self._transform(name, src, sink, src_stat)
+                    _flush(sink)
+            elif _is_device_or_fifo(target):   # /dev/null, a pipe: written, never replaced
+                with open(os.open(target, os.O_WRONLY), "wb") as out, _writing(target):
+                    n_in, n_out = self._transform(name, src, out, src_stat)
+                    _flush(out)
             else:
                 with AtomicFile(target, self.force) as out:
-                    n_in, n_out = self._transform(name, src, out.file, src_stat)
+                    with _writing(target):
+                        n_in, n_out = self._transform(name, src, out.file, src_stat)
+                    check_signals()
                     out.commit(src_stat)
+        if self.verbose:
+            self._report(name, target, n_in, n_out, time.perf_counter() - started)
+        if self.garbage is not None:   # the input keeps what the output does not
+            return self._warn_garbage(name)
         if self.remove and src_stat is not None:
             os.remove(name)
-        if self.verbose:
-            self._report(name, n_in, n_out, time.perf_counter() - started)
+        return EXIT_OK
 
     def _input_stat(self, name):
         try:
@@ -271,7 +321,14 @@ class Job:
         except FileNotFoundError:
             raise CliError("no such file") from None
         if os.path.isdir(name):
-            raise Skipped(f"{name}: is a directory -- ignored")
+            raise Skipped(f"{name}: is a directory -- ignored (use -r)")
+        writes_file = not (self.to_stdout or self.mode == "test")
+        if writes_file and not self.force and os.path.islink(name):
+            raise Skipped(f"{name}: is a symbolic link -- ignored (use -f)")
+        if self.remove and not self.force and st.st_nlink > 1:
+            others = st.st_nlink - 1
+            raise Skipped(f"{name}: has {others} other link{'s' if others > 1 else ''} "
+                          "-- unchanged (use -f)")
         if not os.path.isfile(name) and not (self.to_stdout or self.output
                                              or self.mode == "test"):
             raise Skipped(f"{name}: not a regular file -- ignored (use -c)")
@@ -294,9 +351,17 @@ class Job:
             if not base.endswith(self.suffix) or base == self.suffix:
                 raise Skipped(f"{name}: unknown suffix -- ignored (expected {self.suffix})")
             target = name[:-len(self.suffix)]
+        if os.path.isdir(target):
+            raise CliError(f"{target} is a directory")
         if os.path.lexists(target):
             if src_stat is not None and os.path.exists(target) and os.path.samefile(name, target):
                 raise CliError(f"input and output are the same file ({target})")
+            if _is_device_or_fifo(target):
+                if self.remove:
+                    raise CliError(f"{target} is not a regular file: --rm would lose the input")
+                return target
+            if os.path.exists(target) and not os.path.isfile(target):
+                raise CliError(f"{target} is not a regular file (not replaced)")
             if not self.force:
                 raise CliError(f"{target} already exists (use -f to overwrite)")
         return target
@@ -312,33 +377,54 @@ class Job:
                 comp = quasi.QuasiCompressor(self.level, tiling=self.tiling,
                                              block_size=self.block_size, threads=self.threads)
                 while chunk := reader.read(CHUNK):
+                    check_signals()
                     packed = comp.compress(chunk)
-                    out.write(packed)
+                    _write(out, packed)
                     written += len(packed)
                     if bar:
                         bar.update(reader.count, written)
+                check_signals()
                 packed = comp.flush()
-                out.write(packed)
+                _write(out, packed)
                 written += len(packed)
             else:
                 with quasi.QuasiFile(reader, "rb", max_output_size=self.memory) as qf:
-                    while chunk := qf.read(CHUNK):
-                        out.write(chunk)
-                        written += len(chunk)
-                        if bar:
-                            bar.update(reader.count, written)
+                    try:   # read1: a block's output is written before the next is parsed
+                        while chunk := qf.read1(CHUNK):
+                            check_signals()
+                            _write(out, chunk)
+                            written += len(chunk)
+                            if bar:
+                                bar.update(reader.count, written)
+                    except TrailingGarbage as exc:
+                        self.garbage = (exc.offset, reader.count + _drain(src) - exc.offset)
         finally:
             if bar:
                 bar.close()
         return reader.count, written
 
-    def _report(self, name, n_in, n_out, seconds):
-        if self.mode == "test":
-            _say(f"{_label(name)}: OK ({n_out:,} bytes)")
-            return
-        raw, packed = (n_in, n_out) if self.mode == "compress" else (n_out, n_in)
+    def _warn_garbage(self, name):
+        """gzip's rule: the frames before trailing garbage are decoded; warn, exit 2."""
+        offset, size = self.garbage
+        self.garbage = None
+        if not self.quiet:
+            _say(f"quasi: {_label(name)}: decompression OK, trailing garbage ignored "
+                 f"({size:,} bytes at offset {offset:,})")
+        return EXIT_WARNING
+
+    def _report(self, name, target, n_in, n_out, seconds):
+        """-v: what went where, both sizes in the direction of travel, the ratio of
+        compressed to uncompressed size and the speed in uncompressed MB/s."""
+        raw = n_in if self.mode == "compress" else n_out
+        packed = n_out if self.mode == "compress" else n_in
         ratio = f"{packed / raw:.2%}" if raw else "-"
-        _say(f"{_label(name)}: {raw:,} -> {packed:,} bytes ({ratio}) in {seconds:.2f} s")
+        speed = f"{raw / seconds / 1e6:.2f} MB/s" if seconds > 0 else "-"
+        if self.mode == "test":
+            _say(f"{_label(name)}: OK ({n_out:,} bytes; {ratio}, {speed})")
+            return
+        where = "(stdout)" if target is None else target
+        _say(f"{_label(name)} -> {where}: {n_in:,} -> {n_out:,} bytes ({ratio}) "
+             f"in {seconds:.2f} s, {speed}")
 
 
 def compile_notice(quiet):
@@ -379,9 +465,12 @@ class AtomicFile:
     def commit(self, src_stat):
         """Make the output durable, give it the input's mode, owner and times, and
         move it into place (without replacing an existing file unless forced)."""
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+        except OSError as exc:
+            raise WriteError(self.target, exc) from None
         if src_stat is not None:
             os.chmod(self.tmp, src_stat.st_mode & 0o7777)
             try:
@@ -468,6 +557,64 @@ class _Discard:
         pass
 
 
+def _write(out, data):
+    """Write all of ``data`` to the output; its errors are the output's (see _writing)."""
+    try:
+        write_all(out, data)
+    except OSError as exc:
+        raise _OutputFailed() from exc
+
+
+def _flush(out):
+    try:
+        out.flush()
+    except OSError as exc:
+        raise _OutputFailed() from exc
+
+
+@contextlib.contextmanager
+def _writing(target):
+    """Report a failed write of the output, or a failed flush of it, as a WriteError
+    naming ``target``; errors of reading the input keep their own message."""
+    try:
+        yield
+    except _OutputFailed as exc:
+        raise WriteError(target, exc.__cause__) from None
+
+
+def _is_device_or_fifo(path):
+    """True for an existing character device or FIFO (such as /dev/null or a named
+    pipe): an output that is opened and written, never replaced by a renamed file."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
+def _walk(names, job):
+    """-r: each FILE, and for a directory every file under it (in name order, not
+    following links to directories) that the job applies to: when compressing, those
+    without the suffix; when decompressing or testing, those with it."""
+    for name in names:
+        if name == "-" or not os.path.isdir(name):
+            yield name
+            continue
+        for root, dirs, files in os.walk(name):
+            dirs.sort()
+            for base in sorted(files):
+                if base.endswith(job.suffix) == (job.mode != "compress"):
+                    yield os.path.join(root, base)
+
+
+def _drain(src):
+    """Read ``src`` to its end; the number of bytes that were left."""
+    left = 0
+    while chunk := src.read(CHUNK):
+        left += len(chunk)
+    return left
+
+
 def _umask():
     mask = os.umask(0)
     os.umask(mask)
@@ -500,32 +647,126 @@ def _stderr_is_terminal():
     return sys.stderr.isatty()
 
 
+_received = []   # signals whose handler ran, kept in case the exception it raised was lost
+
+
 def _on_signal(signum, frame):
+    """Record the signal and raise where the main thread is, unless that is a place
+    where an exception does harm (see _unsafe_to_raise): then a profile hook raises
+    at the first call or return outside such places. The record is also checked
+    between chunks and at exit, in case a callback from C swallowed the exception."""
+    _received.append(signum)
+    if _unsafe_to_raise(frame):
+        sys.setprofile(_raise_when_safe)
+        return
+    _raise_for(signum)
+
+
+def _raise_when_safe(frame, event, arg):
+    if not _unsafe_to_raise(frame):
+        sys.setprofile(None)
+        _raise_for(_received[0])
+
+
+def _raise_for(signum):
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Interrupted(signum)
 
 
-def main():
+def _unsafe_to_raise(frame):
+    """True inside numba's unpickling of constants, which compiled code calls while it
+    boxes a kernel's results and does not check for failure (an exception raised
+    there crashed the process with SIGSEGV), or inside llvmlite's callbacks from C
+    (which swallow exceptions)."""
+    places = [os.path.dirname(mod.__file__) + os.sep if name == "llvmlite" else mod.__file__
+              for name in ("numba.core.serialize", "llvmlite")
+              if (mod := sys.modules.get(name)) is not None]
+    while places and frame is not None:
+        if frame.f_code.co_filename.startswith(tuple(places)):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def check_signals():
+    """Raise Interrupted for a signal whose exception was swallowed on the way."""
+    if _received:
+        raise Interrupted(_received[0])
+
+
+def _unraisable(args, default=sys.unraisablehook):
+    """Keep Python's 'Exception ignored in ...' report for everything but our signals."""
+    if not isinstance(args.exc_value, (KeyboardInterrupt, Interrupted)):
+        default(args)
+
+
+def _signal_of(exc):
+    """The signal behind ``exc``, or None. A signal that arrives while a numba kernel
+    runs surfaces as a SystemError ("returned a result with an exception set") whose
+    cause or context is the KeyboardInterrupt or Interrupted raised by the handler."""
+    for _ in range(16):   # a short chain; bounded in case of a cycle
+        if exc is None:
+            return None
+        if isinstance(exc, KeyboardInterrupt):
+            return signal.SIGINT
+        if isinstance(exc, Interrupted):
+            return exc.signum
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _interrupted(signum):
+    """Say so and give the exit status 128 + signum (130 for Ctrl-C)."""
+    name = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+    with contextlib.suppress(OSError):
+        _say(f"quasi: interrupted{name}")
+    return 128 + signum
+
+
+def quasicat():
+    """Console-script entry point ``quasicat``: the same as ``quasi -dc``."""
+    main(["-dc"])
+
+
+def unquasi():
+    """Console-script entry point ``unquasi``: the same as ``quasi -d``."""
+    main(["-d"])
+
+
+def main(prefix=()):
     """Console-script entry point: cli() plus signal handling. SIGTERM and SIGHUP,
     like Ctrl-C, remove any partial output and exit with 128 + the signal number; a
     closed pipe on standard output ends quasi quietly, as it does gzip."""
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _on_signal)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:   # not if ignored
+        signal.signal(signal.SIGINT, _on_signal)
+    sys.unraisablehook = _unraisable
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
-        status = cli.main(prog_name="quasi", standalone_mode=False)
+        status = cli.main(args=[*prefix, *sys.argv[1:]], prog_name="quasi",
+                          standalone_mode=False)
     except click.ClickException as exc:
         exc.show()
         status = exc.exit_code
     except click.Abort:   # Ctrl-C before or after a job
-        _say("quasi: interrupted")
-        status = EXIT_INTERRUPTED
-    except Interrupted as exc:
-        status = 128 + exc.signum
+        status = _interrupted(signal.SIGINT)
+    except BaseException as exc:   # a signal anywhere else (--demo, -l, start-up)
+        signum = _signal_of(exc)
+        if signum is None:
+            raise
+        status = _interrupted(signum)
     status = status or EXIT_OK
-    with contextlib.suppress(OSError):
+    if _received and status < 128:
+        status = _interrupted(_received[0])
+    try:   # what -l, --demo or --help printed may still sit in the buffer
         sys.stdout.flush()
+    except OSError as exc:
+        _say(f"quasi: (stdout): write error: {_describe(exc)}")
+        status = status or EXIT_ERROR
     sys.stderr.flush()
     if status >= 128:   # do not wait for worker threads still coding a block
         os._exit(status)

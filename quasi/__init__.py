@@ -8,7 +8,9 @@ Fibonacci-quasicrystal phrase hierarchy.
 One-shot: compress, decompress, get_frame_info. Incremental: QuasiCompressor
 (flush modes FLUSH_BLOCK, FLUSH_FRAME) and QuasiDecompressor. Files: quasi.open
 and QuasiFile. What a compression did (bytes per stream, phrase hits per level):
-analyze. Every malformed input and invalid setting raises QuasiError.
+analyze. Every malformed input and out-of-range setting raises QuasiError (a
+ValueError; TrailingGarbage, one of them, says where valid frames end); an
+argument of the wrong type raises TypeError.
 
 Importing quasi compiles nothing: numba kernels compile on first use and are
 cached on disk.
@@ -16,7 +18,7 @@ cached on disk.
 from .analysis import analyze
 from .api import compress, decompress, get_frame_info
 from .container import FrameInfo
-from .errors import QuasiError
+from .errors import QuasiError, TrailingGarbage
 from .file import QuasiFile, open
 from .options import DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_TILING, STRONG_BLOCK_SIZE
 from .stream import CONTINUE, FLUSH_BLOCK, FLUSH_FRAME, QuasiCompressor, QuasiDecompressor
@@ -24,5 +26,5 @@ from .stream import CONTINUE, FLUSH_BLOCK, FLUSH_FRAME, QuasiCompressor, QuasiDe
 __version__ = "0.1.0"
 __all__ = ["compress", "decompress", "get_frame_info", "open", "QuasiFile", "QuasiCompressor",
            "QuasiDecompressor", "CONTINUE", "FLUSH_BLOCK", "FLUSH_FRAME", "FrameInfo",
-           "QuasiError", "DEFAULT_LEVEL", "DEFAULT_TILING", "DEFAULT_BLOCK_SIZE",
+           "QuasiError", "TrailingGarbage", "DEFAULT_LEVEL", "DEFAULT_TILING", "DEFAULT_BLOCK_SIZE",
            "STRONG_BLOCK_SIZE", "analyze", "__version__"]

@@ -1,13 +1,15 @@
 """One-shot compress() / decompress() / get_frame_info() (like zlib, lzma, bz2)."""
+from __future__ import annotations
+
 from . import heap
 from .container import FrameInfo, StreamReader, read_first_frame_info
 from .errors import QuasiError
 from .options import DEFAULT_TILING, check_max_output_size
-from .stream import QuasiCompressor, as_bytes, decode_record
+from .stream import BytesLike, QuasiCompressor, as_bytes, decode_record
 
 
-def compress(data, level=None, *, tiling=DEFAULT_TILING, block_size=None, checksum=True,
-             threads=1) -> bytes:
+def compress(data: BytesLike, level: int | None = None, *, tiling: str = DEFAULT_TILING,
+             block_size: int | None = None, checksum: bool = True, threads: int = 1) -> bytes:
     """Compress bytes into one quasi frame.
 
     level: 1 (fastest) .. 9 (smallest), default 6. tiling: a tiling spec such as
@@ -22,7 +24,7 @@ def compress(data, level=None, *, tiling=DEFAULT_TILING, block_size=None, checks
     return comp.compress(view, QuasiCompressor.FLUSH_FRAME)
 
 
-def decompress(data, *, max_output_size=None) -> bytes:
+def decompress(data: BytesLike, *, max_output_size: int | None = None) -> bytes:
     """Decompress every concatenated quasi frame in data; QuasiError if malformed.
 
     max_output_size: refuse (QuasiError) a stream whose content would exceed it,
@@ -45,7 +47,7 @@ def decompress(data, *, max_output_size=None) -> bytes:
     return b"".join(out)
 
 
-def get_frame_info(data) -> FrameInfo:
+def get_frame_info(data: BytesLike) -> FrameInfo:
     """What the first frame in data holds, from its headers alone (nothing is decoded):
     content_size, n_blocks, block_size, spec (tiling), level, version, checksum,
     frame_size and the (offset, raw_size) of each block. data must hold the whole

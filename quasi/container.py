@@ -49,7 +49,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
-from .errors import QuasiError
+from .errors import QuasiError, TrailingGarbage
 
 __all__ = [
     "MAGIC", "FOOTER_MAGIC", "FORMAT_VERSION", "MAX_BLOCK_SIZE", "MAX_SECTIONS",
@@ -405,7 +405,7 @@ def _parse_header(buf, pos: int, frame_no: int, base: int = 0) -> FrameHeader:
     if head4 != MAGIC[:len(head4)]:
         if frame_no == 0:
             raise QuasiError("not a quasi stream (bad magic)")
-        raise QuasiError(f"trailing garbage after the last frame at offset {at} ({avail} bytes)")
+        raise TrailingGarbage(at)
     if avail < 5:
         raise _Truncated(f"truncated frame header at offset {at}")
     version = buf[pos + 4]

@@ -4,17 +4,38 @@ Reading decodes one block at a time (memory bounded by the block size) and handl
 concatenated frames; on a seekable file, seek() jumps to the block that holds the
 target through the frames' indexes instead of decoding everything before it.
 Writing compresses through a QuasiCompressor; close() ends the frame."""
+from __future__ import annotations
+
+import errno
 import io
 import os
+from typing import BinaryIO
 
 from .container import FrameParser, read_stream_index
 from .options import DEFAULT_TILING
-from .stream import FLUSH_BLOCK, FLUSH_FRAME, BlockDecoder, QuasiCompressor, as_bytes
+from .stream import FLUSH_BLOCK, FLUSH_FRAME, BlockDecoder, BytesLike, QuasiCompressor, as_bytes
 
-__all__ = ["QuasiFile", "open"]
+__all__ = ["QuasiFile", "open", "write_all"]
 
 _READ_CHUNK = 1 << 20          # compressed bytes read from the file at a time
 _MODE_READ, _MODE_WRITE, _MODE_CLOSED = 1, 2, 0
+
+
+def write_all(fp: BinaryIO, data: BytesLike) -> None:
+    """Write every byte of ``data`` to the binary file object ``fp`` or raise OSError.
+
+    A file object's ``write`` may return a short count instead of raising: a
+    BufferedWriter over a file system that fills part-way through a write does, and
+    the next write then fails with the system's error (ENOSPC). Writes that return
+    ``None`` (objects that do not count) are taken as complete, as io does."""
+    view = memoryview(data).cast("B")
+    while view.nbytes:
+        n = fp.write(view)
+        if n is None:
+            return
+        if not 0 < n <= view.nbytes:
+            raise OSError(errno.EIO, f"write returned {n} of {view.nbytes} bytes")
+        view = view[n:]
 
 
 class QuasiFile(io.BufferedIOBase):
@@ -31,18 +52,29 @@ class QuasiFile(io.BufferedIOBase):
     ``max_output_size`` refuses (QuasiError) to read past that many uncompressed bytes.
 
     Writing: ``level``, ``tiling``, ``block_size``, ``checksum`` and ``threads`` as for
-    ``QuasiCompressor``; ``flush()`` codes what is buffered as a block (FLUSH_BLOCK, or
+    ``QuasiCompressor`` (ValueError if given when reading, as is ``max_output_size``
+    when writing); ``flush()`` codes what is buffered as a block (FLUSH_BLOCK, or
     pass FLUSH_FRAME) and flushes ``file``; ``close()`` ends the frame.
     """
 
-    def __init__(self, file, mode="r", *, level=None, tiling=DEFAULT_TILING, block_size=None,
-                 checksum=True, threads=1, max_output_size=None):
+    def __init__(self, file: str | bytes | os.PathLike | BinaryIO, mode: str = "r", *,
+                 level: int | None = None, tiling: str = DEFAULT_TILING,
+                 block_size: int | None = None, checksum: bool = True, threads: int = 1,
+                 max_output_size: int | None = None):
         self._fp = None
         self._closefp = False
         self._mode = _MODE_CLOSED
         if mode in ("r", "rb"):
             mode_code, fmode = _MODE_READ, "rb"
+            given = [name for name, value, default in (
+                ("level", level, None), ("tiling", tiling, DEFAULT_TILING),
+                ("block_size", block_size, None), ("checksum", checksum, True),
+                ("threads", threads, 1)) if value != default]
+            if given:
+                raise ValueError(f"{', '.join(given)}: only when writing, not in mode {mode!r}")
         elif mode in ("w", "wb", "a", "ab", "x", "xb"):
+            if max_output_size is not None:
+                raise ValueError(f"max_output_size: only when reading, not in mode {mode!r}")
             mode_code, fmode = _MODE_WRITE, mode[0] + "b"
             self._compressor = QuasiCompressor(level, tiling=tiling, block_size=block_size,
                                                checksum=checksum, threads=threads)
@@ -74,7 +106,7 @@ class QuasiFile(io.BufferedIOBase):
                 self._buffer.close()
                 self._buffer = None
             elif self._mode == _MODE_WRITE:
-                self._fp.write(self._compressor.flush(FLUSH_FRAME))
+                write_all(self._fp, self._compressor.flush(FLUSH_FRAME))
                 self._compressor = None
         finally:
             try:
@@ -115,7 +147,7 @@ class QuasiFile(io.BufferedIOBase):
 
     # -- reading
 
-    def read(self, size=-1):
+    def read(self, size: int | None = -1) -> bytes:
         """Up to ``size`` uncompressed bytes (all that is left if negative or None)."""
         self._check_mode(_MODE_READ, "reading")
         return self._buffer.read(size)
@@ -155,21 +187,21 @@ class QuasiFile(io.BufferedIOBase):
 
     # -- writing
 
-    def write(self, data):
+    def write(self, data: BytesLike) -> int:
         """Compress and write ``data`` (bytes-like); returns its length in bytes."""
         self._check_mode(_MODE_WRITE, "writing")
         view = as_bytes(data)
-        self._fp.write(self._compressor.compress(view))
+        write_all(self._fp, self._compressor.compress(view))
         self._pos += view.nbytes
         return view.nbytes
 
-    def flush(self, mode=FLUSH_BLOCK):
+    def flush(self, mode: int = FLUSH_BLOCK) -> None:
         """Write what is buffered as a block (``FLUSH_BLOCK``) or end the frame
         (``FLUSH_FRAME``), then flush ``file``. Does nothing when reading."""
         if self._mode == _MODE_READ:
             return
         self._check_mode(_MODE_WRITE, "writing")
-        self._fp.write(self._compressor.flush(mode))
+        write_all(self._fp, self._compressor.flush(mode))
         if hasattr(self._fp, "flush"):
             self._fp.flush()
 
@@ -287,14 +319,18 @@ class _Reader(io.RawIOBase):
         self._eof = True
 
 
-def open(file, mode="rb", *, level=None, tiling=DEFAULT_TILING, block_size=None, threads=1,
-         encoding=None, errors=None, newline=None):
+def open(file: str | bytes | os.PathLike | BinaryIO, mode: str = "rb", *,
+         level: int | None = None, tiling: str = DEFAULT_TILING, block_size: int | None = None,
+         checksum: bool = True, threads: int = 1, max_output_size: int | None = None,
+         encoding: str | None = None, errors: str | None = None,
+         newline: str | None = None) -> QuasiFile | io.TextIOWrapper:
     """Open a .qz file in binary or text mode; returns a QuasiFile or an io.TextIOWrapper.
 
     ``mode``: "r", "rb", "w", "wb", "x", "xb", "a" or "ab" for binary (the default
     "rb"), or "rt", "wt", "xt", "at" for text, where ``encoding``, ``errors`` and
-    ``newline`` are those of io.TextIOWrapper. ``level``, ``tiling``, ``block_size``
-    and ``threads`` apply when writing (see QuasiCompressor)."""
+    ``newline`` are those of io.TextIOWrapper. ``level``, ``tiling``, ``block_size``,
+    ``checksum`` and ``threads`` apply when writing (see QuasiCompressor),
+    ``max_output_size`` when reading (see QuasiFile); ValueError in the other mode."""
     if "t" in mode:
         if "b" in mode:
             raise ValueError(f"invalid mode: {mode!r}")
@@ -303,7 +339,8 @@ def open(file, mode="rb", *, level=None, tiling=DEFAULT_TILING, block_size=None,
             if value is not None:
                 raise ValueError(f"argument {name!r} not supported in binary mode")
     binary = QuasiFile(file, mode.replace("t", ""), level=level, tiling=tiling,
-                       block_size=block_size, threads=threads)
+                       block_size=block_size, checksum=checksum, threads=threads,
+                       max_output_size=max_output_size)
     if "t" in mode:
         return io.TextIOWrapper(binary, io.text_encoding(encoding), errors, newline)
     return binary

@@ -11,7 +11,6 @@ from typing import NamedTuple
 import numpy as np
 
 from ._jit import njit
-from .errors import QuasiError
 from .tiling import FIB_LENGTHS, TilingSpec, check_n_words, lay_tiles, parse_spec, tile_stream
 
 N_LEVELS = len(FIB_LENGTHS)
@@ -133,7 +132,7 @@ def lookup_mask(spec, n_words: int) -> np.ndarray:
     if isinstance(spec, str):
         spec = parse_spec(spec)
     if not isinstance(spec, TilingSpec):
-        raise QuasiError(f"not a tiling spec: {spec!r}")
+        raise TypeError(f"not a tiling spec: {spec!r}")
     n = check_n_words(n_words)
     marks = np.zeros(n, np.uint16)
     if spec.kind == "dense":

@@ -2,6 +2,7 @@
 
 Importing this module compiles nothing (the codec is imported when a level is
 turned into its parameters)."""
+import operator
 import os
 
 from .container import MAX_BLOCK_SIZE
@@ -21,9 +22,21 @@ def level_params(level):
 
     if level is None:
         level = DEFAULT_LEVEL
-    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 9:
+    level = as_int(level, "level")
+    if not 1 <= level <= 9:
         raise QuasiError(f"level must be an integer from 1 to 9, not {level!r}")
     return level, BlockParams.for_level(level)
+
+
+def as_int(value, name) -> int:
+    """``value`` as a plain int: any integer-like object (numpy integers included,
+    through operator.index) but not a bool; TypeError for anything else."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an integer, not a bool")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None
 
 
 def check_block_size(block_size, level=None) -> int:
@@ -32,8 +45,8 @@ def check_block_size(block_size, level=None) -> int:
     if block_size is None:
         strong = (DEFAULT_LEVEL if level is None else level) >= STRONG_LEVEL
         return STRONG_BLOCK_SIZE if strong else DEFAULT_BLOCK_SIZE
-    if (isinstance(block_size, bool) or not isinstance(block_size, int)
-            or not 1 <= block_size <= MAX_BLOCK_SIZE):
+    block_size = as_int(block_size, "block_size")
+    if not 1 <= block_size <= MAX_BLOCK_SIZE:
         raise QuasiError(f"block_size must be an integer from 1 to {MAX_BLOCK_SIZE}, "
                          f"not {block_size!r}")
     return block_size
@@ -41,13 +54,17 @@ def check_block_size(block_size, level=None) -> int:
 
 def check_threads(threads) -> int:
     """Worker threads as an int >= 1; 0 means one per CPU."""
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
+    threads = as_int(threads, "threads")
+    if threads < 0:
         raise QuasiError(f"threads must be a non-negative integer, not {threads!r}")
     return threads or os.cpu_count() or 1
 
 
 def check_max_output_size(limit):
     """max_output_size as None or an int >= 0."""
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+    if limit is None:
+        return None
+    limit = as_int(limit, "max_output_size")
+    if limit < 0:
         raise QuasiError(f"max_output_size must be None or a non-negative integer, not {limit!r}")
     return limit

@@ -5,8 +5,11 @@ Input is coded in independent blocks of ``block_size`` bytes, so the memory eith
 object holds is bounded by the block size (times the number of threads), never by
 the length of the input.
 """
+from __future__ import annotations
+
 from collections import deque
 from contextlib import contextmanager
+from typing import Union
 
 from . import heap
 from .container import BLOCK_LZMA, BLOCK_RAW, FrameParser, FrameWriter
@@ -26,7 +29,10 @@ FLUSH_FRAME = 2
 complete stream. More input starts a new frame (concatenated frames decode as one)."""
 
 
-def as_bytes(data, what="data") -> memoryview:
+BytesLike = Union[bytes, bytearray, memoryview]   # or any object with the buffer protocol
+
+
+def as_bytes(data: BytesLike, what: str = "data") -> memoryview:
     """A flat byte view of a bytes-like object; TypeError for anything else."""
     try:
         return memoryview(data).cast("B")
@@ -55,8 +61,8 @@ class QuasiCompressor:
     FLUSH_BLOCK = FLUSH_BLOCK
     FLUSH_FRAME = FLUSH_FRAME
 
-    def __init__(self, level=None, *, tiling=DEFAULT_TILING, block_size=None, checksum=True,
-                 threads=1):
+    def __init__(self, level: int | None = None, *, tiling: str = DEFAULT_TILING,
+                 block_size: int | None = None, checksum: bool = True, threads: int = 1):
         from .tiling import parse_spec
 
         self.level, self._params = level_params(level)
@@ -72,7 +78,7 @@ class QuasiCompressor:
         self._blocks = 0                  # blocks coded so far
         self._failed = None               # the error that left this object unusable
 
-    def compress(self, data, mode=CONTINUE) -> bytes:
+    def compress(self, data: BytesLike, mode: int = CONTINUE) -> bytes:
         """Add ``data``; return the compressed bytes ready so far. ``mode`` may also be
         ``FLUSH_BLOCK`` or ``FLUSH_FRAME`` (same as calling ``flush(mode)`` after)."""
         view = as_bytes(data)
@@ -97,7 +103,7 @@ class QuasiCompressor:
                 self._flush(mode, out)
         return b"".join(out)
 
-    def flush(self, mode=FLUSH_FRAME) -> bytes:
+    def flush(self, mode: int = FLUSH_FRAME) -> bytes:
         """Code the buffered input and return the bytes: ``FLUSH_BLOCK`` keeps the frame
         open, ``FLUSH_FRAME`` (default) ends it. A compressor that never emitted a
         frame emits an empty one on ``FLUSH_FRAME``, so its output is always a stream."""
@@ -267,10 +273,10 @@ class QuasiDecompressor:
     input raises ``QuasiError``; input after the end of the frame, ``EOFError``.
     """
 
-    def __init__(self, *, max_output_size=None):
+    def __init__(self, *, max_output_size: int | None = None):
         self._decoder = BlockDecoder(FrameParser(), max_output_size)
 
-    def decompress(self, data, max_length=-1) -> bytes:
+    def decompress(self, data: BytesLike, max_length: int = -1) -> bytes:
         view = as_bytes(data)
         if self.eof:
             raise EOFError("end of the frame already reached")

@@ -112,7 +112,7 @@ def structure(spec, n_words: int) -> Structure:
     if isinstance(spec, str):
         spec = parse_spec(spec)
     if not isinstance(spec, TilingSpec):
-        raise QuasiError(f"not a tiling spec: {spec!r}")
+        raise TypeError(f"not a tiling spec: {spec!r}")
     n = check_n_words(n_words)
     positions = _positions_per_level(spec, n)
     nodes = np.zeros((N_LEVELS, 2), np.int64)

@@ -109,9 +109,9 @@ def _parse_period(pattern: str, spec: str) -> TilingSpec:
 
 
 def parse_spec(spec: str) -> TilingSpec:
-    """Parse a tiling spec string; raise QuasiError on anything invalid."""
+    """Parse a tiling spec string; QuasiError if it is invalid, TypeError if not a str."""
     if not isinstance(spec, str):
-        raise QuasiError(f"tiling spec must be a string, not {type(spec).__name__}")
+        raise TypeError(f"tiling spec must be a string, not {type(spec).__name__}")
     if spec == "multi":
         parsed = TilingSpec("multi", "multi", _multi_tilings())
     elif spec == "fib":

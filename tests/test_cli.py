@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -249,9 +250,15 @@ def test_test_mode(sample, tmp_path):
 
 def test_verbose_quiet_version(sample):
     r = run("-v", sample)
-    assert f"{len(DATA):,} ->" in r.stderr and "%" in r.stderr
-    r = run("-d", "-v", "-f", sample.with_name("sample.txt.qz"))
-    assert f"-> {len(DATA):,} bytes" not in r.stderr and f"{len(DATA):,}" in r.stderr
+    packed = sample.with_name("sample.txt.qz")
+    n = packed.stat().st_size
+    assert f"{sample} -> {packed}: {len(DATA):,} -> {n:,} bytes (" in r.stderr
+    assert "%" in r.stderr and " MB/s" in r.stderr
+    r = run("-d", "-v", "-f", packed)
+    assert f"{packed} -> {sample}: {n:,} -> {len(DATA):,} bytes (" in r.stderr
+    assert " MB/s" in r.stderr
+    r = run("-dcv", packed)
+    assert f"{packed} -> (stdout): {n:,} -> {len(DATA):,} bytes" in r.stderr
     r = run("-V")
     assert r.exit_code == 0 and quasi.__version__ in r.output
 
@@ -333,7 +340,10 @@ class FullDisk:
 
 
 @pytest.mark.parametrize("decompress", [False, True])
-def test_disk_full_leaves_input_and_no_output(sample, monkeypatch, decompress):
+@pytest.mark.parametrize("disk", ["full", "short writes"])
+def test_disk_full_leaves_input_and_no_output(sample, monkeypatch, decompress, disk):
+    """A write that fails, or a file system that fills part-way (short writes, then
+    ENOSPC): exit 1 with the system's message under the output's name."""
     src = sample
     if decompress:
         assert run("-B", "1K", sample).exit_code == 0
@@ -344,12 +354,14 @@ def test_disk_full_leaves_input_and_no_output(sample, monkeypatch, decompress):
 
     def init(self, target, force):
         real_init(self, target, force)
-        self.file = FullDisk(self.file, 3000)
+        self.file = (FullDisk if disk == "full" else ShortWrites)(self.file, 3000)
 
     monkeypatch.setattr(m.AtomicFile, "__init__", init)
     monkeypatch.setattr(m, "CHUNK", 1024)
-    r = run("--rm", "-B", "1K", *(["-d"] if decompress else []), src)
-    assert r.exit_code == 1 and "No space left on device" in r.output
+    out = src.parent / "out.bin"
+    r = run("--rm", "-B", "1K", *(["-d"] if decompress else []), "-o", out, src)
+    assert r.exit_code == 1, r.output
+    assert f"quasi: {out}: write error: No space left on device" in r.output
     assert src.read_bytes() == before
     assert sorted(p.name for p in src.parent.iterdir()) == [src.name]
 
@@ -497,6 +509,28 @@ def without_permission_override():
     return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"]
 
 
+class ShortWrites:
+    """A file that takes `room` bytes in short writes (returning a short count, as a
+    BufferedWriter does on a file system that fills part-way), then fails with ENOSPC."""
+
+    def __init__(self, f, room):
+        self._f = f
+        self._room = room
+        self.taken = 0
+
+    def write(self, data):
+        if not self._room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        n = min(len(data), self._room, 700)
+        self._room -= n
+        self.taken += n
+        self._f.write(bytes(data[:n]))
+        return n
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+
 @pytest.fixture
 def open_dir():
     """A directory every user may enter (pytest's tmp_path is private to its owner)."""
@@ -538,3 +572,248 @@ def test_read_only_output_directory_and_unreadable_input(open_dir):
     os.chmod(secret, 0o600)
     assert open(src, "rb").read() == DATA and open(secret, "rb").read() == DATA
     assert quasi.decompress(open(packed, "rb").read()) == DATA
+
+
+# ------------------------------------------------ incomplete writes, special outputs
+
+
+def test_write_all_finishes_short_writes_and_reports_the_failure():
+    import io
+    from quasi.file import write_all
+    sink = ShortWrites(io.BytesIO(), 5000)
+    write_all(sink, b"x" * 3000)                  # three short writes, all taken
+    assert sink.getvalue() == b"x" * 3000
+    with pytest.raises(OSError) as info:
+        write_all(sink, b"y" * 3000)
+    assert info.value.errno == errno.ENOSPC
+    zero = type("Zero", (), {"write": lambda self, d: 0})()
+    with pytest.raises(OSError, match="write returned 0"):
+        write_all(zero, b"z")
+
+
+def test_quasi_file_writes_everything_or_raises(tmp_path):
+    sink = ShortWrites(open(tmp_path / "x.qz", "wb"), 10**9)
+    with quasi.QuasiFile(sink, "wb") as f:
+        f.write(DATA)
+    sink.close()
+    assert quasi.decompress((tmp_path / "x.qz").read_bytes()) == DATA
+    sink = ShortWrites(open(tmp_path / "y.qz", "wb"), 2000)
+    f = quasi.QuasiFile(sink, "wb", block_size=1024)
+    with pytest.raises(OSError):
+        f.write(DATA)
+        f.close()
+    sink.close()
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """A 200 KiB tmpfs (root only): a real file system that fills part-way."""
+    if os.geteuid() != 0 or not os.path.exists("/bin/mount"):
+        pytest.skip("mounting a tmpfs needs root")
+    mnt = tmp_path / "full"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(mnt)],
+                       capture_output=True)
+    if r.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode().strip()}")
+    yield mnt
+    subprocess.run(["umount", str(mnt)], check=True)
+
+
+def test_file_system_full_part_way_on_standard_output(small_tmpfs, tmp_path):
+    """Standard output filling a real file system part-way: exit 1 with the system's
+    message under (stdout), never a silently short stream with exit 0."""
+    from conftest import word_soup as soup
+    big = soup(120_000, seed=5)             # about 600 KB of text, about 50 KB of noise
+    big += bytes(random_bytes(400_000))
+    src = tmp_path / "big.txt"
+    src.write_bytes(big)
+    packed = tmp_path / "big.qz"
+    packed.write_bytes(quasi.compress(big, 1))
+    for args in (["-1", "-c", str(src)], ["-dc", str(packed)]):
+        with open(small_tmpfs / "out", "wb") as full:
+            r = subprocess.run(EXE + args, stdout=full, stderr=subprocess.PIPE, text=True)
+        assert r.returncode == 1, (args, r.stderr)
+        assert "quasi: (stdout): write error: No space left on device" in r.stderr
+        (small_tmpfs / "out").unlink()
+    r = subprocess.run(EXE + ["-1", "-o", str(small_tmpfs / "o.qz"), str(src)],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and f"{small_tmpfs / 'o.qz'}: write error" in r.stderr
+    assert list(small_tmpfs.iterdir()) == [] and src.read_bytes() == big
+
+
+def random_bytes(n):
+    import random
+    return random.Random(3).randbytes(n)
+
+
+def test_devices_and_fifos_are_written_never_replaced(sample, tmp_path):
+    """-o /dev/null (with or without -f) writes into the device; a directory or a
+    device with --rm is refused; a FIFO gets the stream."""
+    before = os.stat("/dev/null")
+    for args in (["-o", "/dev/null"], ["-f", "-o", "/dev/null"], ["-c"]):
+        r = subprocess.run(EXE + args + [str(sample)], capture_output=True)
+        assert r.returncode == 0, r.stderr
+    after = os.stat("/dev/null")
+    assert (after.st_mode, after.st_rdev, after.st_ino) == \
+        (before.st_mode, before.st_rdev, before.st_ino)
+    assert r.stdout and quasi.decompress(r.stdout) == DATA
+    r = run("--rm", "-o", "/dev/null", sample)
+    assert r.exit_code == 1 and "not a regular file" in r.output and sample.exists()
+    for args in (["-o", tmp_path], ["-f", "-o", tmp_path]):
+        r = run(*args, sample)
+        assert r.exit_code == 1 and f"{tmp_path} is a directory" in r.output, r.output
+        assert ".quasi-" not in r.output
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    r = subprocess.run(EXE + ["-o", str(fifo), str(sample)], capture_output=True)
+    out, _ = reader.communicate(timeout=60)
+    assert r.returncode == 0 and quasi.decompress(out) == DATA
+    assert fifo.is_fifo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo", "sample.txt"]
+
+
+@pytest.fixture(scope="module")
+def long_job(tmp_path_factory):
+    """A text that takes seconds at level 9 and its level-9 stream (seconds to decode)."""
+    d = tmp_path_factory.mktemp("long")
+    text = word_soup(1_000_000, seed=21)   # 4.4 MB: about 5 s to code, 2.5 s to decode
+    (d / "big.txt").write_bytes(text)
+    (d / "big.qz").write_bytes(quasi.compress(text, 9))
+    return d
+
+
+@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize("decompress", [False, True])
+def test_signal_inside_a_kernel_is_a_clean_interruption(long_job, tmp_path, signum, code,
+                                                        decompress):
+    """A signal at several moments (loading the kernels, inside them): one line, the
+    documented status, no temporary file, the input intact."""
+    src = long_job / ("big.qz" if decompress else "big.txt")
+    before = src.read_bytes()
+    for started, delay in ((False, 0.2), (True, 0.3), (True, 1.2)):
+        proc = subprocess.Popen(EXE + ["-9", *(["-d"] if decompress else []), "-o",
+                                       str(tmp_path / "out"), str(src)],
+                                stderr=subprocess.PIPE,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        deadline = time.monotonic() + 60
+        while started and not leftovers(tmp_path):   # the output is open: coding has begun
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(delay)
+        assert proc.poll() is None, "finished before the signal: make the job longer"
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == code, (delay, err)
+        assert err.decode().startswith("quasi: interrupted") and err.count(b"\n") == 1, err
+        assert list(tmp_path.iterdir()) == [] and src.read_bytes() == before
+
+
+def test_trailing_garbage_is_a_warning_after_the_valid_content(sample, tmp_path):
+    """gzip's rule: decode the valid frames, warn with the garbage's true size, exit 2,
+    keep the input even with --rm; -t likewise; a pipe likewise."""
+    packed = quasi.compress(DATA) + quasi.compress(DATA[:500], 1)
+    junk = bytes(range(256)) * 4
+    src = tmp_path / "g.txt.qz"
+    src.write_bytes(packed + junk)
+    expected = f"trailing garbage ignored (1,024 bytes at offset {len(packed):,})"
+    p = subprocess.run(EXE + ["-dc", str(src)], capture_output=True, text=False)
+    assert p.returncode == 2 and p.stdout == DATA + DATA[:500]
+    assert expected in p.stderr.decode() and p.stderr.count(b"\n") == 1
+    p = subprocess.run(EXE + ["-d"], input=packed + junk, capture_output=True)
+    assert p.returncode == 2 and p.stdout == DATA + DATA[:500]
+    assert expected in p.stderr.decode()
+    r = run("-t", "-v", src)
+    assert r.exit_code == 2 and expected in r.output
+    assert f"OK ({len(DATA) + 500:,} bytes;" in r.output
+    r = run("-d", "--rm", src)
+    assert r.exit_code == 2 and expected in r.output
+    assert (tmp_path / "g.txt").read_bytes() == DATA + DATA[:500] and src.exists()
+    r = run("-q", "-dc", src)
+    assert r.exit_code == 2 and r.stderr == ""
+    with pytest.raises(quasi.TrailingGarbage) as info:
+        quasi.decompress(packed + junk)
+    assert info.value.offset == len(packed) and isinstance(info.value, ValueError)
+
+
+def test_usage_errors_are_said_like_other_messages(sample):
+    for args, msg in ((["-10"], "invalid level -10 (levels are -1 to -9)"),
+                      (["-0"], "invalid level -0"),
+                      (["--bogus"], "No such option '--bogus'"),
+                      (["-M", "1K"], "-M limits decompression"),
+                      (["-r", "-o", "x"], "-o takes one input file")):
+        p = subprocess.run(EXE + args + [str(sample)], capture_output=True, text=True)
+        assert p.returncode == 1, (args, p.stderr)
+        assert p.stderr.startswith(f"quasi: {msg}"), (args, p.stderr)
+        assert "Try 'quasi --help'" in p.stderr and "Usage:" not in p.stderr
+    assert run("-d", "-M", "1M", "-c", sample).exit_code == 1   # not a .qz, but accepted
+
+
+def test_recursive(tmp_path):
+    tree = tmp_path / "t"
+    (tree / "a" / "b").mkdir(parents=True)
+    for rel in ("a/x.txt", "a/b/y.txt", "z.txt"):
+        (tree / rel).write_bytes(DATA + rel.encode())
+    (tree / "a" / "old.qz").write_bytes(quasi.compress(b"old"))
+    r = run("-r", tree)
+    assert r.exit_code == 0, r.output
+    names = sorted(str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file())
+    assert names == ["a/b/y.txt", "a/b/y.txt.qz", "a/old.qz", "a/x.txt", "a/x.txt.qz",
+                     "z.txt", "z.txt.qz"]
+    r = run("-r", "-d", "--rm", "-f", tree)
+    assert r.exit_code == 0, r.output
+    names = sorted(str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file())
+    assert names == ["a/b/y.txt", "a/old", "a/x.txt", "z.txt"]
+    assert (tree / "a" / "old").read_bytes() == b"old"
+    assert (tree / "a" / "x.txt").read_bytes() == DATA + b"a/x.txt"
+    r = run(tree)
+    assert r.exit_code == 2 and "is a directory -- ignored (use -r)" in r.output
+
+
+def test_symlinks_and_hard_links_need_force(sample, tmp_path):
+    link = tmp_path / "link.txt"
+    link.symlink_to(sample.name)
+    r = run(link)
+    assert r.exit_code == 2 and "is a symbolic link -- ignored (use -f)" in r.output
+    assert not (tmp_path / "link.txt.qz").exists()
+    r = run("-c", link)                      # reading through a link to stdout is fine
+    assert r.exit_code == 0 and quasi.decompress(r.stdout_bytes) == DATA
+    assert run("-f", link).exit_code == 0 and (tmp_path / "link.txt.qz").exists()
+    hard = tmp_path / "hard.txt"
+    os.link(sample, hard)
+    r = run("--rm", hard)
+    assert r.exit_code == 2 and "has 1 other link -- unchanged (use -f)" in r.output
+    assert hard.exists() and not (tmp_path / "hard.txt.qz").exists()
+    assert run("--rm", "-f", hard).exit_code == 0 and not hard.exists()
+    assert sample.read_bytes() == DATA
+
+
+def test_quasicat_and_unquasi(sample):
+    packed = sample.with_name("sample.txt.qz")
+    assert run(sample).exit_code == 0
+    sample.unlink()
+    for entry, check in (("quasicat", lambda p: p.stdout == DATA),
+                         ("unquasi", lambda p: sample.read_bytes() == DATA)):
+        p = subprocess.run([sys.executable, "-c", f"from quasi_cli.main import {entry}; "
+                            f"{entry}()", str(packed)], capture_output=True)
+        assert p.returncode == 0 and check(p), (entry, p.stderr)
+
+
+def test_man_page_documents_every_option():
+    """docs/quasi.1 names every option the command has (troff escapes its dashes)."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "quasi.1").read_text()
+    page = page.replace("\\-", "-")
+    for param in cli.params:
+        for opt in param.opts:
+            if opt.startswith("-") and opt not in ("-2", "-3", "-4", "-5", "-6", "-7", "-8"):
+                assert opt in page, opt
+    for status in ("130", "128+N"):
+        assert status in page
+
+
+def test_shell_completion():
+    env = dict(os.environ, _QUASI_COMPLETE="bash_complete", COMP_WORDS="quasi --til",
+               COMP_CWORD="1")
+    p = subprocess.run(EXE, env=env, capture_output=True, text=True)
+    assert p.returncode == 0 and "--tiling" in p.stdout, p.stderr

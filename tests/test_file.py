@@ -2,6 +2,7 @@
 import io
 import os
 
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -255,3 +256,43 @@ def test_behaves_like_a_bytes_file(script):
         else:
             assert getattr(f, op)(*args) == getattr(model, op)(*args)
         assert f.tell() == model.tell()
+
+
+def test_settings_belong_to_their_mode(tmp_path):
+    """quasi.open takes QuasiFile's keyword arguments; write settings are refused when
+    reading and max_output_size when writing, as lzma.open refuses its own."""
+    path = tmp_path / "x.qz"
+    with quasi.open(path, "wb", checksum=False, level=np.int64(1)) as f:
+        f.write(TEXT)
+    assert not quasi.get_frame_info(path.read_bytes()).checksum
+    with quasi.open(path, "rb", max_output_size=len(TEXT)) as f:
+        assert f.read() == TEXT
+    with quasi.open(path, "rb", max_output_size=10) as f, pytest.raises(QuasiError):
+        f.read()
+    for kw in ({"level": 6}, {"block_size": 1024}, {"checksum": False}, {"threads": 2},
+               {"tiling": "fib"}):
+        with pytest.raises(ValueError, match="only when writing"):
+            quasi.open(path, "rb", **kw)
+    with pytest.raises(ValueError, match="only when reading"):
+        quasi.open(tmp_path / "y.qz", "wb", max_output_size=5)
+    assert not (tmp_path / "y.qz").exists()
+
+
+def test_errors_fit_pythons_habits():
+    """Bad data and out-of-range settings are ValueErrors (QuasiError is one); wrong
+    types are TypeErrors; integer-like levels (numpy's) are accepted."""
+    assert issubclass(QuasiError, ValueError)
+    with pytest.raises(ValueError):
+        quasi.decompress(b"not a quasi stream")
+    assert quasi.decompress(quasi.compress(b"x y z", level=np.int64(9))) == b"x y z"
+    assert quasi.decompress(quasi.compress(b"x", np.uint8(1), block_size=np.int32(64))) == b"x"
+    for bad in ("6", 6.0, True, object()):
+        with pytest.raises(TypeError, match="level"):
+            quasi.compress(b"x", level=bad)
+    with pytest.raises(TypeError, match="tiling"):
+        quasi.compress(b"x", tiling=5)
+    with pytest.raises(TypeError, match="max_output_size"):
+        quasi.decompress(quasi.compress(b"x"), max_output_size="1")
+    for bad in (0, 10, np.int64(10)):
+        with pytest.raises(QuasiError, match="level"):
+            quasi.compress(b"x", level=bad)

@@ -124,3 +124,17 @@ def test_shared_corpora_roundtrip(name):
 def test_big_corpora_roundtrip(name, spec):
     data = quasi_corpora.load(name)
     roundtrip(data, tiling=spec)
+
+
+def test_public_api_is_typed():
+    """The package ships py.typed and annotates the parameters of its public calls."""
+    import inspect
+    from pathlib import Path
+    assert (Path(quasi.__file__).parent / "py.typed").exists()
+    calls = (quasi.compress, quasi.decompress, quasi.get_frame_info, quasi.open,
+             quasi.QuasiFile.__init__, quasi.QuasiCompressor.__init__,
+             quasi.QuasiCompressor.compress, quasi.QuasiDecompressor.decompress)
+    for call in calls:
+        for name, param in inspect.signature(call).parameters.items():
+            if name != "self":
+                assert param.annotation is not inspect.Parameter.empty, (call, name)
