@@ -53,8 +53,9 @@ class QuasiFile(io.BufferedIOBase):
 
     Writing: ``level``, ``tiling``, ``block_size``, ``checksum`` and ``threads`` as for
     ``QuasiCompressor`` (ValueError if given when reading, as is ``max_output_size``
-    when writing); ``flush()`` codes what is buffered as a block (FLUSH_BLOCK, or
-    pass FLUSH_FRAME) and flushes ``file``; ``close()`` ends the frame.
+    when writing); ``flush()`` flushes ``file`` and keeps the data of the unfinished
+    block buffered, ``flush(FLUSH_BLOCK)`` codes it as a block first (see flush);
+    ``close()`` ends the frame.
     """
 
     def __init__(self, file: str | bytes | os.PathLike | BinaryIO, mode: str = "r", *,
@@ -195,13 +196,19 @@ class QuasiFile(io.BufferedIOBase):
         self._pos += view.nbytes
         return view.nbytes
 
-    def flush(self, mode: int = FLUSH_BLOCK) -> None:
-        """Write what is buffered as a block (``FLUSH_BLOCK``) or end the frame
-        (``FLUSH_FRAME``), then flush ``file``. Does nothing when reading."""
+    def flush(self, mode: int | None = None) -> None:
+        """Flush ``file``. With no ``mode`` the data written since the last block
+        stays buffered, so calling flush() often (a logging handler does after every
+        record) costs nothing in size, as with lzma.LZMAFile; it becomes readable when
+        its block fills or the file is closed. ``FLUSH_BLOCK`` codes it as a block now
+        (decodable by a reader of the file so far; each block starts its models
+        afresh, so frequent block flushes cost ratio); ``FLUSH_FRAME`` also ends the
+        frame. Does nothing when reading."""
         if self._mode == _MODE_READ:
             return
         self._check_mode(_MODE_WRITE, "writing")
-        write_all(self._fp, self._compressor.flush(mode))
+        if mode is not None:
+            write_all(self._fp, self._compressor.flush(mode))
         if hasattr(self._fp, "flush"):
             self._fp.flush()
 

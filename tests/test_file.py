@@ -213,7 +213,9 @@ def test_flush_writes_a_decodable_prefix():
     buf = io.BytesIO()
     f = QuasiFile(buf, "wb")
     f.write(b"visible after flush")
-    f.flush()
+    f.flush()                                   # the file only: nothing coded yet
+    assert quasi.QuasiDecompressor().decompress(buf.getvalue()) == b""
+    f.flush(quasi.FLUSH_BLOCK)
     assert quasi.QuasiDecompressor().decompress(buf.getvalue()) == b"visible after flush"
     f.write(b"; and more")
     f.close()
@@ -296,3 +298,24 @@ def test_errors_fit_pythons_habits():
     for bad in (0, 10, np.int64(10)):
         with pytest.raises(QuasiError, match="level"):
             quasi.compress(b"x", level=bad)
+
+
+def test_logging_through_a_text_file_costs_what_compress_does(tmp_path):
+    """A logging.StreamHandler flushes after every record: that must not cut a block
+    each time (it used to cost 25x lzma.open's size on this case)."""
+    import logging
+    path = tmp_path / "log.qz"
+    log = logging.getLogger("quasi-test-flush")
+    log.propagate = False
+    with quasi.open(path, "wt", encoding="utf-8") as f:
+        handler = logging.StreamHandler(f)
+        log.addHandler(handler)
+        try:
+            for i in range(2000):
+                log.warning("request %d from host-%d took %d ms", i, i % 17, (i * 37) % 1000)
+        finally:
+            log.removeHandler(handler)
+    text = "".join(f"request {i} from host-{i % 17} took {(i * 37) % 1000} ms\n"
+                   for i in range(2000)).encode()
+    assert quasi.decompress(path.read_bytes()) == text
+    assert path.stat().st_size <= 1.5 * len(quasi.compress(text))
