@@ -7,6 +7,7 @@ renamed into place only when complete; on an error or a signal it is removed.
 """
 import contextlib
 import errno
+import io
 import os
 import re
 import signal
@@ -368,8 +369,12 @@ class Job:
 
     def _transform(self, name, src, out, src_stat):
         """Stream src to out; returns (bytes read, bytes written)."""
-        total = src_stat.st_size if src_stat is not None else None
-        bar = Progress(_label(name), total) if self.progress else None
+        bar = None
+        if self.progress:   # decoding is measured by output: its size is in the index
+            by_output = self.mode != "compress"
+            total = (_content_size(name) if by_output and src_stat is not None
+                     else src_stat.st_size if src_stat is not None else None)
+            bar = Progress(_label(name), total, by_output)
         reader = _Counting(src)
         written = 0
         try:
@@ -509,9 +514,10 @@ class Progress:
     DELAY = 1.0
     INTERVAL = 0.2
 
-    def __init__(self, label, total):
+    def __init__(self, label, total, by_output=False):
         self.label = label
-        self.total = total
+        self.total = total          # of the bytes read, or written if by_output
+        self.by_output = by_output
         self.start = self._last = time.monotonic()
         self.shown = False
 
@@ -520,8 +526,9 @@ class Progress:
         if now - self.start < self.DELAY or now - self._last < self.INTERVAL:
             return
         self._last = now
-        rate = done / (now - self.start) / (1 << 20)
-        part = f"{done / self.total:4.0%} " if self.total else ""
+        counted = written if self.by_output else done
+        rate = counted / (now - self.start) / (1 << 20)
+        part = f"{min(counted / self.total, 1):4.0%} " if self.total else ""
         line = (f"quasi: {part}{done / (1 << 20):,.1f} MiB -> {written / (1 << 20):,.1f} MiB, "
                 f"{rate:.1f} MiB/s  {os.path.basename(self.label)}")
         sys.stderr.write("\r" + line[:79].ljust(79))
@@ -605,6 +612,16 @@ def _walk(names, job):
             for base in sorted(files):
                 if base.endswith(job.suffix) == (job.mode != "compress"):
                     yield os.path.join(root, base)
+
+
+def _content_size(name):
+    """The uncompressed size of a .qz file from its frames' indexes, or None when they
+    cannot be read (damage is reported by the decoding itself)."""
+    try:
+        with quasi.QuasiFile(name, "rb") as qf:
+            return qf.seek(0, io.SEEK_END)
+    except (QuasiError, OSError, ValueError):
+        return None
 
 
 def _drain(src):

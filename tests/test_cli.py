@@ -817,3 +817,18 @@ def test_shell_completion():
                COMP_CWORD="1")
     p = subprocess.run(EXE, env=env, capture_output=True, text=True)
     assert p.returncode == 0 and "--tiling" in p.stdout, p.stderr
+
+
+def test_decompression_progress_counts_output(sample, monkeypatch):
+    """Decoding reports the share of the output written (its size is in the index),
+    not of the input read: the input is read long before the output is all there."""
+    import re
+    assert run("-B", "2K", sample).exit_code == 0
+    monkeypatch.setattr(m.Progress, "DELAY", 0.0)
+    monkeypatch.setattr(m.Progress, "INTERVAL", 0.0)
+    monkeypatch.setattr(m, "CHUNK", 1000)
+    monkeypatch.setattr(m, "_stderr_is_terminal", lambda: True)
+    r = run("-dc", sample.with_name("sample.txt.qz"))
+    assert r.exit_code == 0 and r.stdout_bytes == DATA
+    shares = [int(x) for x in re.findall(r"(\d+)%", r.stderr)]
+    assert len(shares) > 5 and shares == sorted(shares) and shares[0] < 20, shares
