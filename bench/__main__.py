@@ -1,11 +1,13 @@
 """python -m bench COMMAND: run (the benchmark suite: quasi against its peers),
 reference (sizes vs the reference program per tiling mode), speed (side by side
 with lzma), memory (working memory of one call), ab (the tiling A/B: every
-tiling, everything else equal), trees (two source trees of quasi side by side) and
-profile (one call under perf, numba's kernels named)."""
+tiling, everything else equal), trees (two source trees of quasi side by side), profile
+(one call under perf, numba's kernels named) and compile (what the first run
+compiles, kernel by kernel, from a cold cache)."""
 import click
 
 from .ab import ab
+from .compile import compile_times
 from .memory import memory
 from .profile import profile
 from .reference import reference
@@ -20,6 +22,7 @@ def main():
 
 
 main.add_command(ab)
+main.add_command(compile_times)
 main.add_command(memory)
 main.add_command(profile)
 main.add_command(reference)

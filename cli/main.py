@@ -14,6 +14,7 @@ import signal
 import stat
 import sys
 import tempfile
+import threading
 import time
 
 import click
@@ -164,10 +165,13 @@ def _level_flags(f):
 @click.option("-q", "--quiet", is_flag=True, help="suppress warnings and notices")
 @click.option("--no-progress", is_flag=True, help="no progress bar (shown on a terminal)")
 @click.option("--demo", is_flag=True, help="compress a sample text Python ships, verify, compare")
+@click.option("--warm-up", "warm_up", is_flag=True,
+              help="compile every numba kernel into the cache now (for images and CI)")
 @click.version_option(quasi.__version__, "-V", "--version", prog_name="quasi")
 @click.pass_context
 def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, force, suffix,
-        tiling, block_size, threads, memory, recursive, verbose, quiet, no_progress, demo):
+        tiling, block_size, threads, memory, recursive, verbose, quiet, no_progress, demo,
+        warm_up):
     """Compress FILEs to FILE.qz (or decompress, test, list them)."""
     level = (ctx.obj or {}).get("level")
     _check_usage(files, decompress, test, list_, to_stdout, output, keep, remove, suffix,
@@ -177,6 +181,15 @@ def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, fo
     if recursive and output is not None:
         raise UsageError("-o takes one input file, not -r")
     try:
+        if warm_up:
+            from quasi.warmup import cache_location, warm_up as compile_all
+            started = time.perf_counter()
+            with compile_notice(quiet):
+                compile_all()
+            if not quiet:
+                _say(f"quasi: kernels ready in {time.perf_counter() - started:.1f} s; "
+                     f"cache: {cache_location()}")
+            return
         if demo:
             from .demo import run_demo
             with compile_notice(quiet):
@@ -432,15 +445,87 @@ class Job:
              f"in {seconds:.2f} s, {speed}")
 
 
+COMPILE_NOTICE = ("quasi: compiling the numba kernels: the first run takes a few minutes; "
+                  "later runs load them from the cache")
+
+
 def compile_notice(quiet):
     """A context in which the user is told (once) if kernels get compiled rather than
-    loaded from the cache: the first run after installation."""
+    loaded from the cache: the first run after installation. On a terminal a status
+    line below the notice shows how many kernels are done, which one is compiling
+    and for how long, refreshed twice a second so that it never looks hung."""
     if quiet:
         return contextlib.nullcontext()
     from quasi import _jit
-    return _jit.compile_notice(lambda: _say("quasi: compiling the numba kernels: the first "
-                                            "run takes a few minutes; later runs load them "
-                                            "from the cache"))
+    if not _stderr_is_terminal():
+        return _jit.compile_notice(lambda: _say(COMPILE_NOTICE))
+    return CompileStatus().watching(_jit)
+
+
+class CompileStatus:
+    """The terminal's line of compile progress (see compile_notice)."""
+
+    INTERVAL = 0.5
+
+    def __init__(self):
+        self.done = 0
+        self.name = None       # the kernel compiling now, or None between compiles
+        self.start = None
+        self.shown = False
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._ticker = None
+
+    @contextlib.contextmanager
+    def watching(self, jit):
+        try:
+            with jit.compile_notice(self._first, self._update):
+                yield
+        finally:
+            self._stop.set()
+            if self._ticker is not None:
+                self._ticker.join()
+            self._clear()
+            if self.done:
+                _say(f"quasi: compiled {self.done} kernels in {self._elapsed()}")
+
+    def _first(self):
+        _say(COMPILE_NOTICE)
+        self.start = time.monotonic()
+        self._ticker = threading.Thread(target=self._tick, daemon=True)
+        self._ticker.start()
+
+    def _update(self, done, name):
+        self.done, self.name = done, name
+        self._draw()
+
+    def _tick(self):
+        while not self._stop.wait(self.INTERVAL):
+            self._draw()
+
+    def _elapsed(self):
+        seconds = int(time.monotonic() - self.start)
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+    def _draw(self):
+        with self._lock:
+            if self.name is None:
+                self._clear_locked()
+                return
+            line = f"quasi: {self.done} kernels compiled, {self._elapsed()}; now {self.name}"
+            sys.stderr.write("\r" + line[:79].ljust(79))
+            sys.stderr.flush()
+            self.shown = True
+
+    def _clear(self):
+        with self._lock:
+            self._clear_locked()
+
+    def _clear_locked(self):
+        if self.shown:
+            sys.stderr.write("\r" + " " * 79 + "\r")
+            sys.stderr.flush()
+            self.shown = False
 
 
 class AtomicFile:

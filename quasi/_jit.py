@@ -79,25 +79,45 @@ njit_inline = numba.njit(cache=CACHE_DIR != "", nogil=True, inline="always")
 
 
 @contextmanager
-def compile_notice(callback):
+def compile_notice(callback, progress=None):
     """While the block runs, call ``callback()`` once if numba starts compiling a
-    kernel (it does so only when the on-disk cache has no usable copy)."""
+    kernel (it does so only when the on-disk cache has no usable copy), and
+    ``progress(n_done, name)`` each time a kernel starts (``name``: the one being
+    compiled) or ends compiling (``name`` None once the outermost has ended)."""
     from numba.core import event
 
-    class _Once(event.Listener):
+    class _Listener(event.Listener):
         fired = False
+        done = 0
+        active = []
 
         def on_start(self, ev):
             if not self.fired:
                 self.fired = True
                 callback()
+            self.active.append(_kernel_name(ev))
+            if progress is not None:
+                progress(self.done, self.active[-1])
 
         def on_end(self, ev):
-            pass
+            self.done += 1
+            if self.active:
+                self.active.pop()
+            if progress is not None:
+                progress(self.done, self.active[-1] if self.active else None)
 
-    listener = _Once()
+    listener = _Listener()
+    listener.active = []
     event.register("numba:compile", listener)
     try:
         yield
     finally:
         event.unregister("numba:compile", listener)
+
+
+def _kernel_name(ev):
+    """'module.function' of the dispatcher a numba:compile event is about."""
+    func = getattr((ev.data or {}).get("dispatcher"), "py_func", None)
+    if func is None:
+        return "?"
+    return f"{func.__module__.rpartition('.')[2]}.{func.__qualname__}"

@@ -832,3 +832,28 @@ def test_decompression_progress_counts_output(sample, monkeypatch):
     assert r.exit_code == 0 and r.stdout_bytes == DATA
     shares = [int(x) for x in re.findall(r"(\d+)%", r.stderr)]
     assert len(shares) > 5 and shares == sorted(shares) and shares[0] < 20, shares
+
+
+def test_compiling_on_a_terminal_shows_how_far_it_is(sample, monkeypatch):
+    """On a terminal the first run shows kernels done, the one compiling and the time,
+    refreshed while it compiles, then a summary; the line is cleared."""
+    import numba
+
+    import quasi.block
+
+    real = quasi.block.encode_block
+
+    def compiling(*args):   # as on a first run: kernels not in the cache, one slow
+        numba.njit(lambda x: x + 1)(1)
+        time.sleep(0.35)
+        numba.njit(lambda x: x + 2)(1)
+        return real(*args)
+
+    monkeypatch.setattr(quasi.block, "encode_block", compiling)
+    monkeypatch.setattr(m.CompileStatus, "INTERVAL", 0.05)
+    monkeypatch.setattr(m, "_stderr_is_terminal", lambda: True)
+    r = run("-c", sample)
+    assert r.exit_code == 0 and quasi.decompress(r.stdout_bytes) == DATA
+    assert r.stderr.count("compiling the numba kernels") == 1
+    assert "kernels compiled, 0:00; now test_cli." in r.stderr
+    assert "quasi: compiled 2 kernels in 0:00" in r.stderr

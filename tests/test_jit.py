@@ -9,6 +9,8 @@ import pytest
 
 import quasi._jit as jit
 
+from conftest import word_soup
+
 PACKAGE_CACHE = os.path.join(os.path.dirname(jit.__file__), "__pycache__")
 
 
@@ -128,3 +130,31 @@ def test_leaf_kernels_return_no_array(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "RETURNS-ARRAY" not in r.stdout, r.stdout
     assert int(r.stdout.split("LEAF-SIGNATURES")[1]) > 40, r.stdout  # the coders' helpers ran
+
+
+def _compiles_nothing_after_warm_up(tmp_path, env):
+    """Run the warm-up, then real jobs at levels 1, 6 and 9 on other text: they must
+    load every kernel from the cache (no compile notice)."""
+    exe = [sys.executable, "-c", "from quasi_cli.main import main; main()"]
+    r = subprocess.run([sys.executable, "-m", "quasi.warmup"], capture_output=True, text=True,
+                       env=env)
+    assert r.returncode == 0 and "kernels compiled" in r.stderr, r.stderr
+    src = tmp_path / "text.txt"
+    src.write_bytes(word_soup(30000, seed=4) + bytes(range(256)) * 40)
+    for level in ("-1", "-6", "-9"):
+        packed = tmp_path / f"text{level}.qz"
+        for args in ([level, "-o", str(packed), str(src)], ["-t", str(packed)]):
+            r = subprocess.run(exe + args, capture_output=True, text=True, env=env)
+            assert r.returncode == 0, r.stderr
+            assert "compiling" not in r.stderr, (args, r.stderr)
+
+
+def test_nothing_compiles_after_warm_up(tmp_path):
+    _compiles_nothing_after_warm_up(tmp_path, dict(os.environ))
+
+
+@pytest.mark.slow
+def test_warm_up_fills_an_empty_cache(tmp_path):
+    cache = tmp_path / "cache"
+    _compiles_nothing_after_warm_up(tmp_path, dict(os.environ, NUMBA_CACHE_DIR=str(cache)))
+    assert any(cache.rglob("*.nbc"))

@@ -1,0 +1,75 @@
+"""Compile every numba kernel once, serially, into the on-disk cache.
+
+``python -m quasi.warmup`` (or ``quasi --warm-up``) is for image builds, CI caches
+and cluster workers: afterwards no process that uses the same cache directory
+(``NUMBA_CACHE_DIR``, else the package's ``__pycache__`` when writable; see
+quasi._jit) compiles anything. It runs in one process on purpose: processes that
+compile the same kernel at once can corrupt numba's index of the cache.
+"""
+import random
+import sys
+import time
+
+from . import _jit
+from .api import compress, decompress
+from .options import DEFAULT_TILING
+
+LEVELS = range(1, 10)
+TILINGS = ("fib", "none", "dense")   # their lookup walks, beside the default's
+
+
+def sample_text(n_words: int = 20000, seed: int = 1) -> bytes:
+    """Generated text that every model of the codec codes: words in three cases,
+    punctuation, numbers, runs of spaces, tabs and line breaks."""
+    rng = random.Random(seed)
+    words = ("the of and to in a is that for it as was with be by on not he I this are or "
+             "his from at which but have an they you were her she there been one all we "
+             "their has Alice Queen King Rabbit Hatter 1999 3.14 x86_64 <p> {\"id\": 7}").split()
+    gaps = [" "] * 20 + [". ", ", ", "\n", "  ", "\t", ";\n\n"]
+    parts = []
+    for _ in range(n_words):
+        w = rng.choice(words)
+        parts.append(rng.choice((w, w, w.upper(), w.capitalize())) + rng.choice(gaps))
+    return "".join(parts).encode()
+
+
+def cache_location() -> str:
+    """Where the kernels are cached (or a note that they are not)."""
+    import os
+
+    import numba
+
+    if _jit.CACHE_DIR == "":
+        return "nowhere (no writable cache directory: kernels compile in every process)"
+    return numba.config.CACHE_DIR or os.path.join(os.path.dirname(_jit.__file__), "__pycache__")
+
+
+def warm_up(levels=LEVELS, tilings=TILINGS, report=None) -> None:
+    """Compress and decompress sample_text() at every level (and the default level
+    with each of ``tilings``), checking each round trip; ``report(what, seconds)``
+    after each step."""
+    text = sample_text()
+    steps = [(level, DEFAULT_TILING) for level in levels]
+    steps += [(None, tiling) for tiling in tilings]
+    for level, tiling in steps:
+        start = time.perf_counter()
+        if decompress(compress(text, level, tiling=tiling)) != text:
+            raise AssertionError(f"warm-up round trip failed (level {level}, {tiling})")
+        if report is not None:
+            report(f"level {level or 'default'}, tiling {tiling}", time.perf_counter() - start)
+
+
+def main() -> int:
+    """Warm the cache, saying what is compiled and how long it took."""
+    start = time.perf_counter()
+    compiled = []
+    with _jit.compile_notice(lambda: None, lambda done, name: compiled.append(done)):
+        warm_up(report=lambda what, s: print(f"{what}: {s:.1f} s", file=sys.stderr))
+    done = compiled[-1] if compiled else 0
+    print(f"quasi: {done} kernels compiled, {time.perf_counter() - start:.1f} s; "
+          f"cache: {cache_location()}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
