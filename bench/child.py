@@ -14,6 +14,10 @@ it the parent's resident set at fork time. Jobs:
 * ``decompress``: load the corpus and ``packed``, decompress once, then
   ``repeats`` timed calls, comparing every output with the corpus.
 
+Peers that are programs (zpaq, 7-Zip, bzip3) run as children of the child: their
+CPU seconds count in the call's CPU time (``cpu_seconds``), and their peak RSS, read
+from /proc while they run (``codecs.program_peak_rss``), is added to the child's.
+
 Any exception in the codec is reported in the result, never raised; a child that
 dies (signal, out of memory, timeout) is reported by the parent.
 """
@@ -46,6 +50,13 @@ def own_peak_rss() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit
 
 
+def cpu_seconds() -> float:
+    """CPU seconds (user and system) of this process and of the child processes it has
+    waited for: a program run by a peer counts once it has ended."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def _timed_calls(fn, arg, timing, check):
     """Call fn(arg) once, then up to timing["repeats"] more times, stopping early once
     those timed calls add up to timing["budget_s"] (when set); (check of every output,
@@ -58,10 +69,10 @@ def _timed_calls(fn, arg, timing, check):
         if i > 1 and budget is not None and sum(wall[1:]) >= budget:
             break
         gc.collect()
-        w0, c0 = time.perf_counter(), time.process_time()
+        w0, c0 = time.perf_counter(), cpu_seconds()
         out = fn(arg)
         wall.append(time.perf_counter() - w0)
-        cpu.append(time.process_time() - c0)
+        cpu.append(cpu_seconds() - c0)
         checks.append(check(out))
         del out
     median = statistics.median(wall[1:])
@@ -101,7 +112,7 @@ def run_job(job: dict) -> dict:
                 result["error"] = "decompressed output differs from the input"
     except Exception as exc:  # a failing codec is a result, not a crash of the run
         result["error"] = f"{type(exc).__name__}: {exc}"
-    result["peak_rss_bytes"] = own_peak_rss()
+    result["peak_rss_bytes"] = own_peak_rss() + codecs.program_peak_rss()
     return result
 
 

@@ -3,15 +3,35 @@ peers people already use, each with the settings of its strongest common mode.
 
 A Codec is plain data (id, label, family, params) so that a child process can
 rebuild it from JSON; ``functions(codec)`` imports the family's module and returns
-its one-shot (compress, decompress) pair.
+its one-shot (compress, decompress) pair. Peers that are programs (zpaq, 7-Zip,
+bzip3) run on files in a private temporary directory: their params hold the two
+command lines, run there with the input named FILE.
 """
+import importlib.metadata
 import importlib.util
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+import threading
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 MODULES = {"quasi": "quasi", "zlib": "zlib", "bz2": "bz2", "lzma": "lzma",
-           "zstd": "zstandard", "brotli": "brotli", "ppmd": "pyppmd"}
+           "zstd": "zstandard", "brotli": "brotli", "ppmd": "pyppmd", "kanzi": "kanzi",
+           "bz3": "bz3"}
+PIP = {"kanzi": "kanzi", "bz3": "bzip3"}   # modules not in the bench extra: their PyPI names
+# family -> (program on PATH, Debian package, arguments that make it say its version)
+PROGRAMS = {"zpaq": ("zpaq", "zpaq", []), "7z": ("7zz", "7zip", []),
+            "bzip3": ("bzip3", "bzip3", ["--version"])}
 PPMD_MEMORY = 1 << 30
 PPMD_PIECE = 1 << 14   # bytes per encoder call, see _ppmd
+BZIP3_BLOCK = 16 << 20
+FILE = "FILE"           # name of the input in a program peer's directory (as in its commands)
+FILE_MTIME = 946684800  # 2000-01-01: archivers store it, so their output does not vary
+RSS_POLL_S = 0.01       # how often a program peer's peak RSS is read
 
 
 @dataclass(frozen=True)
@@ -26,6 +46,15 @@ class Codec:
         return asdict(self)
 
 
+def _program_codec(codec_id: str, family: str, archive: str, compress: list,
+                   decompress: list) -> Codec:
+    """A peer that is a program: ``compress`` turns FILE into ``archive``, ``decompress``
+    turns the archive back into FILE, each run in a directory holding only its input.
+    The label is the compress command."""
+    return Codec(codec_id, shlex.join(compress), family,
+                 {"archive": archive, "compress": compress, "decompress": decompress})
+
+
 PEERS = (
     Codec("zlib-9", "zlib -9 (gzip -9)", "zlib", {"level": 9}),
     Codec("bz2-9", "bz2 -9 (bzip2 -9)", "bz2", {"level": 9}),
@@ -36,6 +65,19 @@ PEERS = (
     Codec("brotli-11-w24", "brotli -q 11 -w 24", "brotli", {"quality": 11, "lgwin": 24}),
     Codec("ppmd8-o6", "PPMd var.I order 6, 1 GiB (pyppmd)", "ppmd", {"order": 6}),
     Codec("ppmd8-o16", "PPMd var.I order 16, 1 GiB (pyppmd)", "ppmd", {"order": 16}),
+    _program_codec("zpaq-m5", "zpaq", "FILE.zpaq",
+                   ["zpaq", "a", "FILE.zpaq", "FILE", "-m5", "-t1"],
+                   ["zpaq", "x", "FILE.zpaq", "-t1"]),
+    Codec("kanzi-9", "kanzi level 9, one thread (kanzi.compress(data, 9), KANZI_JOBS=1)",
+          "kanzi", {"level": 9, "jobs": 1}),
+    _program_codec("7z-ppmd-o8", "7z", "FILE.7z",
+                   ["7zz", "a", "-m0=PPMd:o=8:mem=1g", "-mmt=1", "-mx=9", "FILE.7z", "FILE"],
+                   ["7zz", "x", "-mmt=1", "FILE.7z"]),
+    _program_codec("bzip3-b16", "bzip3", "FILE.bz3",
+                   ["bzip3", "-e", "-b", "16", "-j", "1", "FILE"],
+                   ["bzip3", "-d", "-j", "1", "FILE.bz3"]),
+    Codec("bzip3-b16-py", "bz3.compress(block_size=16 MiB, num_threads=1) (PyPI bzip3)", "bz3",
+          {"block_size": BZIP3_BLOCK}),
 )
 
 
@@ -53,10 +95,17 @@ def from_json(obj: dict) -> Codec:
 
 
 def missing(codec: Codec) -> str | None:
-    """Why a codec cannot run here (its module is not installed), or None."""
+    """Why a codec cannot run here (its program is not on PATH, its module is not
+    installed), or None."""
+    if codec.family in PROGRAMS:
+        program, package, _ = PROGRAMS[codec.family]
+        if shutil.which(program) is None:
+            return f"program {program!r} not on PATH (apt-get install {package})"
+        return None
     module = MODULES[codec.family]
     if importlib.util.find_spec(module) is None:
-        return f"Python module {module!r} not installed (pip install -e '.[bench]')"
+        how = f"pip install {PIP[module]}" if module in PIP else "pip install -e '.[bench]'"
+        return f"Python module {module!r} not installed ({how})"
     return None
 
 
@@ -74,6 +123,14 @@ def version(codec: Codec) -> str:
     if codec.family in ("brotli", "ppmd"):
         module = importlib.import_module(MODULES[codec.family])
         return f"{MODULES[codec.family]} {module.__version__}"
+    if codec.family == "kanzi":
+        return f"kanzi {importlib.metadata.version('kanzi')} (kanzi-rs)"
+    if codec.family == "bz3":
+        import bz3
+        return f"bzip3 {bz3.__version__} (libbzip3 {bz3.libversion()})"
+    if codec.family in PROGRAMS:
+        program, _, args = PROGRAMS[codec.family]
+        return _program_version([program, *args])
     import platform
     return f"Python {platform.python_version()} {codec.family} module"
 
@@ -102,6 +159,14 @@ def functions(codec: Codec):
                 brotli.decompress)
     if codec.family == "ppmd":
         return _ppmd(p["order"])
+    if codec.family == "kanzi":
+        return _kanzi(p)
+    if codec.family == "bz3":
+        import bz3
+        return (lambda d: bz3.compress(d, p["block_size"], num_threads=1),
+                lambda d: bz3.decompress(d, num_threads=1))
+    if codec.family in PROGRAMS:
+        return _program(p)
     raise ValueError(f"unknown codec family {codec.family!r}")
 
 
@@ -146,6 +211,83 @@ def _ppmd(order):
         return out
 
     return compress, decompress
+
+
+def _kanzi(p):
+    """kanzi-rs encodes and decodes blocks on up to as many threads as there are
+    cores unless KANZI_JOBS says otherwise, read at every call: set here, in the
+    process that makes the calls."""
+    import kanzi
+
+    os.environ["KANZI_JOBS"] = str(p["jobs"])
+    return (lambda d: kanzi.compress(d, p["level"]), kanzi.decompress)
+
+
+def _program_version(argv: list) -> str:
+    """The first line a program prints (up to a ' : '): 'zpaq v7.15 journaling
+    archiver, compiled ...', '7-Zip (z) 26.02 (x64)', 'bzip3 1.2.2'."""
+    proc = subprocess.run(argv, capture_output=True, stdin=subprocess.DEVNULL)
+    text = (proc.stdout + proc.stderr).decode(errors="replace")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first.split(" : ")[0] or f"{argv[0]} (no version reported)"
+
+
+_program_peak = {"bytes": 0}   # largest peak RSS of a program run by _run in this process
+
+
+def program_peak_rss() -> int:
+    """The largest peak RSS (bytes) of the programs that peers ran in this process
+    (0 if none): VmHWM of the program, read every RSS_POLL_S seconds while it runs."""
+    return _program_peak["bytes"]
+
+
+def _watch_rss(pid: int, stop: threading.Event):
+    """Keep the program's VmHWM in _program_peak until stop is set (a program that
+    ends between two reads shows the peak of the last read)."""
+    status = f"/proc/{pid}/status"
+    while True:
+        try:
+            with open(status) as fh:
+                kib = next((int(ln.split()[1]) for ln in fh if ln.startswith("VmHWM:")), 0)
+            _program_peak["bytes"] = max(_program_peak["bytes"], kib * 1024)
+        except OSError:
+            return   # no /proc, or the program is gone
+        if stop.wait(RSS_POLL_S):
+            return
+
+
+def _run(argv: list, cwd: str):
+    """Run a program in cwd to its end; its output goes to a file in cwd, whose end
+    is in the error raised when it exits with a non-zero status."""
+    log = Path(cwd) / "output.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT)
+        stop = threading.Event()
+        watcher = threading.Thread(target=_watch_rss, args=(proc.pid, stop), daemon=True)
+        watcher.start()
+        proc.wait()
+        stop.set()
+        watcher.join()
+    if proc.returncode:
+        tail = log.read_text(errors="replace")[-500:].strip()
+        raise RuntimeError(f"{shlex.join(argv)} exited with status {proc.returncode}: {tail}")
+
+
+def _program(p):
+    """(compress, decompress) for a peer that is a program: each call writes its input
+    to a fresh private temporary directory (FILE with a fixed mtime, or the archive),
+    runs the command there and reads the result back; the directory is removed after."""
+    def call(argv, name, data, result):
+        with tempfile.TemporaryDirectory(prefix="quasi-bench-peer-") as tmp:
+            path = Path(tmp) / name
+            path.write_bytes(data)
+            os.utime(path, (FILE_MTIME, FILE_MTIME))
+            _run(argv, tmp)
+            return (Path(tmp) / result).read_bytes()
+
+    return (lambda d: call(p["compress"], FILE, d, p["archive"]),
+            lambda a: call(p["decompress"], p["archive"], a, FILE))
 
 
 def quasi_streams(packed: bytes) -> dict:

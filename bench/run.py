@@ -151,9 +151,9 @@ def write_json(results: dict, path: Path):
 
 @click.command()
 @click.option("--corpus", "corpora", multiple=True,
-              help="group (shared, canterbury, calgary, large, big, artificial, enwik) or "
-                   "name (canterbury/alice29.txt, enwik8, large/enwik8-head.xml:1MB, "
-                   "synth:64MB); repeatable")
+              help="group (shared, texts, canterbury, calgary, large, big, structured, "
+                   "artificial, enwik) or name (canterbury/alice29.txt, enwik8, "
+                   "large/enwik8-head.xml:1MB, synth:64MB); repeatable")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="directory for results.json, results.md and the plots")
 @click.option("--level", "levels", type=click.IntRange(1, 9), multiple=True,
@@ -173,7 +173,8 @@ def write_json(results: dict, path: Path):
 @click.option("--list-codecs", is_flag=True, help="print the codec ids and exit")
 def run(corpora, out_dir, levels, tilings, repeats, budget, peers, no_quasi, timeout,
         list_codecs):
-    """Compare quasi with zlib, bz2, lzma, zstd, brotli and PPMd on chosen corpora."""
+    """Compare quasi with zlib, bz2, lzma, zstd, brotli, PPMd, zpaq, kanzi, 7-Zip PPMd
+    and bzip3 on chosen corpora."""
     if list_codecs:
         for c in codecs.PEERS:
             click.echo(f"{c.id:<16} {c.label}  {codecs.missing(c) or ''}")

@@ -4,8 +4,10 @@ Names: a manifest name (``canterbury/alice29.txt``), ``enwik8``, ``enwik9``,
 ``synth`` (generated text; needs a size) — each optionally with ``:SIZE`` for its
 first SIZE bytes (``large/enwik8-head.xml:1MB``, ``synth:64MiB``).
 Groups (for ``expand``): ``shared`` (every manifest file), a manifest group
-(``artificial``, ``calgary``, ``canterbury``, ``large``, ``big``), ``enwik``
-(enwik8 and enwik9); a group may carry ``:SIZE`` too (``big:4MB``).
+(``artificial``, ``calgary``, ``canterbury``, ``large``, ``big``, ``structured``),
+``texts`` (the benchmark's text set: the 14 texts of ``TEXT_FILES`` and the
+``structured`` group), ``enwik`` (enwik8 and enwik9); a group may carry ``:SIZE``
+too (``big:4MB``).
 """
 import re
 
@@ -17,6 +19,13 @@ _UNITS = {"": 1, "B": 1, "KB": 1000, "MB": 1000 ** 2, "GB": 1000 ** 3,
 SHARED = "shared"
 ENWIK = ("enwik8", "enwik9")
 SYNTH = "synth"
+TEXTS = "texts"
+TEXT_FILES = (  # the benchmark's 14 texts (bench/results/texts/README.md)
+    "canterbury/alice29.txt", "canterbury/asyoulik.txt", "canterbury/lcet10.txt",
+    "canterbury/plrabn12.txt", "calgary/book1", "calgary/book2", "calgary/news",
+    "calgary/paper1", "calgary/bib", "large/world192.txt", "large/bible.txt",
+    "large/enwik8-head.xml", "big/kernel-docs.rst", "big/gcide.txt")
+TEXT_GROUPS = ("structured",)  # manifest groups in the text set after the 14 texts
 
 
 def parse_size(text: str) -> int:
@@ -37,9 +46,12 @@ def split_name(name: str) -> tuple[str, int | None]:
 
 def groups() -> dict[str, list[str]]:
     """{group: names} for every group known on this machine."""
-    out = {SHARED: shared.names()}
-    for name, entry in shared.manifest().items():
+    entries = shared.manifest()
+    out = {SHARED: list(entries)}
+    for name, entry in entries.items():
         out.setdefault(entry.group, []).append(name)
+    out[TEXTS] = ([n for n in TEXT_FILES if n in entries]
+                  + [n for g in TEXT_GROUPS for n in out.get(g, [])])
     out["enwik"] = list(ENWIK)
     return out
 

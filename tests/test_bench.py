@@ -4,6 +4,10 @@ import importlib.util
 import json
 import random
 import re
+import subprocess
+import sys
+import tempfile
+import time
 import zlib
 from pathlib import Path
 
@@ -14,7 +18,7 @@ from click.testing import CliRunner
 import quasi
 import quasi_corpora
 from bench import child, codecs
-from conftest import needs_corpora
+from conftest import needs_corpora, word_soup
 from bench.run import run
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
@@ -134,6 +138,81 @@ def test_ppmd_round_trips_where_one_shot_encoding_fails(peer):
     compress, decompress = codecs.functions(codec)
     data = quasi_corpora.load("calgary/book2")
     assert decompress(compress(data)) == data
+
+
+NEW_PEERS = ["zpaq-m5", "kanzi-9", "7z-ppmd-o8", "bzip3-b16", "bzip3-b16-py"]
+
+
+def _peer(codec_id):
+    return next(c for c in codecs.PEERS if c.id == codec_id)
+
+
+@pytest.mark.parametrize("peer", NEW_PEERS)
+def test_new_peers_round_trip(peer, tmp_path, monkeypatch):
+    """zpaq, kanzi, 7-Zip PPMd and bzip3 where installed (CI has none of them): a round
+    trip, a version, and no temporary file left behind."""
+    codec = _peer(peer)
+    if codecs.missing(codec):
+        pytest.skip(codecs.missing(codec))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    data = word_soup(5000)
+    compress, decompress = codecs.functions(codec)
+    packed = compress(data)
+    assert 0 < len(packed) < len(data) // 2 and decompress(packed) == data
+    assert re.search(r"\d+\.\d+", codecs.version(codec))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_program_peer_files_errors_and_rss(tmp_path, monkeypatch):
+    """The machinery of the program peers, with cp standing in for an archiver: the
+    input as FILE in a private directory removed after the call, the program's exit
+    status and output in the error, its peak RSS recorded."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setitem(codecs._program_peak, "bytes", 0)
+    copy = codecs.Codec("cp", "cp FILE FILE.cp", "bzip3", {
+        "archive": "FILE.cp", "compress": ["sh", "-c", "sleep 0.1; cp FILE FILE.cp"],
+        "decompress": ["cp", "FILE.cp", "FILE"]})
+    compress, decompress = codecs.functions(copy)
+    assert compress(b"abc") == b"abc" and decompress(b"xyz") == b"xyz"
+    assert list(tmp_path.iterdir()) == [] and codecs.program_peak_rss() > 0
+    broken = codecs.Codec("cp", "cp", "bzip3", dict(copy.params, compress=["cp", "NOPE", "x"]))
+    with pytest.raises(RuntimeError, match=r"cp NOPE x exited with status 1: .*NOPE"):
+        codecs.functions(broken)[0](b"abc")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cpu_seconds_count_programs_run():
+    """A program's CPU time counts in the calling child's CPU seconds."""
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass"
+    c0, p0 = child.cpu_seconds(), time.process_time()
+    subprocess.run([sys.executable, "-c", burn], check=True)
+    assert child.cpu_seconds() - c0 >= 0.3 > 10 * (time.process_time() - p0)
+
+
+def test_missing_peers_say_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))   # no program found
+    monkeypatch.setitem(sys.modules, "kanzi", None)   # no module found
+    monkeypatch.setitem(sys.modules, "bz3", None)
+    notes = {p: codecs.missing(_peer(p)) for p in NEW_PEERS}
+    assert notes == {
+        "zpaq-m5": "program 'zpaq' not on PATH (apt-get install zpaq)",
+        "kanzi-9": "Python module 'kanzi' not installed (pip install kanzi)",
+        "7z-ppmd-o8": "program '7zz' not on PATH (apt-get install 7zip)",
+        "bzip3-b16": "program 'bzip3' not on PATH (apt-get install bzip3)",
+        "bzip3-b16-py": "Python module 'bz3' not installed (pip install bzip3)"}
+    res = CliRunner().invoke(run, ["--list-codecs"])
+    assert res.exit_code == 0
+    for peer, note in notes.items():
+        assert re.search(rf"^{re.escape(peer)} +.+  {re.escape(note)}$", res.output, re.M)
+
+
+@needs_corpora
+def test_structured_group_is_in_the_text_set():
+    structured = quasi_corpora.expand("structured")
+    assert {"structured/apt-term.log", "structured/sqlite3.h"} <= set(structured)
+    texts = quasi_corpora.expand("texts")
+    assert texts[:14] == list(quasi_corpora.registry.TEXT_FILES)
+    assert texts[14:] == structured
 
 
 def test_profile_names_numba_kernels():

@@ -82,6 +82,21 @@ def test_names_and_groups(fake_shared):
             quasi_corpora.expand(bad)
 
 
+def test_text_set_is_the_texts_then_the_structured_group(fake_shared):
+    """``texts``: those of the 14 texts the manifest has, in their order, then the
+    ``structured`` group; empty (an error to expand) when it has none of them."""
+    with pytest.raises(CorpusError, match="group 'texts' is empty"):
+        quasi_corpora.expand("texts")
+    rows = [("structured/api.json.xz", "structured"), ("calgary/book1", "calgary"),
+            ("structured/apt-term.log", "structured"), ("canterbury/alice29.txt", "canterbury")]
+    with open(fake_shared / "MANIFEST.tsv", "a") as fh:
+        fh.writelines(f"{path}\t{len(GOOD)}\t{_sha(GOOD)}\t{group}\ttest data\n"
+                      for path, group in rows)
+    assert quasi_corpora.expand("texts:1KB") == [
+        "canterbury/alice29.txt:1KB", "calgary/book1:1KB", "structured/api.json:1KB",
+        "structured/apt-term.log:1KB"]
+
+
 def test_cli_verify_fails_loudly(fake_shared, capsys):
     from quasi_corpora.__main__ import main
 
