@@ -1,8 +1,12 @@
 """python -m bench.fuzz: long fuzzing campaigns against quasi's readers.
 
 ``mutate`` (default): ``--cases`` mutated streams (bench/mutate.py) of small valid
-streams of every kind and the golden files, each judged by bench/oracle.py through every
-reader, every ``--cli-every``-th also through the command line. ``flips``: every
+streams of every kind, the format-2 streams made to be forged (``forge_samples``) and the
+golden files, each judged by bench/oracle.py through every reader, every
+``--cli-every``-th also through the command line; ``--kinds`` restricts the mutators
+(``--kinds forge,model,field``: the ones that recompute CRCs). A forged edit of a coded
+block is also counted as reaching its decoder or not (``reached_codec``: the block got
+past every CRC and structure check before it). ``flips``: every
 single-bit flip (every ``--step``-th bit) of one compressed input (``--input``: a corpus
 name such as canterbury/alice29.txt, a file, or ``multi-block`` for generated text in
 many blocks) through ``decompress`` and ``QuasiDecompressor``.
@@ -30,11 +34,13 @@ import time
 from pathlib import Path
 
 import click
+import numba
 
 import quasi
 
-from .mutate import MUTATORS, bit_flip, built_samples, golden_samples, make_sample, mutate
-from .oracle import FAILURES, Failure, judge
+from .mutate import (MUTATORS, bit_flip, built_samples, forge_samples, golden_samples,
+                     make_sample, mutate)
+from .oracle import FAILURES, Failure, judge, reached_codec
 
 MAX_CASE = 1 << 20          # largest input kept in current.bin
 
@@ -50,6 +56,7 @@ class Recorder:
         self.max_wall = (0.0, "")
         self.failures = 0
         self.buckets = collections.Counter()    # CPU time per case, by decade
+        self.reached = collections.Counter()    # forged block edits: (mutator, reached?)
         self._current = out / "current.bin"
         with open(self._current, "wb") as f:
             f.truncate(MAX_CASE + 8)
@@ -122,15 +129,15 @@ def _limit_memory(extra_mib: int) -> int:
 
 
 def _samples(max_size: int):
-    samples = built_samples(small=True) + golden_samples(max_size)
+    samples = built_samples(small=True) + forge_samples() + golden_samples(max_size)
     return samples, b"".join(s.data for s in samples[:4])
 
 
 def run_case(i: int, seed: int, samples, donor: bytes, rec: Recorder | None,
-             cli_dir: str | None):
+             cli_dir: str | None, kinds=MUTATORS):
     rng = random.Random(seed * 1_000_003 + i)
     sample = rng.choice(samples)
-    kind = rng.choice(MUTATORS)
+    kind = rng.choice(kinds)
     m = mutate(sample, rng, kind, donor)
     label = f"case {i}: {sample.name}: {m.what}"
     if rec is not None:
@@ -147,6 +154,8 @@ def run_case(i: int, seed: int, samples, donor: bytes, rec: Recorder | None,
     cpu, wall = time.process_time() - t0, time.perf_counter() - w0
     if rec is not None:
         rec.stop(kind, verdict, cpu, wall)
+        if m.target is not None and verdict not in FAILURES:
+            rec.reached[kind, reached_codec(m)] += 1
     return verdict, label, cpu, wall
 
 
@@ -202,35 +211,44 @@ def _flip_case(sample, pos: int, bit: int) -> str:
 @click.option("--step", type=int, default=1, show_default=True,
               help="flips: every N-th bit")
 @click.option("--replay", type=int, default=None, help="run case N alone and print it")
-def main(mode, cases, seed, out, cli_every, max_size, timeout, memory, input_, step, replay):
+@click.option("--kinds", default=",".join(MUTATORS), show_default=True,
+              help="mutate: the mutators to choose from, comma-separated")
+def main(mode, cases, seed, out, cli_every, max_size, timeout, memory, input_, step, replay,
+         kinds):
     """Fuzz quasi's readers with mutated streams; see the module docstring."""
     if mode == "flips":
         return _flips(out, input_, step, timeout)
+    kinds = tuple(kinds.split(","))
+    if not set(kinds) <= set(MUTATORS):
+        raise click.BadParameter(f"not among {', '.join(MUTATORS)}", param_hint="--kinds")
     samples, donor = _samples(max_size)
     if replay is not None:
         with tempfile.TemporaryDirectory() as d:
-            verdict, label, cpu, wall = run_case(replay, seed, samples, donor, None, d)
+            verdict, label, cpu, wall = run_case(replay, seed, samples, donor, None, d, kinds)
         print(f"{label}\nverdict {verdict}, {cpu * 1e3:.2f} ms CPU, {wall * 1e3:.2f} ms wall")
         return
     for i in range(200):   # warm up: load the kernels before timing anything
-        run_case(i, seed + 1, samples, donor, None, None)
+        run_case(i, seed + 1, samples, donor, None, None, kinds)
     cap = _limit_memory(memory)
     rec = Recorder(out, timeout)
     started = time.time()
     with tempfile.TemporaryDirectory() as d:
         for i in range(cases):
             run_case(i, seed, samples, donor, rec,
-                     d if cli_every and i % cli_every == 0 else None)
+                     d if cli_every and i % cli_every == 0 else None, kinds)
             if (i + 1) % 100_000 == 0:
                 print(f"{i + 1:,} cases, {rec.failures} failures, "
                       f"{time.time() - started:.0f} s", file=sys.stderr, flush=True)
     summary = {
         "command": "python -m bench.fuzz " + " ".join(sys.argv[1:]),
         "mode": mode, "cases": cases, "seed": seed, "quasi": quasi.__file__,
+        "numba_boundscheck": bool(numba.config.BOUNDSCHECK), "kinds": list(kinds),
         "samples": {s.name: len(s.data) for s in samples},
         "address_space_cap_bytes": cap, "seconds": round(time.time() - started, 1),
         "verdicts": dict(collections.Counter(v for (_, v) in rec.counts.elements())),
         "by_mutator": {f"{k} {v}": n for (k, v), n in sorted(rec.counts.items())},
+        "reached_codec": {f"{k} {'reached' if r else 'stopped before'}": n
+                          for (k, r), n in sorted(rec.reached.items())},
         "failures": rec.failures, "failure_kinds": list(FAILURES),
         "cpu_buckets": dict(rec.buckets),
         "max_cpu_s": rec.slowest[0][0] if rec.slowest else 0.0,
@@ -239,8 +257,8 @@ def main(mode, cases, seed, out, cli_every, max_size, timeout, memory, input_, s
                            for c, w, label in rec.slowest],
     }
     rec.close(summary)
-    print(json.dumps({k: summary[k] for k in ("verdicts", "failures", "max_cpu_s",
-                                              "max_wall_s", "seconds")}, indent=1))
+    print(json.dumps({k: summary[k] for k in ("verdicts", "reached_codec", "failures",
+                                              "max_cpu_s", "max_wall_s", "seconds")}, indent=1))
 
 
 def _flips(out: Path, name: str, step: int, timeout: float) -> None:

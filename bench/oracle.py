@@ -13,8 +13,9 @@ line (``-d``, ``-t``, ``-l``, in process). The rules (``judge``):
 * a seek reads the content at the target, except after forged edits or moved block
   records (format version 1 cannot tell a record moved to where an index entry of the
   same raw size points: tests/test_fuzz.py, test_seek_cannot_tell_swapped_records);
-* the command line exits 0 or 1 with a one-line ``quasi: ...`` message, writes the
-  expected output or nothing, leaves no temporary file (``cli``).
+* the command line exits 0, 1 or (trailing garbage after valid frames, as gzip) 2 with a
+  one-line ``quasi: ...`` message, writes the expected output (the frames before the
+  garbage) or nothing, leaves no temporary file (``cli``).
 
 The verdict is ``rejected`` (every reader refused), ``decoded`` (the expected content),
 ``unprotected`` (different content where the format promises no detection), or the name
@@ -27,7 +28,9 @@ import os
 import random
 
 import quasi
-from quasi.container import read_frame_infos
+from quasi.container import iter_decoded, read_frame_infos
+from quasi.errors import TrailingGarbage
+from quasi.stream import decode_record
 
 STREAM_LIMIT = 1 << 22      # max_output_size of the streaming reader (inputs are small)
 FAILURES = ("crash", "wrong", "refused", "disagree", "cli")
@@ -132,9 +135,29 @@ def judge(mutation, rng: random.Random, cli_dir: str | None = None) -> str:
     return "decoded" if one == want else "unprotected"
 
 
+def reached_codec(mutation) -> bool:
+    """Whether the block a forged edit changed (``mutation.target``: frame, block) got
+    past every CRC and structure check before it to its decoder, reading the stream as
+    ``decompress`` does. Call it after ``judge``: any exception but QuasiError escapes."""
+    seen = set()
+
+    def decode(hdr, rec):
+        seen.add((hdr.index, rec.index))
+        return decode_record(rec)
+
+    try:
+        for _ in iter_decoded(mutation.data, decode):
+            pass
+    except quasi.QuasiError:
+        pass
+    return tuple(mutation.target) in seen
+
+
 def check_cli(mutation, err, cli_dir: str) -> None:
-    """quasi -d, -t and -l (in process) on the stream: exit 0 or 1, a one-line message,
-    the expected output or none, no temporary file; -t and -d agree with ``decompress``."""
+    """quasi -d, -t and -l (in process) on the stream: exit 0, 1 or (after trailing
+    garbage, as gzip) 2 with a one-line message, the expected output or none, no
+    temporary file; -t and -d agree with ``decompress``: 0 where it succeeds, 2 with the
+    content of the frames before the garbage where it raises TrailingGarbage, else 1."""
     from click.testing import CliRunner
 
     from quasi_cli.main import cli
@@ -143,6 +166,10 @@ def check_cli(mutation, err, cli_dir: str) -> None:
     out = os.path.join(cli_dir, "case")
     with open(path, "wb") as f:
         f.write(mutation.data)
+    garbage = isinstance(err, TrailingGarbage)
+    want_code, want = (0, mutation.expected) if err is None else (1, None)
+    if garbage:
+        want_code, want = 2, quasi.decompress(mutation.data[:err.offset])
     runner = CliRunner()
     try:
         for args in (["-d", path], ["-t", path], ["-l", path]):
@@ -151,20 +178,20 @@ def check_cli(mutation, err, cli_dir: str) -> None:
             except Exception as exc:  # noqa: BLE001
                 raise Failure("cli", f"quasi {args[0]}: {type(exc).__name__}: {exc}") from exc
             msg = r.stderr.strip()
-            if r.exit_code not in (0, 1) or "Traceback" in r.output:
+            if r.exit_code not in (0, 1, 2) or "Traceback" in r.output:
                 raise Failure("cli", f"quasi {args[0]} exited {r.exit_code}: {msg[-300:]}")
-            if r.exit_code == 1 and not (msg.startswith("quasi: ") and "\n" not in msg):
+            if r.exit_code and not (msg.startswith("quasi: ") and "\n" not in msg):
                 raise Failure("cli", f"quasi {args[0]} failed without a clean message: {msg!r}")
             if args[0] == "-l":
                 _check_list(r.exit_code, mutation)
                 continue
-            if (r.exit_code == 0) != (err is None):
+            if r.exit_code != want_code:
                 raise Failure("cli", f"quasi {args[0]} exited {r.exit_code}, decompress: {err}")
             if args[0] == "-d":
-                if r.exit_code == 0:
+                if r.exit_code != 1:
                     with open(out, "rb") as f:
                         got = f.read()
-                    if got != mutation.expected and not mutation.unprotected:
+                    if got != want and not mutation.unprotected:
                         raise Failure("cli", "quasi -d wrote other content than expected")
                     os.unlink(out)
                 elif os.path.exists(out):

@@ -360,7 +360,10 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
                 and 0 <= dictionary < len(DICTIONARIES)
                 and 0 <= pair_bits <= PAIR_MAX_BITS
                 and (pair_bits == 0 or n_words < PAIR_MAX_WORDS)
-                and (mix_bits == 0 or MIN_MIX_BITS <= mix_bits <= MAX_MIX_BITS)
+                # whitespace tables no bigger than the tokens call for (what the encoder
+                # writes): 2**22 buckets in a small block would cost 700 MiB to decode
+                and (mix_bits == 0
+                     or MIN_MIX_BITS <= mix_bits <= mix_bits_for(n_tok, MAX_MIX_BITS))
                 and MIN_TABLE_BITS <= vocab_bits <= MAX_TABLE_BITS
                 and (case_bits == 0 or MIN_CASE_BITS <= case_bits <= MAX_CASE_BITS)
                 and (side_bits == 0 or MIN_SIDE_BITS <= side_bits <= MAX_SIDE_BITS)):

@@ -15,11 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import quasi
-from bench.mutate import (MUTATORS, Mutation, bit_flip, built_samples, golden_samples, leb128,
-                          make_sample, mutate, parse_v1, serialize, set_field, truncate,
-                          v1_fields)
-from bench.oracle import Failure, judge
-from quasi.sections import meta_fields
+from bench.mutate import (CODEC_EDITS, MUTATORS, Mutation, bit_flip, built_samples,
+                          forge_block, forge_samples, golden_samples, leb128, make_sample,
+                          mutate, parse_frame, parse_v1, parse_v2, serialize, set_field,
+                          set_v2_field, truncate, v1_fields, v2_fields)
+from bench.oracle import Failure, judge, reached_codec
+from quasi.container import StreamReader
+from quasi.sections import SECTION_NAMES, meta_fields
+from quasi.spaces import MAX_MIX_BITS, mix_bits_for
 
 from conftest import needs_corpora, word_soup
 
@@ -71,28 +74,83 @@ def test_every_truncation(name):
 
 @pytest.mark.parametrize("name", ["multi-block", "no-checksum", "multi-frame", "v1-r2/raw-block",
                                   "v1-r2/no-checksum", "v1-r1/binary-mix"])
-def test_every_v1_field_at_its_limits(name):
-    """Every size, count, type, offset and CRC field set to 0, its maximum and a value
-    past the end, with and without its CRC recomputed."""
+def test_every_field_at_its_limits(name):
+    """Every size, count, type, offset and CRC field (format 1: in place, v1_fields; format
+    2: through the model, v2_fields of every frame) set to 0, its maximum and a value past
+    the end, with and without its CRC recomputed: refused unless the CRC was recomputed."""
     s = BY_NAME[name]
-    if parse_v1(s.frames[0].data) is None:
-        pytest.skip("written in another format version (the v1 golden files cover v1)")
-    base = 0
-    fields = []
-    for fr in s.frames:
-        fields += v1_fields(fr.data, base)
-        base += len(fr.data)
-    assert len(fields) >= 19
     rng = random.Random(3)
-    for fld in fields:
-        for kind in ("zero", "max", "past_end"):
-            for reseal in (False, True):
-                m = set_field(s, rng, fld, kind, reseal)
-                got = verdict(m)
-                if m.data == s.data:
-                    assert got == "decoded"
-                elif not m.forged:
-                    assert got == "rejected", m.what
+    kinds = [(kind, reseal) for kind in ("zero", "max", "past_end") for reseal in (False, True)]
+    if parse_v1(s.frames[0].data) is not None:
+        base, fields = 0, []
+        for fr in s.frames:
+            fields += v1_fields(fr.data, base)
+            base += len(fr.data)
+        cases = [set_field(s, rng, f, kind, reseal) for f in fields for kind, reseal in kinds]
+    else:
+        fields = [(k, f) for k, fr in enumerate(s.frames) for f in v2_fields(parse_v2(fr.data))]
+        cases = [set_v2_field(s, rng, k, f, kind, reseal)
+                 for k, f in fields for kind, reseal in kinds]
+    assert len(fields) >= 19
+    for m in cases:
+        got = verdict(m)
+        if m.data == s.data:
+            assert got == "decoded"
+        elif not m.forged:
+            assert got == "rejected", m.what
+
+
+def test_models_write_back_every_frame_unchanged():
+    """parse + serialize gives back every frame of every built and golden sample, of
+    both format versions, byte for byte (so a forged frame differs only by its edit)."""
+    n = 0
+    for s in built_samples() + forge_samples() + golden_samples():
+        for fr in s.frames:
+            assert serialize(parse_frame(fr.data)) == fr.data, s.name
+            n += 1
+    assert n >= 290
+
+
+FORGE = forge_samples() + [s for s in golden_samples(max_size=2000) if s.name.startswith("v2-")
+                           and s.name.endswith(("/level-1", "/tiling-multi", "/level-9"))]
+
+
+def test_forge_samples_use_every_section():
+    """The streams forge_block edits hold coded blocks of levels 1, 6 and 9 and codec
+    revisions 2 to 15, whose every section is present: phrase entries, vocabulary,
+    whitespace vocabulary and stream, events, side and (level 9) case."""
+    seen = set()
+    for s in FORGE:
+        for hdr, rec in StreamReader(s.data, verify=False):
+            if rec.type != 1:
+                continue
+            vals = meta_fields(rec.sections[0])
+            seen.add((vals[0], hdr.level))
+            assert len(rec.sections) == len(SECTION_NAMES[vals[0]]), s.name
+            assert all(len(sec) for sec in rec.sections[:6]), s.name
+            if s.name.startswith("forge-level"):
+                assert sum(vals[5:18]) > 0 and (hdr.level < 7) == (len(rec.sections[6]) == 0)
+    assert {(15, 1), (15, 6), (15, 9)} <= seen
+    assert {rev for rev, _ in seen} == set(range(2, 16))
+
+
+def test_forged_blocks_reach_every_decoder():
+    """500 coded blocks at levels 1, 6 and 9 of every codec revision from 2 (FORGE)
+    changed by forge_block (sections damaged, boundaries moved, meta fields at their
+    bounds, another revision, sections swapped, added or dropped, tokens inflated) with
+    every CRC recomputed, through every reader: only QuasiError escapes, and the edits
+    get past the container's checks to the block decoder (reached_codec)."""
+    rng = random.Random(15)
+    reached = {edit: [] for edit in CODEC_EDITS}
+    verdicts = []
+    for i in range(500):
+        edit = CODEC_EDITS[i % len(CODEC_EDITS)]
+        m = forge_block(FORGE[i % len(FORGE)], rng, edit=edit)
+        verdicts.append(verdict(m, i))
+        reached[edit].append(reached_codec(m))
+    for edit, got in reached.items():
+        assert sum(got) >= 0.9 * len(got), edit
+    assert verdicts.count("rejected") >= 300 and verdicts.count("decoded") >= 10
 
 
 def test_unprotected_changes_are_only_stored_payloads_without_checksums():
@@ -120,6 +178,22 @@ def test_meta_entry_counts_summing_past_2_63_are_refused():
             block.sections[0] = leb128(v)
             with pytest.raises(quasi.QuasiError, match="meta"):
                 quasi.decompress(serialize(m))
+
+
+def test_whitespace_tables_past_the_tokens_are_refused():
+    """Regression: a forged block of 2,365 tokens (every CRC recomputed) declaring the
+    whitespace mixing model's largest tables, mix_bits 22 (the bound alone allowed it),
+    took 0.38 s and 712 MiB to decode; mix_bits may now be at most what the tokens call
+    for (mix_bits_for, what the encoder writes), refused before anything is allocated."""
+    m = parse_frame(BY_NAME["v2-r15/level-9"].data)
+    block = m.blocks[0]
+    vals = meta_fields(block.sections[0])
+    assert vals[23] == mix_bits_for(vals[1], MAX_MIX_BITS) == 12
+    for bits in (13, MAX_MIX_BITS):
+        vals[23] = bits
+        block.sections[0] = leb128(vals)
+        with pytest.raises(quasi.QuasiError, match="corrupt block meta section"):
+            quasi.decompress(serialize(m))
 
 
 @pytest.mark.parametrize("checksum", (True, False))
@@ -293,7 +367,7 @@ def test_cli_on_corrupt_files_exits_1_cleanly(tmp_path):
     nothing written."""
     s = BY_NAME["multi-block"]
     rng = random.Random(5)
-    for i, kind in enumerate(("truncate", "model")):
+    for i, kind in enumerate(("truncate", "flip")):
         m = mutate(s, rng, kind)
         path = tmp_path / f"c{i}.qz"
         path.write_bytes(m.data)
@@ -323,6 +397,15 @@ def test_oracle_catches_a_lie():
     with pytest.raises(Failure, match="refused"):
         judge(Mutation(s.data[:-1], s.content, strict=True), random.Random(0))
     assert judge(Mutation(s.data, s.content), random.Random(0)) == "decoded"
+
+
+def test_oracle_follows_the_cli_on_trailing_garbage(tmp_path):
+    """quasi -d and -t decode the frames before trailing garbage, warn and exit 2 (as
+    gzip), which judge() checks; bytes that are no quasi stream at all exit 1."""
+    s = BY_NAME["multi-frame"]
+    assert judge(Mutation(s.data + b"junk", s.content), random.Random(0), str(tmp_path)) \
+        == "rejected"
+    assert judge(Mutation(b"junk", b""), random.Random(0), str(tmp_path)) == "rejected"
 
 
 def test_campaign_driver_counts_and_saves(tmp_path):
