@@ -42,6 +42,28 @@ error or a signal. An output that is a device or a FIFO (-o /dev/null) is writte
 into, never replaced."""
 
 
+# Measured with `python -m bench run --corpus calgary/book1 --corpus structured/sqlite3.h
+# --corpus large/enwik8-head.xml --level 1 ... --level 9 --peers none -n 3` on
+# 2026-12-07 (bench/results/levels/); README.md has the same table.
+LEVELS_TABLE = """\
+Each level adds one model or search to the one below (README.md, "Levels").
+Sizes in bytes; MB/s of uncompressed data per CPU second, one thread, on
+large/enwik8-head.xml (4,154,064 bytes of Wikipedia XML), 2-core x86-64.
+
+level  book1 (768,771)  enwik8-head  sqlite3.h (616,357)  compress  decompress
+  1          208,979    1,081,247         113,546         5.3 MB/s    9.4 MB/s
+  2          208,383    1,075,268         113,235         4.7 MB/s   10.5 MB/s
+  3          207,964    1,074,634         112,972         4.9 MB/s   10.8 MB/s
+  4          206,711    1,073,811         112,211         4.9 MB/s   10.6 MB/s
+  5          205,387    1,062,219         109,983         4.4 MB/s    8.1 MB/s
+  6 (default) 205,053   1,061,612         109,762         4.3 MB/s    7.9 MB/s
+  7          203,179    1,045,653         108,840         1.5 MB/s    3.8 MB/s
+  8          200,998    1,019,705         105,027         1.1 MB/s    2.5 MB/s
+  9          197,029      972,817         101,066         0.8 MB/s    1.1 MB/s
+
+Levels 7-9 code 64 MiB blocks (1-6: 8 MiB) and take more memory."""
+
+
 class CliError(Exception):
     """A failure reported as one clean line on stderr (exit status 1)."""
 
@@ -126,7 +148,7 @@ def _level_flags(f):
     for n in range(9, 0, -1):
         f = click.option(f"-{n}", f"level{n}", is_flag=True, expose_value=False,
                          callback=_set_level, hidden=n not in (1, 9),
-                         help={1: "fastest compression (-1 .. -9)",
+                         help={1: "fastest compression (-1 .. -9; --levels: the costs)",
                                9: "smallest output (default: -6)"}.get(n))(f)
     return f
 
@@ -165,13 +187,15 @@ def _level_flags(f):
 @click.option("-q", "--quiet", is_flag=True, help="suppress warnings and notices")
 @click.option("--no-progress", is_flag=True, help="no progress bar (shown on a terminal)")
 @click.option("--demo", is_flag=True, help="compress a sample text Python ships, verify, compare")
+@click.option("--levels", "show_levels", is_flag=True,
+              help="what each level costs: size and speed on a named file")
 @click.option("--warm-up", "warm_up", is_flag=True,
               help="compile every numba kernel into the cache now (for images and CI)")
 @click.version_option(quasi.__version__, "-V", "--version", prog_name="quasi")
 @click.pass_context
 def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, force, suffix,
         tiling, block_size, threads, memory, recursive, verbose, quiet, no_progress, demo,
-        warm_up):
+        show_levels, warm_up):
     """Compress FILEs to FILE.qz (or decompress, test, list them)."""
     level = (ctx.obj or {}).get("level")
     _check_usage(files, decompress, test, list_, to_stdout, output, keep, remove, suffix,
@@ -180,6 +204,9 @@ def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, fo
         raise UsageError("-M limits decompression: use it with -d or -t")
     if recursive and output is not None:
         raise UsageError("-o takes one input file, not -r")
+    if show_levels:
+        click.echo(LEVELS_TABLE)
+        return
     try:
         if warm_up:
             from quasi.warmup import cache_location, warm_up as compile_all

@@ -11,7 +11,7 @@ blocks, same frame, same bytes) and reports:
   payload = ``events (main)`` (levels, word ids, phrase choices, LZ matches) and
   ``whitespace``; case = ``side: decisions + case`` (the case flags share one range coder with
   the word / new-word decisions, so they cannot be told apart), from codec revision 13 ``case``
-  at levels 7-9 (and ``side: decisions + case (levels 1-6)``, decisions only there);
+  at levels 8-9 (and ``side: decisions + case (levels 1-7)``, decisions only there);
   escapes = ``vocabulary`` and ``whitespace vocabulary`` (every distinct word spelled once);
   codebook = none of its own: a phrase entry travels in-band, spelled as words inside the
   events stream at its first use, so its bytes cannot be told apart from the references to it;

@@ -23,20 +23,20 @@ word-or-not and new-word decisions also see the previous token's class and how
 often the previous word has been seen, a case flag also the word's flag before
 its last.
 Codec revision 6 codes a known word the pair prediction missed, in blocks with
-the pair predictor (levels 7-9), down the word-context chain of events.py: order-2,
+the pair predictor (level 9), down the word-context chain of events.py: order-2,
 order-1 and skip-word lists with learnt escapes and exclusion, then order 0.
 Codec revision 7 lets the events' binary decisions (side stream, pair predictor,
 chain escapes) adapt at rates that follow their counts (coder.bits_new).
 Codec revision 8 adds the vocabulary model set STRONG (vocab.py), used at levels 7-9.
-Codec revision 9 adds the whitespace mixing model (spaces.py), used from level 4 on:
+Codec revision 9 adds the whitespace mixing model (spaces.py), used from level 5 on:
 meta ends with log2 of its buckets per model (0: revision 3's counting model). From
 revision 9 the encoder numbers the whitespace entries by frequency.
 
-Codec revision 13 moves the case flags of a block with a case table (levels 7-9)
+Codec revision 13 moves the case flags of a block with a case table (levels 8-9)
 out of the side stream into a seventh section, case (see case.py), coded after the
 whitespace: meta ends with log2 of that table (0: the flags stay in the side stream).
 Codec revision 14 predicts the side stream's decisions (other than a word, new word)
-of a block with a side table (levels 7-9) by a mixed model (decisions.py): meta ends
+of a block with a side table (levels 8-9) by a mixed model (decisions.py): meta ends
 with log2 of its buckets (0: revision 13's adaptive bits in context).
 Codec revision 15 codes, in a block with a side table, the level of an event other
 than a word in the side stream with that mixed model (decisions.level_predict)
@@ -104,39 +104,42 @@ class BlockParams:
 
     @classmethod
     def for_level(cls, level: int) -> "BlockParams":
-        """Levels differ in the length of the word-context lists (64 entries at
-        1-3, 256 at 4-6, 4096 at 7-9), in the vocabulary model (LIGHT at 1-3,
-        STRONG at 7-9, and at 4-6 FULL for vocabularies up to FULL_VOCAB_BYTES, where
-        its extra time is small, LIGHT above), in the phrase thresholds tried
-        (see _walk_thresholds; 48 alone at 1-3; at 4-6 also 8 on blocks up to
-        256 KiB; at 7-9 also 8, 24 and 96 on blocks up to 8 MiB), in the
-        shortest LZ matches over events tried (4 at 1-3, 4 and 3 from 4 on) and
-        in the events' pair predictor, which brings the word-context chain of
-        codec revision 6 (levels 7-9: they cost decoding time), and in the
-        whitespace model: revision 3's counting model at 1-3, revision 9's mixing
-        model from 4 on, with at most 2**16 buckets per model at 4-6 (memory and
-        decoding time) and 2**20 at 7-9; and in the vocabulary model's tables: at
-        most 2**16 buckets per model up to level 6, 2**20 at 7-9 (codec revision
-        10: kernel-docs.rst's vocabulary 4.7% smaller; up to 48 MiB per model
-        instead of 3); and in where the case flags go: the side stream up to level 6,
-        the case stream (codec revision 13, at most 2**22 buckets) at 7-9; and in the
-        side stream's model: revision 13's adaptive bits in context up to level 6, the
-        mixed model of codec revision 14 (at most 2**22 buckets) at 7-9."""
-        if level <= 3:
+        """Nine steps, each adding one model or search to the level below, so that
+        every level is smaller than the one below it and faster than the one above
+        (README's levels table has the measurements):
+
+        1. light vocabulary model, word-context lists of 64 entries, LZ matches of 4
+           events and more, whitespace by counting, one phrase threshold (48);
+        2. lists of 96 entries; LZ matches of 3 events tried as well;
+        3. lists of 128 entries;
+        4. lists of 192 entries; the full vocabulary model on vocabularies up to
+           FULL_VOCAB_BYTES;
+        5. the mixing whitespace model (at most 2**16 buckets per model);
+        6. (default) lists of 256 entries; phrase threshold 8 tried on blocks up to
+           256 KiB;
+        7. lists of 4096 entries; the strong vocabulary model and 2**20 buckets for
+           it and the whitespace model; thresholds 8, 24 and 96 tried on blocks up to
+           8 MiB; 64 MiB blocks (options.STRONG_LEVEL);
+        8. case flags in the case stream and the mixed side model (at most 2**22
+           buckets each);
+        9. the events' pair predictor and its word-context chain (decoding time).
+        """
+        if level <= 5:
             thresholds = ((48, 0),)
-        elif level <= 6:
+        elif level == 6:
             thresholds = ((48, 0), (8, 1 << 18))
         else:
             thresholds = ((48, 0), (8, 8 << 20), (24, 8 << 20), (96, 8 << 20))
-        return cls(o1_cap=64 if level <= 3 else 256 if level <= 6 else 4096,
-                   min_matches=(4,) if level <= 3 else (4, 3), pair_predictor=level >= 7,
+        return cls(o1_cap=(64, 96, 128, 192, 192, 256, 4096, 4096, 4096)[level - 1],
+                   min_matches=(4,) if level == 1 else (4, 3),
+                   pair_predictor=level >= 9,
                    vocab_models=(LIGHT if level <= 3 else STRONG if level >= 7
                                  else AUTO_VOCAB_MODELS),
                    thresholds=thresholds,
-                   space_bits=0 if level <= 3 else 16 if level <= 6 else 20,
+                   space_bits=0 if level <= 4 else 16 if level <= 6 else 20,
                    vocab_bits=TABLE_BITS if level <= 6 else 20,
-                   case_bits=0 if level <= 6 else MAX_CASE_BITS,
-                   side_bits=0 if level <= 6 else MAX_SIDE_BITS)
+                   case_bits=0 if level <= 7 else MAX_CASE_BITS,
+                   side_bits=0 if level <= 7 else MAX_SIDE_BITS)
 
     def min_counts(self, n_bytes: int) -> list:
         """The phrase thresholds that may be tried on a block of n_bytes: the first

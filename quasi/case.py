@@ -1,4 +1,4 @@
-"""Case stream (codec revision 13, levels 7-9): every token's case flag, coded
+"""Case stream (codec revision 13, levels 8-9): every token's case flag, coded
 once the cores and the whitespace are known, so that its contexts look both ways.
 
 A flag (tokens.FLAG_LOWER, FLAG_TITLE or FLAG_UPPER) is coded for every token

@@ -1,4 +1,4 @@
-"""Mixed model of the side stream's decisions (codec revision 14, levels 7-9).
+"""Mixed model of the side stream's decisions (codec revision 14, levels 8-9).
 
 The events' side stream (events.py) carries binary decisions: per event "other than
 a word?" (a phrase or an LZ match) and, for a word, "a new word?"; in a phrase, "a

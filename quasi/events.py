@@ -15,7 +15,7 @@ The main range-coded stream carries, in text order, for every event:
   entry costs nothing until it is used;
 * for an LZ match over events, its length and distance.
 
-With the pair predictor (levels 7-9), a known word is first checked against the
+With the pair predictor (level 9), a known word is first checked against the
 word that last followed the same two words; from codec revision 6 a miss goes down
 the word-context chain (order-2, order-1 and skip-word lists, then order 0).
 
@@ -25,7 +25,7 @@ and the word's models in the main stream), the "new word" decisions inside
 phrases, and for every token that can carry case its case flag as two binary
 decisions (context: the flag this word had last time, the previous flag and the
 class of the previous token). From codec revision 14 a block with a side table
-(levels 7-9) predicts the word / new-word decisions by the mixed model of
+(levels 8-9) predicts the word / new-word decisions by the mixed model of
 decisions.py; from revision 15 such a block codes the level of an event other than a
 word there too ("an LZ match? 3 words? ..." until yes, decisions of the same model)
 instead of in the main stream. Two independent coders let the CPU decode both

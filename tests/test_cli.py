@@ -857,3 +857,18 @@ def test_compiling_on_a_terminal_shows_how_far_it_is(sample, monkeypatch):
     assert r.stderr.count("compiling the numba kernels") == 1
     assert "kernels compiled, 0:00; now test_cli." in r.stderr
     assert "quasi: compiled 2 kernels in 0:00" in r.stderr
+
+
+def test_levels_table_is_the_measurement():
+    """quasi --levels prints the sizes measured in bench/results/levels/results.json."""
+    import json
+    r = run("--levels")
+    assert r.exit_code == 0
+    root = Path(__file__).resolve().parent.parent
+    results = json.loads((root / "bench" / "results" / "levels" / "results.json").read_text())
+    rows = {line.split()[0]: line for line in r.output.splitlines()
+            if line[:3].strip().isdigit()}
+    assert sorted(rows) == [str(n) for n in range(1, 10)]
+    for res in results["results"]:
+        level = res["codec"].split("-")[1]
+        assert f"{res['compressed_bytes']:,}" in rows[level], (level, res["file"])

@@ -126,6 +126,19 @@ def test_big_corpora_roundtrip(name, spec):
     roundtrip(data, tiling=spec)
 
 
+@needs_corpora
+@pytest.mark.slow
+def test_level_9_codes_a_real_text_in_one_64_mib_block():
+    """Level 9's default block (STRONG_BLOCK_SIZE) on a real 40 MB text: one block,
+    coded by the models, decoded byte for byte (the largest tables every model sizes)."""
+    data = quasi_corpora.load("big/gcide.txt")
+    assert len(data) <= quasi.STRONG_BLOCK_SIZE
+    packed = quasi.compress(data, 9)
+    info = quasi.get_frame_info(packed)
+    assert info.n_blocks == 1 and info.block_types == [1]
+    assert quasi.decompress(packed) == data
+
+
 def test_public_api_is_typed():
     """The package ships py.typed and annotates the parameters of its public calls."""
     import inspect
@@ -138,3 +151,17 @@ def test_public_api_is_typed():
         for name, param in inspect.signature(call).parameters.items():
             if name != "self":
                 assert param.annotation is not inspect.Parameter.empty, (call, name)
+
+
+def test_nine_levels_are_nine_settings():
+    from quasi.block import BlockParams
+    params = [BlockParams.for_level(level) for level in range(1, 10)]
+    assert len(set(params)) == 9
+
+
+@needs_corpora
+@pytest.mark.parametrize("name", ["calgary/book1", "structured/sqlite3.h"])
+def test_each_level_is_smaller_than_the_one_below(name):
+    data = quasi_corpora.load(name)
+    sizes = [len(quasi.compress(data, level)) for level in range(1, 10)]
+    assert all(a > b for a, b in zip(sizes, sizes[1:])), sizes
