@@ -58,9 +58,8 @@ from .decisions import (MAX_SIDE_BITS, MIN_SIDE_BITS, mixed_levels_for, side_bit
                         side_shapes)
 from .hierarchy import lookup_mask
 from .errors import QuasiError
-from .events import (O0_INC, O0_LIMIT, PAIR_MAX_BITS, PAIR_MAX_WORDS, decode_events,
-                     counted_bits_for, encode_events, pair_bits_for, side_ctx_for,
-                     word_chain_for)
+from .events import (O0_INC, O0_LIMIT, counted_bits_for, decode_events, encode_events,
+                     pair_bits_for, side_ctx_for, word_chain_for)
 from .parse import N_LEVELS, count_phrases, parse
 from .sections import SECTION_NAMES, codec_revision
 from .spaces import (MAX_MIX_BITS, MIN_MIX_BITS, core_shapes, decode_spaces, encode_spaces,
@@ -361,15 +360,17 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
         if not (n_words <= n_vbytes <= raw_size and 1 <= n_ws <= n_tok
                 and 0 <= vocab_models < (len(MODEL_SETS) if revision >= 8 else STRONG)
                 and 0 <= dictionary < len(DICTIONARIES)
-                and 0 <= pair_bits <= PAIR_MAX_BITS
-                and (pair_bits == 0 or n_words < PAIR_MAX_WORDS)
-                # whitespace tables no bigger than the tokens call for (what the encoder
-                # writes): 2**22 buckets in a small block would cost 700 MiB to decode
+                # every table no bigger than the block's tokens call for (what the
+                # encoder writes): 2**22 whitespace buckets in a small block would cost
+                # 700 MiB to decode, the largest pair, side and case tables 24-64 MiB
+                and (pair_bits == 0 or 0 < pair_bits <= pair_bits_for(n_tok, n_words))
                 and (mix_bits == 0
                      or MIN_MIX_BITS <= mix_bits <= mix_bits_for(n_tok, MAX_MIX_BITS))
                 and MIN_TABLE_BITS <= vocab_bits <= MAX_TABLE_BITS
-                and (case_bits == 0 or MIN_CASE_BITS <= case_bits <= MAX_CASE_BITS)
-                and (side_bits == 0 or MIN_SIDE_BITS <= side_bits <= MAX_SIDE_BITS)):
+                and (case_bits == 0
+                     or MIN_CASE_BITS <= case_bits <= case_bits_for(n_tok, MAX_CASE_BITS))
+                and (side_bits == 0
+                     or MIN_SIDE_BITS <= side_bits <= side_bits_for(n_tok, MAX_SIDE_BITS))):
             raise QuasiError("corrupt block meta section")
         vbytes, voffs, ok = decode_vocab(np.frombuffer(sections[1], np.uint8), n_words, n_vbytes,
                                          vocab_models, vocab_bits, *priming_words(dictionary))

@@ -196,6 +196,24 @@ def test_whitespace_tables_past_the_tokens_are_refused():
             quasi.decompress(serialize(m))
 
 
+@pytest.mark.parametrize("field,name", [(22, "pair_bits"), (25, "case_bits"),
+                                        (26, "side_bits")])
+def test_tables_past_the_tokens_are_refused(field, name):
+    """The same for the pair predictor's, the case model's and the side model's tables
+    (64, 24 and 40 MiB at 22 bits for this 1.5 KB block): at most what the encoder
+    writes for the block's tokens."""
+    m = parse_frame(BY_NAME["v2-r15/level-9"].data)
+    block = m.blocks[0]
+    written = meta_fields(block.sections[0])
+    assert 0 < written[field] < 22, name
+    for bits in (written[field] + 1, 22):
+        vals = list(written)
+        vals[field] = bits
+        block.sections[0] = leb128(vals)
+        with pytest.raises(quasi.QuasiError, match="corrupt block meta section"):
+            quasi.decompress(serialize(m))
+
+
 @pytest.mark.parametrize("checksum", (True, False))
 def test_swapped_records_are_refused(checksum):
     """Two block records of equal length swapped, as bytes: every reader refuses them,
