@@ -4,8 +4,7 @@ Kernels are compiled lazily on first call and cached on disk: in the package's
 ``__pycache__`` when it is writable, else in ``$XDG_CACHE_HOME/quasi/numba``
 (default ``~/.cache/quasi/numba``), else in a private directory under the system
 temporary directory; ``NUMBA_CACHE_DIR`` overrides all three. With no writable
-place at all, kernels compile in every process instead of failing (DESIGN
-section 10). ``compile_notice`` lets the command line tell the user when a kernel
+place at all, kernels compile in every process instead of failing. ``compile_notice`` lets the command line tell the user when a kernel
 is being compiled rather than loaded from the cache.
 """
 import os
@@ -64,7 +63,7 @@ njit = numba.njit(cache=CACHE_DIR != "", nogil=True)
 # numba's reference counting (NRT), so passing arrays to them costs no atomic
 # count updates. Inside a loop numba keeps such updates around a helper's
 # arguments whenever the loop branches around the call, at several times the
-# helper's own work (session 19: 5x on a hashing scan). A leaf is a real call
+# helper's own work (5x on a hashing scan, measured on commit c1b2bba). A leaf is a real call
 # unless LLVM inlines it, so it pays where a helper is big or its arguments
 # are many arrays (events, decisions); the arithmetic coder's and the mixing
 # models' small helpers decode faster inlined (njit_inline below). Returning an

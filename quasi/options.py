@@ -11,7 +11,7 @@ from .errors import QuasiError
 DEFAULT_LEVEL = 6
 DEFAULT_TILING = "multi"
 DEFAULT_BLOCK_SIZE = 8 << 20   # levels 1-6, chosen by measurement: FORMAT.md section 9
-STRONG_BLOCK_SIZE = 64 << 20   # levels 7-9 (bench/results/texts/README.md, session 18)
+STRONG_BLOCK_SIZE = 64 << 20   # levels 7-9 (measured: bench/results/texts/README.md)
 STRONG_LEVEL = 7               # the first level of STRONG_BLOCK_SIZE
 
 

@@ -1,4 +1,4 @@
-"""Tests for quasi.tiling and quasi.hierarchy (DESIGN section 4)."""
+"""Tests for quasi.tiling and quasi.hierarchy."""
 import itertools
 import math
 import random
@@ -122,7 +122,7 @@ def golden_counts(n_words=W, phase=0.0):
     return level_structure(CutProject(GOLDEN_SLOPE, phase), n_words)
 
 
-# ---------------------------------------------------------------- structural facts (DESIGN 4)
+# ---------------------------------------------------------------- structural facts
 
 def test_golden_lookup_counts_exact():
     counts = [s.n_starts for s in golden_counts()]
