@@ -199,11 +199,7 @@ def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, fo
     """Compress FILEs to FILE.qz (or decompress, test, list them)."""
     level = (ctx.obj or {}).get("level")
     _check_usage(files, decompress, test, list_, to_stdout, output, keep, remove, suffix,
-                 block_size)
-    if memory is not None and not (decompress or test):
-        raise UsageError("-M limits decompression: use it with -d or -t")
-    if recursive and output is not None:
-        raise UsageError("-o takes one input file, not -r")
+                 block_size, memory=memory, recursive=recursive)
     if show_levels:
         click.echo(LEVELS_TABLE)
         return
@@ -247,7 +243,7 @@ def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, fo
 
 
 def _check_usage(files, decompress, test, list_, to_stdout, output, keep, remove, suffix,
-                 block_size):
+                 block_size, *, memory, recursive):
     modes = [flag for flag, on in (("-d", decompress and not test), ("-t", test),
                                    ("-l", list_)) if on]
     if len(modes) > 1:
@@ -261,8 +257,10 @@ def _check_usage(files, decompress, test, list_, to_stdout, output, keep, remove
             raise UsageError("-o and -c cannot be combined")
         if test or list_:
             raise UsageError("-o has no effect with -t or -l")
-        if len(files) > 1:
-            raise UsageError("-o takes one input file")
+        if len(files) > 1 or recursive:
+            raise UsageError("-o takes one input file" + (", not -r" if recursive else ""))
+    if memory is not None and not (decompress or test):
+        raise UsageError("-M limits decompression: use it with -d or -t")
     if not suffix or "/" in suffix or os.sep in suffix:
         raise UsageError(f"invalid suffix {suffix!r}")
     if block_size is not None and not 1 <= block_size <= 1 << 30:
