@@ -176,7 +176,8 @@ def _level_flags(f):
               help=f"bytes per independent block [default: {quasi.DEFAULT_BLOCK_SIZE >> 20}M, "
                    f"{quasi.STRONG_BLOCK_SIZE >> 20}M at levels 7-9]")
 @click.option("-T", "--threads", type=click.IntRange(min=0), default=1, show_default=True,
-              metavar="N", help="compress N blocks at once (0: one per CPU); same output")
+              metavar="N", help="code N blocks at once, compressing or decompressing a "
+                                "file (0: one per CPU); same output")
 @click.option("-M", "--memory", metavar="LIMIT", callback=_size_option("memory limit"),
               help="with -d/-t: refuse to produce more than LIMIT bytes per input, "
                    "checked before each block is decoded (so no block beyond it is allocated)")
@@ -431,7 +432,8 @@ class Job:
                 _write(out, packed)
                 written += len(packed)
             else:
-                with quasi.QuasiFile(reader, "rb", max_output_size=self.memory) as qf:
+                with quasi.QuasiFile(reader, "rb", max_output_size=self.memory,
+                                     threads=self.threads) as qf:
                     try:   # read1: a block's output is written before the next is parsed
                         while chunk := qf.read1(CHUNK):
                             check_signals()
@@ -652,7 +654,8 @@ class Progress:
 
 
 class _Counting:
-    """A file's ``read`` that counts the bytes it returned."""
+    """A file whose ``read`` counts the bytes it returned; seeking and the rest go to
+    the file itself (a seekable input lets -T decode blocks ahead)."""
 
     def __init__(self, fh):
         self._fh = fh
@@ -662,6 +665,9 @@ class _Counting:
         data = self._fh.read(size)
         self.count += len(data)
         return data
+
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
 
 
 class _Discard:

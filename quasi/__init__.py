@@ -5,7 +5,8 @@ Fibonacci-quasicrystal phrase hierarchy.
     >>> quasi.decompress(quasi.compress(b"to be or not to be")) == b"to be or not to be"
     True
 
-One-shot: compress, decompress, get_frame_info. Incremental: QuasiCompressor
+One-shot: compress, decompress, get_frame_info; whole files by blocks on any
+concurrent.futures executor (compress_file, decompress_file). Incremental: QuasiCompressor
 (flush modes FLUSH_BLOCK, FLUSH_FRAME) and QuasiDecompressor. Files: quasi.open
 and QuasiFile. What a compression did (bytes per stream, phrase hits per level):
 analyze. Every malformed input and out-of-range setting raises QuasiError (a
@@ -16,15 +17,16 @@ Importing quasi compiles nothing: numba kernels compile on first use and are
 cached on disk.
 """
 from .analysis import analyze
-from .api import compress, decompress, get_frame_info
+from .api import compress, get_frame_info
 from .container import FrameInfo
 from .errors import QuasiError, TrailingGarbage
 from .file import QuasiFile, open
 from .options import DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_TILING, STRONG_BLOCK_SIZE
+from .parallel import compress_file, decompress, decompress_file
 from .stream import CONTINUE, FLUSH_BLOCK, FLUSH_FRAME, QuasiCompressor, QuasiDecompressor
 
 __version__ = "0.1.0"
 __all__ = ["compress", "decompress", "get_frame_info", "open", "QuasiFile", "QuasiCompressor",
            "QuasiDecompressor", "CONTINUE", "FLUSH_BLOCK", "FLUSH_FRAME", "FrameInfo",
            "QuasiError", "TrailingGarbage", "DEFAULT_LEVEL", "DEFAULT_TILING", "DEFAULT_BLOCK_SIZE",
-           "STRONG_BLOCK_SIZE", "analyze", "__version__"]
+           "STRONG_BLOCK_SIZE", "analyze", "compress_file", "decompress_file", "__version__"]

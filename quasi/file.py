@@ -1,8 +1,9 @@
 """quasi.open() and QuasiFile: .qz files as file objects (like lzma.open / LZMAFile).
 
-Reading decodes one block at a time (memory bounded by the block size) and handles
-concatenated frames; on a seekable file, seek() jumps to the block that holds the
-target through the frames' indexes instead of decoding everything before it.
+Reading decodes one block at a time (memory bounded by the block size), or with
+``threads`` > 1 that many blocks at once in worker threads on a seekable file, and
+handles concatenated frames; on a seekable file, seek() jumps to the block that holds
+the target through the frames' indexes instead of decoding everything before it.
 Writing compresses through a QuasiCompressor; close() ends the frame."""
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import os
 from typing import BinaryIO
 
 from .container import FrameParser, read_stream_index
-from .options import DEFAULT_TILING
-from .stream import FLUSH_BLOCK, FLUSH_FRAME, BlockDecoder, BytesLike, QuasiCompressor, as_bytes
+from .errors import QuasiError
+from .options import DEFAULT_TILING, check_threads
+from .stream import FLUSH_FRAME, BlockDecoder, BytesLike, QuasiCompressor, as_bytes
 
 __all__ = ["QuasiFile", "open", "write_all"]
 
@@ -50,12 +52,15 @@ class QuasiFile(io.BufferedIOBase):
     lines, and ``seek``/``tell`` in uncompressed positions when ``file`` is seekable
     (seeking uses the frames' indexes; the blocks skipped are not checked).
     ``max_output_size`` refuses (QuasiError) to read past that many uncompressed bytes.
+    ``threads`` > 1 (0: one per CPU) decodes that many blocks at once in worker threads
+    when ``file`` is seekable and its frames' indexes are sound (else one at a time),
+    holding at most ``threads`` + 1 decoded blocks; the bytes read are the same.
 
     Writing: ``level``, ``tiling``, ``block_size``, ``checksum`` and ``threads`` as for
-    ``QuasiCompressor`` (ValueError if given when reading, as is ``max_output_size``
-    when writing); ``flush()`` flushes ``file`` and keeps the data of the unfinished
-    block buffered, ``flush(FLUSH_BLOCK)`` codes it as a block first (see flush);
-    ``close()`` ends the frame.
+    ``QuasiCompressor`` (ValueError if the first four are given when reading, as is
+    ``max_output_size`` when writing); ``flush()`` flushes ``file`` and keeps the data
+    of the unfinished block buffered, ``flush(FLUSH_BLOCK)`` codes it as a block first
+    (see flush); ``close()`` ends the frame.
     """
 
     def __init__(self, file: str | bytes | os.PathLike | BinaryIO, mode: str = "r", *,
@@ -69,8 +74,8 @@ class QuasiFile(io.BufferedIOBase):
             mode_code, fmode = _MODE_READ, "rb"
             given = [name for name, value, default in (
                 ("level", level, None), ("tiling", tiling, DEFAULT_TILING),
-                ("block_size", block_size, None), ("checksum", checksum, True),
-                ("threads", threads, 1)) if value != default]
+                ("block_size", block_size, None), ("checksum", checksum, True))
+                if value != default]
             if given:
                 raise ValueError(f"{', '.join(given)}: only when writing, not in mode {mode!r}")
         elif mode in ("w", "wb", "a", "ab", "x", "xb"):
@@ -92,7 +97,8 @@ class QuasiFile(io.BufferedIOBase):
         self.name = getattr(self._fp, "name", None) if not self._closefp else os.fspath(file)
         self.mode = "rb" if mode_code == _MODE_READ else "wb"
         if mode_code == _MODE_READ:
-            self._buffer = io.BufferedReader(_Reader(self._fp, max_output_size))
+            self._buffer = io.BufferedReader(_Reader(self._fp, max_output_size,
+                                                     check_threads(threads)))
         self._mode = mode_code
 
     # -- state
@@ -214,20 +220,52 @@ class QuasiFile(io.BufferedIOBase):
 
 
 class _Reader(io.RawIOBase):
-    """The decoded stream of ``fp`` as a raw, optionally seekable, byte stream."""
+    """The decoded stream of ``fp`` as a raw, optionally seekable, byte stream; with
+    ``threads`` > 1 and a seekable ``fp`` whose index reads, blocks are decoded ahead
+    in that many threads (parallel.AheadDecoder)."""
 
-    def __init__(self, fp, max_output_size):
+    def __init__(self, fp, max_output_size, threads=1):
         self._fp = fp
         self._limit = max_output_size
         self._seekable = bool(getattr(fp, "seekable", None) and fp.seekable())
         self._start = fp.tell() if self._seekable else 0   # the stream's first byte
         self._frames = None        # [(FrameHeader, FrameInfo, content start)] once needed
+        self._threads = threads
+        self._pool = None          # the decoding threads, when threads > 1
         self._restart(FrameParser(multi_frame=True), 0)
+        if threads > 1 and self._seekable:
+            try:
+                self._index()
+            except QuasiError:   # read from the start: the error is reported where it lies
+                return
+            from concurrent.futures import ThreadPoolExecutor
+            self._pool = ThreadPoolExecutor(threads, thread_name_prefix="quasi-read")
+            self._decode_ahead(0, 0, 0)
 
     def _restart(self, parser, pos):
         self._decoder = BlockDecoder(parser, self._limit, pos)
         self._pos = pos
         self._eof = False
+
+    def _decode_ahead(self, frame, block, pos):
+        """Serve the blocks from block ``block`` of frame number ``frame`` (content
+        position ``pos``) on, decoded ahead in the threads."""
+        from .parallel import AheadDecoder
+
+        if isinstance(self._decoder, AheadDecoder):
+            self._decoder.close()
+        frames = [(hdr, info) for hdr, info, _start in self._index()]
+        self._decoder = AheadDecoder(self._pool, self._threads, self._read_at, frames, frame,
+                                     block, self._limit, pos)
+        self._pos = pos
+        self._eof = False
+
+    def close(self):
+        if self._pool is not None:
+            self._decoder.close()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        super().close()
 
     def readable(self):
         return True
@@ -249,6 +287,9 @@ class _Reader(io.RawIOBase):
             if data:
                 self._pos += len(data)
                 return data
+            if self._pool is not None:   # no more blocks ahead
+                self._eof = True
+                break
             chunk = self._fp.read(_READ_CHUNK)
             if chunk:
                 self._decoder.parser.feed(chunk)
@@ -310,17 +351,25 @@ class _Reader(io.RawIOBase):
 
     def _jump(self, target):
         """Restart decoding at the block holding ``target`` (at the end if beyond it)."""
-        for hdr, info, start in self._index():
+        frames = self._index()
+        for frame, (hdr, info, start) in enumerate(frames):
             if target < start + info.content_size:
                 block, block_start = 0, start
                 while block_start + info.blocks[block][1] <= target:
                     block_start += info.blocks[block][1]
                     block += 1
+                if self._pool is not None:
+                    self._decode_ahead(frame, block, block_start)
+                    return
                 parser = FrameParser(multi_frame=True)
                 parser.resume(hdr, info, block)
                 self._fp.seek(hdr.offset + info.blocks[block][0])
                 self._restart(parser, block_start)
                 return
+        if self._pool is not None:
+            self._decode_ahead(len(frames), 0, self._content_size())
+            self._eof = True
+            return
         self._fp.seek(0, io.SEEK_END)
         self._restart(FrameParser(multi_frame=True), self._content_size())
         self._eof = True
@@ -335,9 +384,10 @@ def open(file: str | bytes | os.PathLike | BinaryIO, mode: str = "rb", *,
 
     ``mode``: "r", "rb", "w", "wb", "x", "xb", "a" or "ab" for binary (the default
     "rb"), or "rt", "wt", "xt", "at" for text, where ``encoding``, ``errors`` and
-    ``newline`` are those of io.TextIOWrapper. ``level``, ``tiling``, ``block_size``,
-    ``checksum`` and ``threads`` apply when writing (see QuasiCompressor),
-    ``max_output_size`` when reading (see QuasiFile); ValueError in the other mode."""
+    ``newline`` are those of io.TextIOWrapper. ``level``, ``tiling``, ``block_size``
+    and ``checksum`` apply when writing (see QuasiCompressor), ``max_output_size`` when
+    reading (see QuasiFile); ValueError in the other mode. ``threads``: blocks coded
+    or decoded at once."""
     if "t" in mode:
         if "b" in mode:
             raise ValueError(f"invalid mode: {mode!r}")

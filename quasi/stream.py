@@ -40,6 +40,43 @@ def as_bytes(data: BytesLike, what: str = "data") -> memoryview:
         raise TypeError(f"{what} must be a bytes-like object, not {type(data).__name__}") from None
 
 
+class Framer:
+    """Frames coded blocks, in order, into a stream: opens a frame for the first block,
+    ends a frame when it is full (``FrameWriter.full``) and opens the next. What
+    QuasiCompressor writes, and quasi.parallel.compress_file with it, so that both
+    frame the same blocks into the same bytes."""
+
+    def __init__(self, level: int, spec: str, block_size: int, checksum: bool):
+        self._settings = (level, spec, block_size, checksum)
+        self._writer: FrameWriter | None = None   # the open frame
+        self._frames = 0                          # frames ended so far
+
+    def block(self, raw, btype: int, sections, out: list) -> None:
+        """Append to ``out`` the record of one block (``encode_record``'s type and
+        sections for ``raw``), preceded by a frame end and a header when needed."""
+        self._open(out)
+        out.append(self._writer.block(raw, sections, btype))
+
+    def end(self, out: list) -> None:
+        """Append the end of the open frame; an empty frame if none was ever opened
+        (the output is then always a stream); nothing if the last frame has ended."""
+        if self._writer is not None or self._frames == 0:
+            self._open(out)
+            out.append(self._writer.finish())
+            self._writer = None
+            self._frames += 1
+
+    def _open(self, out):
+        if self._writer is not None and self._writer.full:
+            out.append(self._writer.finish())
+            self._writer = None
+            self._frames += 1
+        if self._writer is None:
+            level, spec, block_size, checksum = self._settings
+            self._writer = FrameWriter(level, spec, block_size, checksum=checksum)
+            out.append(self._writer.header())
+
+
 class QuasiCompressor:
     """Compresses data incrementally into quasi frames.
 
@@ -73,8 +110,7 @@ class QuasiCompressor:
         self._pending = bytearray()       # input not yet a whole block
         self._inflight = deque()          # (raw, future) coded in worker threads
         self._pool = None
-        self._writer = None               # FrameWriter of the open frame
-        self._frames = 0                  # frames ended so far
+        self._framer = Framer(self.level, self._spec.canonical, self.block_size, self._checksum)
         self._blocks = 0                  # blocks coded so far
         self._failed = None               # the error that left this object unusable
 
@@ -120,11 +156,8 @@ class QuasiCompressor:
             self._pending.clear()
         while self._inflight:
             self._write_oldest(out)
-        if mode == FLUSH_FRAME and (self._writer is not None or self._frames == 0):
-            self._open_frame(out)
-            out.append(self._writer.finish())
-            self._writer = None
-            self._frames += 1
+        if mode == FLUSH_FRAME:
+            self._framer.end(out)
 
     def _code(self, raw, out):
         """Code one whole block: at once, or in a worker (keeping ``threads`` busy)."""
@@ -135,8 +168,7 @@ class QuasiCompressor:
         self._blocks += 1
         if self.threads == 1:
             btype, sections = encode_record(raw, self._spec, self._params)
-            self._open_frame(out)
-            out.append(self._writer.block(raw, sections, btype))
+            self._framer.block(raw, btype, sections, out)
             return
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
@@ -149,18 +181,7 @@ class QuasiCompressor:
     def _write_oldest(self, out):
         raw, future = self._inflight.popleft()
         btype, sections = future.result()
-        self._open_frame(out)
-        out.append(self._writer.block(raw, sections, btype))
-
-    def _open_frame(self, out):
-        if self._writer is not None and self._writer.full:
-            out.append(self._writer.finish())
-            self._writer = None
-            self._frames += 1
-        if self._writer is None:
-            self._writer = FrameWriter(self.level, self._spec.canonical, self.block_size,
-                                       checksum=self._checksum)
-            out.append(self._writer.header())
+        self._framer.block(raw, btype, sections, out)
 
     @contextmanager
     def _guard(self):
@@ -194,9 +215,10 @@ class BlockDecoder:
     Holds one decoded block at a time. ``max_output_size``: refuse (QuasiError) a block
     that would take the output past it, as soon as that block's header is read,
     before its payload is buffered or anything is allocated for it. ``produced``: output
-    already counted (a reader that resumed mid-stream)."""
+    already counted (a reader that resumed mid-stream). ``parser`` is None in a
+    subclass that finds its blocks otherwise (its own ``_next_block``)."""
 
-    def __init__(self, parser: FrameParser, max_output_size=None, produced=0):
+    def __init__(self, parser: FrameParser | None, max_output_size=None, produced=0):
         self.parser = parser
         self._limit = check_max_output_size(max_output_size)
         self._produced = produced
@@ -241,6 +263,16 @@ class BlockDecoder:
         return self.pending > 0 or self.parser.record_ready()
 
     def _decode_next(self) -> bool:
+        raw = self._next_block()
+        if raw is None:
+            return False
+        self._out = memoryview(raw).cast("B")
+        self._pos = 0
+        return True
+
+    def _next_block(self):
+        """The next block's decoded bytes, checked; None when the input so far has no
+        further complete block."""
         parser = self.parser
         if self._limit is not None:
             size = parser.next_block_size()
@@ -248,15 +280,13 @@ class BlockDecoder:
                 raise QuasiError(f"content exceeds max_output_size ({self._limit} bytes)")
         record = parser.next_record()
         if record is None:
-            return False
+            return None
         if self._produced:
             heap.release_if_large(record.raw_size)
         raw = decode_record(record)
         parser.verify_block(record, raw)
         self._produced += record.raw_size
-        self._out = memoryview(raw).cast("B")
-        self._pos = 0
-        return True
+        return raw
 
 
 class QuasiDecompressor:

@@ -211,6 +211,36 @@ def test_threads_give_identical_output(sample):
     assert r.exit_code == 1 and "threads" in r.output
 
 
+def test_threads_decode_blocks_ahead(sample, monkeypatch):
+    """-T N decodes a seekable file N blocks at a time (the decoder that reads ahead
+    is used), with the same output, the same -M limit and the same trailing-garbage
+    rule; a pipe is decoded one block at a time."""
+    import quasi.parallel
+    packed = sample.with_name("sample.txt.qz")
+    assert run("-B", "1K", sample).exit_code == 0
+    ahead = []
+    real = quasi.parallel.AheadDecoder.__init__
+
+    def counting(self, *args, **kw):
+        ahead.append(1)
+        real(self, *args, **kw)
+
+    monkeypatch.setattr(quasi.parallel.AheadDecoder, "__init__", counting)
+    for t in ("1", "2", "0"):
+        r = run("-T", t, "-dc", packed)
+        assert r.exit_code == 0 and r.stdout_bytes == DATA, t
+    assert ahead, "no decoding ahead with -T 2"
+    assert run("-T", "2", "-t", packed).exit_code == 0
+    r = run("-T", "2", "-M", "2K", "-dc", packed)
+    assert r.exit_code == 1 and "max_output_size" in r.output
+    garbage = sample.with_name("g.qz")
+    garbage.write_bytes(packed.read_bytes() + b"junk")
+    r = run("-T", "2", "-dc", garbage)
+    assert r.exit_code == 2 and r.stdout_bytes == DATA and "trailing garbage" in r.output
+    r = run("-T", "2", "-d", input=packed.read_bytes())
+    assert r.exit_code == 0 and r.stdout_bytes == DATA
+
+
 def test_memory_limit(sample):
     packed = sample.with_name("sample.txt.qz")
     run("-B", "2K", sample)

@@ -271,8 +271,7 @@ def test_settings_belong_to_their_mode(tmp_path):
         assert f.read() == TEXT
     with quasi.open(path, "rb", max_output_size=10) as f, pytest.raises(QuasiError):
         f.read()
-    for kw in ({"level": 6}, {"block_size": 1024}, {"checksum": False}, {"threads": 2},
-               {"tiling": "fib"}):
+    for kw in ({"level": 6}, {"block_size": 1024}, {"checksum": False}, {"tiling": "fib"}):
         with pytest.raises(ValueError, match="only when writing"):
             quasi.open(path, "rb", **kw)
     with pytest.raises(ValueError, match="only when reading"):
