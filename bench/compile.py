@@ -7,6 +7,7 @@ compiler lock, which includes typing, lowering and LLVM, and the LLVM part alone
 of every dispatcher in the quasi package. Reported: wall time per step, the kernels
 by compile time, signatures per kernel, and totals."""
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -54,10 +55,12 @@ print(json.dumps({"steps": steps, "kernels": kernels, "total": time.perf_counter
 def compile_times(levels, top, json_path):
     """Compile every kernel from a cold cache and report where the time goes."""
     with tempfile.TemporaryDirectory(prefix="quasi-cold-") as cache:
-        env = dict(__import__("os").environ, NUMBA_CACHE_DIR=cache)
-        out = subprocess.run([sys.executable, "-c", _CHILD, ",".join(map(str, levels))],
-                             capture_output=True, text=True, env=env, check=True).stdout
-    result = json.loads(out.strip().splitlines()[-1])
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        child = subprocess.run([sys.executable, "-c", _CHILD, ",".join(map(str, levels))],
+                               capture_output=True, text=True, env=env)
+    if child.returncode:
+        raise click.ClickException(f"the measuring process failed:\n{child.stderr}")
+    result = json.loads(child.stdout.strip().splitlines()[-1])
     for level, tc, td in result["steps"]:
         click.echo(f"level {level}: first compress {tc:.1f} s, first decompress {td:.1f} s")
     per = {}

@@ -37,9 +37,9 @@ SIZE and LIMIT are bytes, with an optional K, M or G suffix (KiB, MiB, GiB).
 \b
 Exit status: 0 success, 1 error (including a failed or incomplete write), 2
 warning (a FILE was skipped: a directory, a wrong suffix), 130 interrupted
-(Ctrl-C; 128+N for signal N, 143 for SIGTERM). No partial output remains after an
-error or a signal. An output that is a device or a FIFO (-o /dev/null) is written
-into, never replaced."""
+(Ctrl-C; 128+N for signal N, 143 for SIGTERM). No partial output file remains after
+an error or a signal. An output named with -o that is a device or a FIFO (-o
+/dev/null) is written into, never replaced."""
 
 
 # Measured with `python -m bench run --corpus calgary/book1 --corpus structured/sqlite3.h
@@ -56,7 +56,7 @@ level  book1 (768,771)  enwik8-head  sqlite3.h (616,357)  compress  decompress
   3          207,964    1,074,634         112,972         4.9 MB/s   10.8 MB/s
   4          206,711    1,073,811         112,211         4.9 MB/s   10.6 MB/s
   5          205,387    1,062,219         109,983         4.4 MB/s    8.1 MB/s
-  6 (default) 205,053   1,061,612         109,762         4.3 MB/s    7.9 MB/s
+  6          205,053    1,061,612         109,762         4.3 MB/s    7.9 MB/s  (default)
   7          203,179    1,045,653         108,840         1.5 MB/s    3.8 MB/s
   8          200,998    1,019,705         105,027         1.1 MB/s    2.5 MB/s
   9          197,029      972,817         101,066         0.8 MB/s    1.1 MB/s
@@ -260,6 +260,8 @@ def _check_usage(files, decompress, test, list_, to_stdout, output, keep, remove
             raise UsageError("-o has no effect with -t or -l")
         if len(files) > 1 or recursive:
             raise UsageError("-o takes one input file" + (", not -r" if recursive else ""))
+    if recursive and (list_ or not files):
+        raise UsageError("-r takes FILE or DIR arguments (and not -l)")
     if memory is not None and not (decompress or test):
         raise UsageError("-M limits decompression: use it with -d or -t")
     if not suffix or "/" in suffix or os.sep in suffix:
@@ -302,6 +304,10 @@ class Job:
         status = EXIT_OK
         with compile_notice(self.quiet):
             for name in names:
+                if isinstance(name, OSError):   # a directory -r could not read
+                    _say(f"quasi: {_describe(name)}")
+                    status = EXIT_ERROR
+                    continue
                 try:
                     if self.one(name):
                         status = status or EXIT_WARNING
@@ -320,6 +326,7 @@ class Job:
     def one(self, name):
         """Process one input; EXIT_WARNING if it ended in trailing garbage, else 0
         (raises CliError, QuasiError, OSError or Skipped)."""
+        self.garbage = None
         src_stat = None
         if name == "-":
             if self.mode != "compress" and not self.force and _stdin_is_terminal():
@@ -337,10 +344,8 @@ class Job:
                 with _writing("(stdout)"):
                     n_in, n_out = self._transform(name, src, sink, src_stat)
                     _flush(sink)
-            elif _is_device_or_fifo(target):   # /dev/null, a pipe: written, never replaced
-                with open(os.open(target, os.O_WRONLY), "wb") as out, _writing(target):
-                    n_in, n_out = self._transform(name, src, out, src_stat)
-                    _flush(out)
+            elif self.output is not None and _is_device_or_fifo(target):
+                n_in, n_out = self._into_device(name, src, target, src_stat)
             else:
                 with AtomicFile(target, self.force) as out:
                     with _writing(target):
@@ -354,6 +359,23 @@ class Job:
         if self.remove and src_stat is not None:
             os.remove(name)
         return EXIT_OK
+
+    def _into_device(self, name, src, target, src_stat):
+        """-o naming a character device or a FIFO (/dev/null, a named pipe): opened and
+        written, never replaced; compressed data goes to a terminal only with -f."""
+        with _writing(target):
+            out = open(os.open(target, os.O_WRONLY), "wb")
+            try:
+                if self.mode == "compress" and not self.force and out.isatty():
+                    raise CliError("compressed data not written to a terminal (use -f to force)")
+                counts = self._transform(name, src, out, src_stat)
+                _flush(out)
+            finally:
+                try:
+                    out.close()
+                except OSError as exc:
+                    raise _OutputFailed() from exc
+        return counts
 
     def _input_stat(self, name):
         try:
@@ -396,7 +418,7 @@ class Job:
         if os.path.lexists(target):
             if src_stat is not None and os.path.exists(target) and os.path.samefile(name, target):
                 raise CliError(f"input and output are the same file ({target})")
-            if _is_device_or_fifo(target):
+            if self.output is not None and _is_device_or_fifo(target):
                 if self.remove:
                     raise CliError(f"{target} is not a regular file: --rm would lose the input")
                 return target
@@ -446,7 +468,7 @@ class Job:
         finally:
             if bar:
                 bar.close()
-        return reader.count, written
+        return (self.garbage[0] if self.garbage else reader.count), written
 
     def _warn_garbage(self, name):
         """gzip's rule: the frames before trailing garbage are decoded; warn, exit 2."""
@@ -513,8 +535,8 @@ class CompileStatus:
             if self._ticker is not None:
                 self._ticker.join()
             self._clear()
-            if self.done:
-                _say(f"quasi: compiled {self.done} kernels in {self._elapsed()}")
+        if self.done:   # not after an error or a signal
+            _say(f"quasi: compiled {self.done} kernels in {self._elapsed()}")
 
     def _first(self):
         _say(COMPILE_NOTICE)
@@ -574,9 +596,13 @@ class AtomicFile:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if not self._done:
-            self.file.close()
-            os.unlink(self.tmp)
+        if not self._done:   # the close may fail again (a full disk): remove it anyway
+            try:
+                with contextlib.suppress(OSError):
+                    self.file.close()
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.tmp)
         return False
 
     def commit(self, src_stat):
@@ -723,11 +749,13 @@ def _walk(names, job):
         if name == "-" or not os.path.isdir(name):
             yield name
             continue
-        for root, dirs, files in os.walk(name):
+        unreadable = []
+        for root, dirs, files in os.walk(name, onerror=unreadable.append):
             dirs.sort()
             for base in sorted(files):
                 if base.endswith(job.suffix) == (job.mode != "compress"):
                     yield os.path.join(root, base)
+        yield from unreadable   # reported by Job.run as errors
 
 
 def _content_size(name):
@@ -871,8 +899,8 @@ def main(prefix=()):
     """Console-script entry point: cli() plus signal handling. SIGTERM and SIGHUP,
     like Ctrl-C, remove any partial output and exit with 128 + the signal number; a
     closed pipe on standard output ends quasi quietly, as it does gzip."""
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
+    for name in ("SIGTERM", "SIGHUP"):   # not if ignored (nohup)
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) != signal.SIG_IGN:
             signal.signal(getattr(signal, name), _on_signal)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:   # not if ignored
         signal.signal(signal.SIGINT, _on_signal)

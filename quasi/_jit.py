@@ -4,8 +4,9 @@ Kernels are compiled lazily on first call and cached on disk: in the package's
 ``__pycache__`` when it is writable, else in ``$XDG_CACHE_HOME/quasi/numba``
 (default ``~/.cache/quasi/numba``), else in a private directory under the system
 temporary directory; ``NUMBA_CACHE_DIR`` overrides all three. With no writable
-place at all, kernels compile in every process instead of failing. ``compile_notice`` lets the command line tell the user when a kernel
-is being compiled rather than loaded from the cache.
+place at all, kernels compile in every process instead of failing.
+``compile_notice`` lets the command line tell the user when a kernel is being
+compiled rather than loaded from the cache, and how far it is.
 """
 import os
 import stat
@@ -88,7 +89,6 @@ def compile_notice(callback, progress=None):
     class _Listener(event.Listener):
         fired = False
         done = 0
-        active = []
 
         def on_start(self, ev):
             if not self.fired:

@@ -735,6 +735,8 @@ class StreamReader:
         pos = 0
         frame_no = 0
         while pos < end:
+            if frame_no and end - pos < len(MAGIC):   # too short to be a frame (close())
+                raise TrailingGarbage(pos)
             hdr = _parse_header(buf, pos, frame_no)
             pos += hdr.header_size
             blocks: list[tuple[int, int, int]] = []
@@ -917,6 +919,10 @@ class FrameParser:
                 return
             raise QuasiError("not a quasi stream (empty input)")
         tail = bytes(self._buf)
+        if self._hdr is None and self.frames and len(tail) < len(MAGIC):
+            # what follows a complete frame is too short to be one: trailing garbage
+            # (gzip's rule), even where it starts like the magic
+            raise TrailingGarbage(self._offset)
         with _public_errors():
             if self._hdr is None:
                 _parse_header(tail, 0, self._frame_no, self._offset)

@@ -28,8 +28,10 @@ def write_all(fp: BinaryIO, data: BytesLike) -> None:
 
     A file object's ``write`` may return a short count instead of raising: a
     BufferedWriter over a file system that fills part-way through a write does, and
-    the next write then fails with the system's error (ENOSPC). Writes that return
-    ``None`` (objects that do not count) are taken as complete, as io does."""
+    the next write then fails with the system's error (ENOSPC). A ``write`` that
+    returns ``None`` is taken as complete: file-like objects that do not count their
+    bytes return it (a non-blocking raw file, whose ``None`` means nothing was
+    written, is not supported)."""
     view = memoryview(data).cast("B")
     while view.nbytes:
         n = fp.write(view)
@@ -85,6 +87,7 @@ class QuasiFile(io.BufferedIOBase):
             self._compressor = QuasiCompressor(level, tiling=tiling, block_size=block_size,
                                                checksum=checksum, threads=threads)
             self._pos = 0
+            self._broken = None   # the OSError of a failed write (see _write)
         else:
             raise ValueError(f"invalid mode: {mode!r}")
         if isinstance(file, (str, bytes, os.PathLike)):
@@ -113,8 +116,8 @@ class QuasiFile(io.BufferedIOBase):
                 self._buffer.close()
                 self._buffer = None
             elif self._mode == _MODE_WRITE:
-                write_all(self._fp, self._compressor.flush(FLUSH_FRAME))
-                self._compressor = None
+                self._compressor, compressor = None, self._compressor
+                self._write(compressor.flush(FLUSH_FRAME))
         finally:
             try:
                 if self._closefp:
@@ -198,9 +201,20 @@ class QuasiFile(io.BufferedIOBase):
         """Compress and write ``data`` (bytes-like); returns its length in bytes."""
         self._check_mode(_MODE_WRITE, "writing")
         view = as_bytes(data)
-        write_all(self._fp, self._compressor.compress(view))
+        self._write(self._compressor.compress(view))
         self._pos += view.nbytes
         return view.nbytes
+
+    def _write(self, coded):
+        """Write coded bytes to ``file``. After a failed write the stream has a hole:
+        every later write, flush and the frame's end are refused (OSError)."""
+        if self._broken is not None:
+            raise OSError(errno.EIO, f"an earlier write to the file failed ({self._broken})")
+        try:
+            write_all(self._fp, coded)
+        except OSError as exc:
+            self._broken = exc
+            raise
 
     def flush(self, mode: int | None = None) -> None:
         """Flush ``file``. With no ``mode`` the data written since the last block
@@ -214,7 +228,7 @@ class QuasiFile(io.BufferedIOBase):
             return
         self._check_mode(_MODE_WRITE, "writing")
         if mode is not None:
-            write_all(self._fp, self._compressor.flush(mode))
+            self._write(self._compressor.flush(mode))
         if hasattr(self._fp, "flush"):
             self._fp.flush()
 

@@ -629,9 +629,14 @@ def test_quasi_file_writes_everything_or_raises(tmp_path):
     assert quasi.decompress((tmp_path / "x.qz").read_bytes()) == DATA
     sink = ShortWrites(open(tmp_path / "y.qz", "wb"), 2000)
     f = quasi.QuasiFile(sink, "wb", block_size=1024)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError) as first:
         f.write(DATA)
-        f.close()
+    assert first.value.errno == errno.ENOSPC
+    sink._room = 10**9                      # room again: the stream still has a hole
+    for later in (lambda: f.write(b"more"), lambda: f.flush(quasi.FLUSH_BLOCK), f.close):
+        with pytest.raises(OSError, match="an earlier write to the file failed"):
+            later()
+    assert f.closed
     sink.close()
 
 
@@ -777,7 +782,9 @@ def test_usage_errors_are_said_like_other_messages(sample):
         assert p.returncode == 1, (args, p.stderr)
         assert p.stderr.startswith(f"quasi: {msg}"), (args, p.stderr)
         assert "Try 'quasi --help'" in p.stderr and "Usage:" not in p.stderr
-    assert run("-d", "-M", "1M", "-c", sample).exit_code == 1   # not a .qz, but accepted
+    packed = sample.with_name("sample.txt.qz")
+    packed.write_bytes(quasi.compress(DATA))
+    assert run("-d", "-M", "1M", "-c", packed).exit_code == 0
 
 
 def test_recursive(tmp_path):
@@ -902,3 +909,153 @@ def test_levels_table_is_the_measurement():
     for res in results["results"]:
         level = res["codec"].split("-")[1]
         assert f"{res['compressed_bytes']:,}" in rows[level], (level, res["file"])
+
+
+# ------------------------------------------------ review: edges of the edges
+
+
+class FailingFlush:
+    """A file whose writes are buffered and whose flush (and so close) fails: the last
+    small write of a job sits in the buffer until commit."""
+
+    def __init__(self, f):
+        self._f = f
+
+    def write(self, data):
+        return len(data)
+
+    def flush(self):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def close(self):
+        self._f.close()
+        self.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+
+def test_failed_flush_at_commit_leaves_no_temporary_file(sample, monkeypatch):
+    real_init = m.AtomicFile.__init__
+
+    def init(self, target, force):
+        real_init(self, target, force)
+        self.file = FailingFlush(self.file)
+
+    monkeypatch.setattr(m.AtomicFile, "__init__", init)
+    out = sample.parent / "out.qz"
+    r = run("-o", out, sample)
+    assert r.exit_code == 1 and f"quasi: {out}: write error: No space left" in r.output
+    assert sorted(p.name for p in sample.parent.iterdir()) == ["sample.txt"]
+
+
+def test_trailing_garbage_of_one_file_is_not_blamed_on_the_next(sample, tmp_path):
+    packed = quasi.compress(DATA)
+    (tmp_path / "a.txt.qz").write_bytes(packed + b"\x00junk")
+    (tmp_path / "b.txt.qz").write_bytes(packed)
+    (tmp_path / "a.txt").write_bytes(b"exists")   # a fails before its warning
+    r = run("-d", "--rm", tmp_path / "a.txt.qz", tmp_path / "b.txt.qz")
+    assert r.exit_code == 1 and "already exists" in r.output
+    assert "trailing garbage" not in r.output
+    assert (tmp_path / "b.txt").read_bytes() == DATA and not (tmp_path / "b.txt.qz").exists()
+
+
+@pytest.mark.parametrize("junk", [b"\x9e", b"\x9eQZ", b"\x00junk"])
+def test_garbage_that_starts_like_a_frame_is_still_garbage(tmp_path, junk):
+    """After a complete frame, fewer bytes than a frame's magic are trailing garbage
+    even when they start like it; the decoded output is kept (exit 2)."""
+    packed = quasi.compress(DATA)
+    src = tmp_path / "g.txt.qz"
+    src.write_bytes(packed + junk)
+    r = run("-d", src)
+    assert r.exit_code == 2 and "trailing garbage ignored" in r.output, r.output
+    assert (tmp_path / "g.txt").read_bytes() == DATA
+    with pytest.raises(quasi.TrailingGarbage):
+        quasi.decompress(packed + junk)
+    src.write_bytes(packed + b"\x9eQZ\r")   # a whole magic: a truncated second frame
+    assert run("-dc", src).exit_code == 1
+
+
+def test_recursive_needs_files_and_reports_unreadable_directories(tmp_path):
+    assert run("-r").exit_code == 1
+    assert run("-r", "-l", tmp_path).exit_code == 1
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "a.txt").write_bytes(DATA)
+    shut = tmp_path / "shut"
+    shut.mkdir()
+    (shut / "b.txt").write_bytes(DATA)
+    os.chmod(tmp_path, 0o755)
+    os.chmod(shut, 0o000)
+    try:
+        r = subprocess.run(without_permission_override() + EXE + ["-r", str(tmp_path)],
+                           capture_output=True, text=True)
+    finally:
+        os.chmod(shut, 0o755)
+    assert r.returncode == 1 and "Permission denied" in r.stderr, r.stderr
+    assert (tmp_path / "ok" / "a.txt.qz").exists() and not (shut / "b.txt.qz").exists()
+
+
+def test_only_an_explicit_output_is_written_into_a_fifo(sample, tmp_path):
+    """quasi -d p.qz where p is a FIFO: refused, not written into (that is for -o)."""
+    packed = tmp_path / "p.qz"
+    packed.write_bytes(quasi.compress(DATA))
+    os.mkfifo(tmp_path / "p")
+    for args in (["-d", packed], ["-d", "-f", packed]):
+        r = run(*args)
+        assert r.exit_code == 1 and ("already exists" in r.output
+                                     or "not a regular file" in r.output), r.output
+    assert (tmp_path / "p").is_fifo()
+
+
+def test_terminal_named_with_o_needs_force(sample):
+    import pty
+    master, slave = pty.openpty()
+    try:
+        name = os.ttyname(slave)
+        r = subprocess.run(EXE + ["-o", name, str(sample)], capture_output=True, text=True)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert r.returncode == 1 and "not written to a terminal" in r.stderr
+
+
+def test_ignored_hangup_stays_ignored(tmp_path):
+    """Under nohup (SIGHUP ignored) quasi does not turn the signal back on."""
+    proc = subprocess.Popen(EXE + ["-o", str(tmp_path / "out.qz")], stdin=subprocess.PIPE,
+                            stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    proc.stdin.write(DATA)
+    proc.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not leftovers(tmp_path):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    assert proc.poll() is None
+    proc.stdin.close()
+    assert proc.wait(timeout=60) == 0
+    assert quasi.decompress((tmp_path / "out.qz").read_bytes()) == DATA
+
+
+def test_signal_in_numba_unpickling_is_raised_at_the_next_safe_call(monkeypatch):
+    """A signal that lands in numba's unpickling of constants (where an exception
+    crashed the process) is deferred to the first call or return outside it."""
+    import numba.core.serialize
+
+    monkeypatch.setattr(m, "_received", [])
+    scope = {"m": m, "signal": signal, "sys": sys}
+    exec(compile("def unpickling(done):\n"                 # frames 'in' serialize.py
+                 "    m._on_signal(signal.SIGTERM, sys._getframe())\n"
+                 "    done.append(1)\n",
+                 numba.core.serialize.__file__, "exec"), scope)
+    done = []
+    try:
+        with pytest.raises(m.Interrupted) as info:
+            scope["unpickling"](done)
+            done.copy()                                   # the next call, a safe one
+        assert done == [1], "raised inside the unpickling"
+        assert info.value.signum == signal.SIGTERM and m._received == [signal.SIGTERM]
+        assert sys.getprofile() is None
+    finally:
+        sys.setprofile(None)
