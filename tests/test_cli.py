@@ -396,13 +396,19 @@ def test_disk_full_leaves_input_and_no_output(sample, monkeypatch, decompress, d
     assert sorted(p.name for p in src.parent.iterdir()) == [src.name]
 
 
-def start_waiting_on_stdin(tmp_path, *args):
-    """A real quasi process writing tmp_path/out.qz from a pipe that stays open."""
+def start_waiting_on_stdin(tmp_path, *args, ignored=()):
+    """A real quasi process writing tmp_path/out.qz from a pipe that stays open, with
+    the signals ``ignored`` ignored (as nohup does)."""
     # a shell's background job inherits SIGINT ignored (and then so would quasi, like
     # gzip): give the child the default disposition, as an interactive user has
+    def dispositions():
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        for signum in ignored:
+            signal.signal(signum, signal.SIG_IGN)
+
     proc = subprocess.Popen(EXE + ["-o", str(tmp_path / "out.qz"), *args],
                             stdin=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            preexec_fn=dispositions)
     proc.stdin.write(DATA)
     proc.stdin.flush()
     deadline = time.monotonic() + 60
@@ -1021,15 +1027,7 @@ def test_terminal_named_with_o_needs_force(sample):
 
 def test_ignored_hangup_stays_ignored(tmp_path):
     """Under nohup (SIGHUP ignored) quasi does not turn the signal back on."""
-    proc = subprocess.Popen(EXE + ["-o", str(tmp_path / "out.qz")], stdin=subprocess.PIPE,
-                            stderr=subprocess.PIPE,
-                            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
-    proc.stdin.write(DATA)
-    proc.stdin.flush()
-    deadline = time.monotonic() + 60
-    while not leftovers(tmp_path):
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.02)
+    proc = start_waiting_on_stdin(tmp_path, ignored=(signal.SIGHUP,))
     proc.send_signal(signal.SIGHUP)
     time.sleep(0.3)
     assert proc.poll() is None
