@@ -1,4 +1,4 @@
-"""Deflation hierarchy and lookup starts (DESIGN section 4).
+"""Deflation hierarchy and lookup starts of the Fibonacci tilings.
 
 Level 0 nodes are the tiles (span 2 for L, 1 for S). Level j+1 is made by scanning level j left
 to right: an L followed by an S merge into a super-L (start of the L, span = sum of spans); any

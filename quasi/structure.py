@@ -1,4 +1,4 @@
-"""The tiling laboratory: what a tiling spec offers the parse, level by level (DESIGN section 4).
+"""The tiling laboratory: what a tiling spec offers the parse, level by level.
 
 ``structure(spec, n_words)`` reports, for hierarchy levels 0..9 (phrases of 2..144 words), the
 lookup positions of the spec (union over its tilings), their coverage, the super-L / super-S node

@@ -1,4 +1,4 @@
-"""Tiling specs and level-0 tile streams (DESIGN section 4).
+"""Tiling specs and level-0 tile streams.
 
 A tiling lays tiles over the word sequence: a long tile L covers 2 words, a short tile S covers
 1. Tiles are laid from word 0 until all ``n_words`` words are covered; an L that would overrun the

@@ -1,4 +1,4 @@
-"""Tokeniser, case split and vocabulary (DESIGN section 3).
+"""Tokeniser, case split and vocabulary.
 
 A token is a core, a maximal run of letters (ASCII letters or any byte >= 0x80)
 or of digits, or any other single byte, plus the whitespace after it (space,
