@@ -448,7 +448,7 @@ class Job:
                     _write(out, packed)
                     written += len(packed)
                     if bar:
-                        bar.update(reader.count, written)
+                        bar.update(comp.bytes_coded, written)
                 check_signals()
                 packed = comp.flush()
                 _write(out, packed)
@@ -646,37 +646,64 @@ class AtomicFile:
 
 
 class Progress:
-    """A one-line progress report on stderr, refreshed at most 5 times a second and
-    shown only for jobs that last more than a second."""
+    """A one-line progress report on stderr, shown only for jobs that last more than a
+    second, refreshed 5 times a second also while a block is being coded: ``done`` is
+    the input coded (compressing) or the output written (decompressing) so far, and
+    the blocks in flight add how far their coders are (quasi.progress)."""
 
     DELAY = 1.0
     INTERVAL = 0.2
 
     def __init__(self, label, total, by_output=False):
+        from quasi import progress
+
         self.label = label
-        self.total = total          # of the bytes read, or written if by_output
+        self.total = total          # of the input coded, or of the output if by_output
         self.by_output = by_output
-        self.start = self._last = time.monotonic()
+        self._in_blocks = progress.bytes_done
+        self.start = time.monotonic()
         self.shown = False
+        self._done = self._written = 0
+        self._shown_count = 0       # what the line showed last: it never goes back
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, daemon=True)
+        self._ticker.start()
 
     def update(self, done, written):
-        now = time.monotonic()
-        if now - self.start < self.DELAY or now - self._last < self.INTERVAL:
-            return
-        self._last = now
-        counted = written if self.by_output else done
-        rate = counted / (now - self.start) / (1 << 20)
-        part = f"{min(counted / self.total, 1):4.0%} " if self.total else ""
-        line = (f"quasi: {part}{done / (1 << 20):,.1f} MiB -> {written / (1 << 20):,.1f} MiB, "
-                f"{rate:.1f} MiB/s  {os.path.basename(self.label)}")
-        sys.stderr.write("\r" + line[:79].ljust(79))
-        sys.stderr.flush()
-        self.shown = True
+        """``done``: input bytes coded (compressing) or read; ``written``: output bytes."""
+        self._done, self._written = done, written
+        if time.monotonic() - self.start >= self.DELAY:
+            self._draw()
+
+    def _tick(self):
+        while not self._stop.wait(self.INTERVAL):
+            if time.monotonic() - self.start >= self.DELAY:
+                self._draw()
+
+    def _draw(self):
+        with self._lock:
+            if self._stop.is_set():
+                return
+            counted = (self._written if self.by_output else self._done) + self._in_blocks()
+            counted = self._shown_count = max(counted, self._shown_count)
+            rate = counted / (time.monotonic() - self.start) / (1 << 20)
+            part = f"{min(counted / self.total, 1):4.0%} " if self.total else ""
+            where = (f"{self._done / (1 << 20):,.1f} MiB -> {counted / (1 << 20):,.1f} MiB"
+                     if self.by_output else
+                     f"{counted / (1 << 20):,.1f} MiB -> {self._written / (1 << 20):,.1f} MiB")
+            line = f"quasi: {part}{where}, {rate:.1f} MiB/s  {os.path.basename(self.label)}"
+            sys.stderr.write("\r" + line[:79].ljust(79))
+            sys.stderr.flush()
+            self.shown = True
 
     def close(self):
-        if self.shown:
-            sys.stderr.write("\r" + " " * 79 + "\r")
-            sys.stderr.flush()
+        self._stop.set()
+        self._ticker.join()
+        with self._lock:
+            if self.shown:
+                sys.stderr.write("\r" + " " * 79 + "\r")
+                sys.stderr.flush()
 
 
 class _Counting:

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 import zstandard
 
-from . import heap
+from . import heap, progress
 from .case import (MAX_CASE_BITS, MIN_CASE_BITS, case_bits_for, decode_case, encode_case,
                    ws_classes)
 from .decisions import (MAX_SIDE_BITS, MIN_SIDE_BITS, mixed_levels_for, side_bits_for,
@@ -161,11 +161,11 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     events_per_level and entries_used_per_level (lists indexed by event level,
     see parse.py) and entries_per_level (codebook sizes). threads: worker
     threads for the block's independent stages (the output does not change)."""
-    with Workers(threads) as workers:
-        return _encode_block(data, spec, params, stats, workers)
+    with Workers(threads) as workers, progress.metering(len(data)) as meter:
+        return _encode_block(data, spec, params, stats, workers, meter)
 
 
-def _encode_block(data, spec, params, stats, workers):
+def _encode_block(data, spec, params, stats, workers, meter):
     buf = np.frombuffer(data, np.uint8)
     starts = token_starts(buf)
     ends = core_ends(buf, starts)
@@ -202,6 +202,8 @@ def _encode_block(data, spec, params, stats, workers):
     min_match = None
     tried = params.min_counts(len(data))
     counts = count_phrases(ids, mask, min(tried), workers)  # one count for every trial
+    # passes of the event coder: every trial at most, and the final one with the chain
+    meter.start(n_tok, len(tried) + (1 if word_chain or params.side_bits else 0))
 
     def trial(min_count, last):
         """Parse with min_count, code the events without the chain and keep the
@@ -221,7 +223,8 @@ def _encode_block(data, spec, params, stats, workers):
             coded = encode_events(ids, flags, first, _event_info(winfo, case_bits),
                                   e_pos, e_lev, e_val, n_entries, n_words, params.o1_cap,
                                   min_match, O0_INC, O0_LIMIT, pair_bits, side_ctx, 0,
-                                  counted_bits, 0, 0, NO_SHAPES)
+                                  counted_bits, 0, 0, NO_SHAPES, meter.position)
+        meter.next_pass()
         events, side = coded
         if best is None or events.shape[0] + side.shape[0] < best[0]:
             best = (events.shape[0] + side.shape[0], events, side, (e_pos, e_lev, e_val, n_entries))
@@ -239,7 +242,7 @@ def _encode_block(data, spec, params, stats, workers):
                                      min_match, O0_INC, O0_LIMIT, pair_bits, side_ctx,
                                      word_chain, counted_bits, side_bits,
                                      mixed_levels_for(CODEC_REVISION, side_bits),
-                                     side_shapes(vbytes, voffs))
+                                     side_shapes(vbytes, voffs), meter.position)
     if stats is not None:
         stats.update(_parse_stats(e_lev, e_val, n_entries, n_tok, n_words))
     del e_pos, e_lev, e_val
@@ -319,7 +322,7 @@ def _pick_min_match(params, ids, flags, first, winfo, e_pos, e_lev, e_val, n_ent
         return encode_events(ids, flags, first, winfo.copy(), e_pos[:n], e_lev[:n],
                              e_val[:n], n_entries, first.shape[0], params.o1_cap, min_match,
                              O0_INC, O0_LIMIT, pair_bits, side_ctx, 0, counted_bits, 0, 0,
-                             NO_SHAPES)
+                             NO_SHAPES, np.zeros(1, np.int64))   # sampled: not metered
 
     trials = workers.map(trial, params.min_matches)
     sizes = [events.shape[0] + side.shape[0] for events, side in trials]
@@ -330,6 +333,11 @@ def _pick_min_match(params, ids, flags, first, winfo, e_pos, e_lev, e_val, n_ent
 
 def decode_block(sections, raw_size: int) -> np.ndarray:
     """Inverse of encode_block (a uint8 array); raises QuasiError on any inconsistency."""
+    with progress.metering(raw_size) as meter:
+        return _decode_block(sections, raw_size, meter)
+
+
+def _decode_block(sections, raw_size, meter):
     revision = codec_revision(sections[0]) if sections else -1
     if revision not in SECTION_NAMES:
         raise QuasiError(f"unsupported codec revision {revision} "
@@ -345,6 +353,7 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
     if not (1 <= n_tok <= raw_size and 1 <= n_words <= n_tok and 1 <= o1_cap <= 1 << 16
             and 0 <= min_match <= 1 << 16 and sum(int(x) for x in n_entries) <= n_tok):
         raise QuasiError("corrupt block meta section")
+    meter.start(n_tok, 1)
     pair_bits = case_bits = side_bits = 0
     if revision == 1:
         vbytes, voffs = _zstd_vocab(sections[1], sections[2], n_words, raw_size)
@@ -386,7 +395,8 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
                                    word_chain_for(revision, pair_bits),
                                    counted_bits_for(revision), side_bits,
                                    mixed_levels_for(revision, side_bits),
-                                   side_shapes(vbytes, voffs) if side_bits else NO_SHAPES)
+                                   side_shapes(vbytes, voffs) if side_bits else NO_SHAPES,
+                                   meter.position)
     if not ok:
         raise QuasiError("corrupt event stream")
     if revision == 1:

@@ -50,6 +50,7 @@ CHOICE_CAP = 1 << 30  # phrase choice lists never evict: their escape means "new
 O0_INC = 64  # codec revision 2; revision 1 counted 1 and never halved
 O0_LIMIT = 1 << 20
 MATCH_HASH_BITS = 18
+PROGRESS_STEP = 1 << 12  # tokens between two writes of the coders' position
 N_FLAG_CTX = 4 * 4 * 3 * 8
 N_SEEN_BUCKETS = 7  # codec revision 5: how often the previous word was seen, log2-bucketed
 N_SIDE_EXTRA = 8 * N_SEEN_BUCKETS  # ... and the previous token's class
@@ -1219,7 +1220,7 @@ def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit, pair_bits, counted
 @njit
 def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                   n_words, o1_cap, min_match, o0_inc, o0_limit, pair_bits, side_ctx, word_chain,
-                  counted_bits, side_bits, mixed_levels, shapes):
+                  counted_bits, side_bits, mixed_levels, shapes, position):
     """Code the events and case flags; returns the two range-coded streams
     (main, side). o0_inc, o0_limit: the order-0 word counts' increment and the
     total above which they halve; pair_bits: log2 of the pair predictor's table
@@ -1238,7 +1239,8 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     (revision 15, needs side_bits), 0 in the main stream in context ctx; shapes:
     decisions.side_shapes (read with side_bits > 0). winfo (tokens.word_info:
     each word's last case flags and token count) is updated in place: pass a fresh
-    one per call."""
+    one per call. position[0]: the tokens coded so far, written every PROGRESS_STEP
+    tokens for a progress display (progress.Meter)."""
     n_ev = e_pos.shape[0]
     n_tok = ids.shape[0]
     out = np.empty(64 + 16 * n_tok + 24 * n_ev, np.uint8)
@@ -1262,8 +1264,12 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     lv2 = 0
     prev_flag = 0
     prev_cls = 6
+    report = 0
     e = 0
     while e < n_ev:
+        if e_pos[e] >= report:
+            position[0] = e_pos[e]
+            report = e_pos[e] + PROGRESS_STEP
         mlen = 0
         if min_match > 0 and e + 3 <= n_ev:
             hsh = _match_hash(e_lev, e_val, e)
@@ -1389,8 +1395,9 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
 @njit
 def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match, o0_inc,
                   o0_limit, pair_bits, side_ctx, word_chain, counted_bits, side_bits,
-                  mixed_levels, shapes):
-    """Inverse of encode_events (inp: main stream, finp: side stream).
+                  mixed_levels, shapes, position):
+    """Inverse of encode_events (inp: main stream, finp: side stream; position as
+    there: the tokens decoded so far).
 
     Returns (ids, flags, ok): the vocabulary id and case flag of every token;
     ok is False on corrupt input, at the latest a few events after a stream
@@ -1419,9 +1426,13 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
     prev_flag = 0
     prev_cls = 6
     next_new = 0
+    report = 0
     t = 0
     e = 0
     while t < n_tok:
+        if t >= report:
+            position[0] = t
+            report = t + PROGRESS_STEP
         if ipos > inp.shape[0] + 8 or fpos > finp.shape[0] + 8:
             return ids, flags, False  # read past the end: corrupt (or a false token count)
         ctx = lv1 * N_LEVELS + lv2

@@ -50,12 +50,14 @@ class Framer:
         self._settings = (level, spec, block_size, checksum)
         self._writer: FrameWriter | None = None   # the open frame
         self._frames = 0                          # frames ended so far
+        self.raw_bytes = 0                        # of the blocks framed so far
 
     def block(self, raw, btype: int, sections, out: list) -> None:
         """Append to ``out`` the record of one block (``encode_record``'s type and
         sections for ``raw``), preceded by a frame end and a header when needed."""
         self._open(out)
         out.append(self._writer.block(raw, sections, btype))
+        self.raw_bytes += len(raw)
 
     def end(self, out: list) -> None:
         """Append the end of the open frame; an empty frame if none was ever opened
@@ -138,6 +140,12 @@ class QuasiCompressor:
             if mode != CONTINUE:
                 self._flush(mode, out)
         return b"".join(out)
+
+    @property
+    def bytes_coded(self) -> int:
+        """Input bytes whose blocks are in the output returned so far (a progress
+        display adds progress.bytes_done() for the blocks being coded)."""
+        return self._framer.raw_bytes
 
     def flush(self, mode: int = FLUSH_FRAME) -> bytes:
         """Code the buffered input and return the bytes: ``FLUSH_BLOCK`` keeps the frame

@@ -338,7 +338,7 @@ def test_first_run_says_it_is_compiling(sample, monkeypatch):
 
 def test_progress_on_a_terminal_only(sample, monkeypatch):
     monkeypatch.setattr(m.Progress, "DELAY", 0.0)
-    monkeypatch.setattr(m.Progress, "INTERVAL", 0.0)
+    monkeypatch.setattr(m.Progress, "INTERVAL", 0.01)
     monkeypatch.setattr(m, "CHUNK", 1000)
     assert "quasi: " not in run("-c", sample).stderr                  # not a terminal
     monkeypatch.setattr(m, "_stderr_is_terminal", lambda: True)
@@ -868,7 +868,7 @@ def test_decompression_progress_counts_output(sample, monkeypatch):
     import re
     assert run("-B", "2K", sample).exit_code == 0
     monkeypatch.setattr(m.Progress, "DELAY", 0.0)
-    monkeypatch.setattr(m.Progress, "INTERVAL", 0.0)
+    monkeypatch.setattr(m.Progress, "INTERVAL", 0.01)
     monkeypatch.setattr(m, "CHUNK", 1000)
     monkeypatch.setattr(m, "_stderr_is_terminal", lambda: True)
     r = run("-dc", sample.with_name("sample.txt.qz"))
@@ -1057,3 +1057,20 @@ def test_signal_in_numba_unpickling_is_raised_at_the_next_safe_call(monkeypatch)
         assert sys.getprofile() is None
     finally:
         sys.setprofile(None)
+
+
+def test_progress_moves_within_a_block(tmp_path, monkeypatch):
+    """A single block of about a second: the line shows shares between 0% and 100%
+    while it is coded, in both directions (its coders report how far they are)."""
+    import re
+    big = tmp_path / "big.txt"
+    big.write_bytes(word_soup(400_000, seed=31))
+    monkeypatch.setattr(m.Progress, "DELAY", 0.0)
+    monkeypatch.setattr(m.Progress, "INTERVAL", 0.01)
+    monkeypatch.setattr(m, "_stderr_is_terminal", lambda: True)
+    for args in (["-9", big], ["-dc", big.with_name("big.txt.qz")]):
+        r = run(*args)
+        assert r.exit_code == 0
+        shares = [int(x) for x in re.findall(r"(\d+)%", r.stderr)]
+        assert shares == sorted(shares), shares
+        assert len({s for s in shares if 0 < s < 100}) >= 2, (args, shares)

@@ -52,7 +52,8 @@ def test_twin_writes_and_reads_the_same_stream(seed, n_words, spec, min_count, o
     mixed_levels = mixed_levels if side_bits else 0  # revision 15 mixes with the side model
     events, case = encode_events(ids, flags, first, winfo.copy(), e_pos, e_lev, e_val, n_entries,
                                  n_words_v, o1_cap, min_match, *o0, pair_bits, side_ctx,
-                                 word_chain, counted_bits, side_bits, mixed_levels, shapes)
+                                 word_chain, counted_bits, side_bits, mixed_levels, shapes,
+                                 np.zeros(1, np.int64))
     twin = py_encode_events(ids.tolist(), flags.tolist(), first.tolist(), winfo.tolist(),
                             e_pos.tolist(), e_lev.tolist(), e_val.tolist(), n_words_v, o1_cap,
                             min_match, o0, pair_bits, side_ctx, word_chain, counted_bits,
