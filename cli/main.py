@@ -105,10 +105,13 @@ class Command(click.Command):
     """A click command whose usage errors exit with status 1 (2 means a warning)."""
 
     def make_context(self, info_name, args, parent=None, **extra):
-        for arg in args:
+        takes_value = {opt for param in self.params if isinstance(param, click.Option)
+                       and not param.is_flag for opt in param.opts}
+        for before, arg in zip([None, *args], args):
             if arg == "--":
                 break
-            if re.fullmatch(r"-0|-\d\d+", arg):   # click would say "No such option '-0'"
+            # click would say "No such option '-0'"; "-B -10" is a value, said by -B
+            if re.fullmatch(r"-0|-\d\d+", arg) and before not in takes_value:
                 raise UsageError(f"invalid level {arg} (levels are -1 to -9)")
         try:
             return super().make_context(info_name, args, parent, **extra)

@@ -791,6 +791,8 @@ def test_usage_errors_are_said_like_other_messages(sample):
     packed = sample.with_name("sample.txt.qz")
     packed.write_bytes(quasi.compress(DATA))
     assert run("-d", "-M", "1M", "-c", packed).exit_code == 0
+    r = run("-B", "-10", sample)                 # a value, not a level
+    assert r.exit_code == 1 and "invalid level" not in r.output and "block size" in r.output
 
 
 def test_recursive(tmp_path):
