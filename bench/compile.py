@@ -1,11 +1,11 @@
 """What the first run compiles: every numba kernel's compile time, from a cold cache.
 
-A fresh process with an empty NUMBA_CACHE_DIR compresses and decompresses a small
-generated text at each level asked for, then reads numba's own timers of every
-compiled signature (``overloads[sig].metadata['timers']``: the time under the
-compiler lock, which includes typing, lowering and LLVM, and the LLVM part alone)
-of every dispatcher in the quasi package. Reported: wall time per step, the kernels
-by compile time, signatures per kernel, and totals."""
+A fresh process with an empty NUMBA_CACHE_DIR compresses and decompresses the warm-up's
+generated text (quasi.warmup.sample_text) at each level asked for, then reads numba's
+own timers of every compiled signature (``overloads[sig].metadata['timers']``: the time
+under the compiler lock, which includes typing, lowering and LLVM, and the LLVM part
+alone) of every dispatcher in the quasi package. Reported: wall time per step, the
+kernels by compile time, signatures per kernel, and totals."""
 import json
 import os
 import subprocess
@@ -15,17 +15,13 @@ import tempfile
 import click
 
 _CHILD = r"""
-import importlib, json, pkgutil, random, sys, time
+import importlib, json, pkgutil, sys, time
 levels = [int(x) for x in sys.argv[1].split(",")]
 t0 = time.perf_counter()
 import quasi
 from numba.core.registry import CPUDispatcher
-rng = random.Random(1)   # varied words, case, punctuation and lines: every stream is coded
-words = ("the of and to in a is that for it as was with be by on not he I this are or his "
-         "from at which but have an they you were her she there been one all we their has "
-         "Alice Queen King Rabbit Hatter").split()
-text = "".join(rng.choice([w, w.upper(), w.capitalize()]) + rng.choice([" "] * 12 + [". ", ", ", "\n"])
-               for w in (rng.choice(words) for _ in range(20000))).encode()
+from quasi.warmup import sample_text
+text = sample_text()
 steps = []
 for level in levels:
     a = time.perf_counter(); packed = quasi.compress(text, level)
