@@ -1,0 +1,50 @@
+"""quasi in the data ecosystem: fsspec's compressions and shutil's archive formats."""
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import quasi
+
+from conftest import word_soup
+
+TEXT = word_soup(3000, seed=41)
+
+
+def test_fsspec_reads_and_writes_qz_by_name_and_by_suffix():
+    fsspec = pytest.importorskip("fsspec")
+    quasi.register_fsspec()
+    quasi.register_fsspec()                       # twice is fine
+    with fsspec.open("memory://hooks/a.txt.qz", "wb", compression="quasi") as f:
+        f.write(TEXT)
+    raw = fsspec.open("memory://hooks/a.txt.qz", "rb").open().read()
+    assert quasi.decompress(raw) == TEXT
+    with fsspec.open("memory://hooks/a.txt.qz", "rt", compression="infer") as f:
+        assert f.read() == TEXT.decode()
+
+
+def test_importing_quasi_after_fsspec_registers_it():
+    pytest.importorskip("fsspec")
+    code = ("import fsspec, fsspec.compression as c, quasi; "
+            "assert c.compr['quasi'] is quasi.hooks._fsspec_open")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    code = "import sys, quasi; assert 'fsspec' not in sys.modules and 'dask' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_shutil_makes_and_unpacks_tar_qz(tmp_path):
+    quasi.register_shutil()
+    quasi.register_shutil()
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.txt").write_bytes(TEXT)
+    (src / "sub" / "b.txt").write_bytes(TEXT[:500])
+    archive = shutil.make_archive(str(tmp_path / "pack"), "qztar", root_dir=tmp_path,
+                                  base_dir="src")
+    assert archive.endswith("pack.tar.qz")
+    with open(archive, "rb") as f:
+        assert f.read(4) == b"\x9eQZ\r"            # a quasi stream around the tar
+    shutil.unpack_archive(archive, tmp_path / "out")
+    assert (tmp_path / "out" / "src" / "a.txt").read_bytes() == TEXT
+    assert (tmp_path / "out" / "src" / "sub" / "b.txt").read_bytes() == TEXT[:500]
