@@ -4,11 +4,14 @@
 and cluster workers: afterwards no process that uses the same cache directory
 (``NUMBA_CACHE_DIR``, else the package's ``__pycache__`` when writable; see
 quasi._jit) compiles anything. It runs in one process on purpose: processes that
-compile the same kernel at once can corrupt numba's index of the cache.
+compile the same kernel at once can corrupt numba's index of the cache, and warm-ups
+of the same cache directory take turns (a lock file in it).
 """
+import os
 import random
 import sys
 import time
+from contextlib import contextmanager
 
 from . import _jit
 from .api import compress, decompress
@@ -35,8 +38,6 @@ def sample_text(n_words: int = 20000, seed: int = 1) -> bytes:
 
 def cache_location() -> str:
     """Where the kernels are cached (or a note that they are not)."""
-    import os
-
     import numba
 
     if _jit.CACHE_DIR == "":
@@ -44,13 +45,41 @@ def cache_location() -> str:
     return numba.config.CACHE_DIR or os.path.join(os.path.dirname(_jit.__file__), "__pycache__")
 
 
+@contextmanager
+def _one_at_a_time():
+    """Hold an exclusive lock on the cache directory while warming it, so that warm-ups
+    started together (the workers of one machine) take turns instead of compiling the
+    same kernels at once, which can corrupt numba's index."""
+    if _jit.CACHE_DIR == "":
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:   # no flock: one warm-up at a time is then the caller's rule
+        yield
+        return
+    where = cache_location()
+    os.makedirs(where, exist_ok=True)
+    with open(os.path.join(where, ".quasi-warm-up.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def warm_up(levels=LEVELS, tilings=TILINGS, report=None) -> None:
     """Compress and decompress sample_text() at every level (and the default level
     with each of ``tilings``), checking each round trip; ``report(what, seconds)``
-    after each step."""
+    after each step. Warm-ups of the same cache directory wait for each other."""
     text = sample_text()
     steps = [(level, DEFAULT_TILING) for level in levels]
     steps += [(None, tiling) for tiling in tilings]
+    with _one_at_a_time():
+        _run(steps, text, report)
+
+
+def _run(steps, text, report):
     for level, tiling in steps:
         start = time.perf_counter()
         if decompress(compress(text, level, tiling=tiling)) != text:

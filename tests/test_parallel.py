@@ -390,3 +390,45 @@ def test_dask_retries_a_task_whose_worker_died(tmp_path, dask_client):
     executor = CountingExecutor(dask_client.get_executor(), die_once)
     quasi.compress_file(src, dst, level=LEVEL, block_size=BLOCK, executor=executor)
     assert os.path.exists(marker) and dst.read_bytes() == PACKED
+
+
+def test_dask_workers_warm_up_before_their_tasks(tmp_path, dask_client):
+    """quasi.cluster.WarmUp: each worker runs the warm-up (serially: they take turns on
+    the shared cache) and registers the .qz compression with fsspec."""
+    from quasi.cluster import WarmUp
+
+    dask_client.register_plugin(WarmUp())
+
+    def registered():
+        import fsspec.compression
+        return "quasi" in fsspec.compression.compr
+
+    assert all(dask_client.run(registered).values())
+    plugged = dask_client.run(lambda dask_worker: WarmUp.name in dask_worker.plugins)
+    assert len(plugged) == 2 and all(plugged.values())
+    src, dst = _files(tmp_path)
+    quasi.compress_file(src, dst, level=LEVEL, block_size=BLOCK,
+                        executor=dask_client.get_executor())
+    assert dst.read_bytes() == PACKED
+
+
+def test_warm_ups_of_one_cache_take_turns(tmp_path):
+    """A warm-up waits while another holds the cache directory's lock."""
+    import fcntl
+    import subprocess
+    import sys
+    import time
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
+    with open(cache / ".quasi-warm-up.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        proc = subprocess.Popen([sys.executable, "-c", "import quasi.warmup as w\n"
+                                 "with w._one_at_a_time(): print('in')"],
+                                env=env, stdout=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        assert proc.poll() is None, "did not wait for the lock"
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and out.strip() == "in"
