@@ -38,8 +38,9 @@ SIZE and LIMIT are bytes, with an optional K, M or G suffix (KiB, MiB, GiB).
 Exit status: 0 success, 1 error (including a failed or incomplete write), 2
 warning (a FILE was skipped: a directory, a wrong suffix, a link; or trailing
 garbage followed valid data), 130 interrupted (Ctrl-C; 128+N for signal N, 143 for
-SIGTERM). No partial output file remains after an error or a signal. An output named with -o that is a device or a FIFO (-o
-/dev/null) is written into, never replaced."""
+SIGTERM). No partial output file remains after an error or a signal. An output
+named with -o that is a device or a FIFO (-o /dev/null) is written into, never
+replaced."""
 
 
 # Measured with `python -m bench run --corpus calgary/book1 --corpus structured/sqlite3.h
