@@ -21,13 +21,13 @@ cached on disk.
 import sys as _sys
 
 from .analysis import analyze
-from .api import compress, get_frame_info
+from .api import compress, decompress, get_frame_info
 from .container import FrameInfo
 from .errors import QuasiError, TrailingGarbage
 from .file import QuasiFile, open
 from .hooks import register_fsspec, register_shutil
 from .options import DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_TILING, STRONG_BLOCK_SIZE
-from .parallel import compress_file, decompress, decompress_file
+from .parallel import compress_file, decompress_file
 from .stream import CONTINUE, FLUSH_BLOCK, FLUSH_FRAME, QuasiCompressor, QuasiDecompressor
 
 __version__ = "0.1.0"

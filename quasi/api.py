@@ -4,7 +4,7 @@ from __future__ import annotations
 from . import heap
 from .container import FrameInfo, StreamReader, read_first_frame_info
 from .errors import QuasiError
-from .options import DEFAULT_TILING, check_max_output_size
+from .options import DEFAULT_TILING, check_max_output_size, check_threads
 from .stream import BytesLike, QuasiCompressor, as_bytes, decode_record
 
 
@@ -24,12 +24,18 @@ def compress(data: BytesLike, level: int | None = None, *, tiling: str = DEFAULT
     return comp.compress(view, QuasiCompressor.FLUSH_FRAME)
 
 
-def decompress(data: BytesLike, *, max_output_size: int | None = None) -> bytes:
+def decompress(data: BytesLike, *, max_output_size: int | None = None,
+               threads: int = 1) -> bytes:
     """Decompress every concatenated quasi frame in data; QuasiError if malformed.
 
     max_output_size: refuse (QuasiError) a stream whose content would exceed it,
-    before decoding the block that would pass it."""
+    before decoding the block that would pass it. threads: blocks decoded at once
+    (0: one per CPU; see parallel.decode_in_threads); the output does not depend on it."""
     limit = check_max_output_size(max_output_size)
+    threads = check_threads(threads)
+    if threads > 1:
+        from .parallel import decode_in_threads
+        return decode_in_threads(as_bytes(data), limit, threads)
     reader = StreamReader(as_bytes(data))
     out = []
     total = 0

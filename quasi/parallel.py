@@ -16,8 +16,9 @@ QuasiCompressor frames with, so ``compress_file``'s output is byte for byte
 each record's header and payload CRCs, its size against the index, its decoded size
 and raw CRC (in the worker), and each frame's content CRC (in the caller).
 
-``decompress(threads=N)`` and ``QuasiFile(..., "rb", threads=N)`` decode N blocks at
-once in threads the same way (the numba kernels release the GIL).
+``quasi.decompress(threads=N)`` (decode_in_threads) and ``QuasiFile(..., "rb",
+threads=N)`` decode N blocks at once in threads the same way (the numba kernels release
+the GIL).
 
 dask and fsspec are optional (``pip install 'quasi[dask]'``): nothing here imports
 them unless a path is a URL.
@@ -41,11 +42,11 @@ from .errors import QuasiError
 from .fallback import encode_record
 from .file import write_all
 from .options import (DEFAULT_TILING, as_int, check_block_size, check_max_output_size,
-                      check_threads, level_params)
-from .stream import BlockDecoder, BytesLike, Framer, as_bytes, decode_record
+                      level_params)
+from .stream import BlockDecoder, BytesLike, Framer, decode_record
 
-__all__ = ["compress_file", "decompress_file", "decompress", "compress_block", "decompress_block",
-           "CompressTask", "DecodeTask", "BlockSpan", "AheadDecoder", "library_versions"]
+__all__ = ["compress_file", "decompress_file", "decode_in_threads", "compress_block",
+           "decompress_block", "CompressTask", "DecodeTask", "BlockSpan", "AheadDecoder", "library_versions"]
 
 FilePath = str | bytes | os.PathLike
 
@@ -429,25 +430,16 @@ class AheadDecoder(BlockDecoder):
         self._blocks.close()
 
 
-def decompress(data: BytesLike, *, max_output_size: int | None = None, threads: int = 1) -> bytes:
-    """Decompress every concatenated quasi frame in data; QuasiError if malformed.
-
-    max_output_size: refuse (QuasiError) a stream whose content would exceed it,
-    before decoding the block that would pass it. threads: blocks decoded at once
-    (0: one per CPU); with more than one, blocks are found through the frames'
-    indexes. The output does not depend on ``threads``."""
-    threads = check_threads(threads)
-    if threads == 1:
-        return api.decompress(data, max_output_size=max_output_size)
-    view = as_bytes(data)
-    limit = check_max_output_size(max_output_size)
-
+def decode_in_threads(view: memoryview, limit: int | None, threads: int) -> bytes:
+    """quasi.decompress with ``threads`` > 1: the blocks, found through the frames'
+    indexes, decoded that many at once. A stream whose indexes do not read is decoded
+    from the start instead, which says where it goes wrong."""
     def read_at(offset, size):
         return view[offset:offset + size]
 
     try:
         frames = read_stream_index(read_at, 0, len(view))
-    except QuasiError:   # reading from the start says where the stream goes wrong
+    except QuasiError:
         return api.decompress(view, max_output_size=limit)
     if limit is not None and sum(info.content_size for _hdr, info in frames) > limit:
         raise QuasiError(f"content exceeds max_output_size ({limit} bytes)")
