@@ -395,8 +395,7 @@ class Job:
             others = st.st_nlink - 1
             raise Skipped(f"{name}: has {others} other link{'s' if others > 1 else ''} "
                           "-- unchanged (use -f)")
-        if not os.path.isfile(name) and not (self.to_stdout or self.output
-                                             or self.mode == "test"):
+        if not os.path.isfile(name) and writes_file and not self.output:
             raise Skipped(f"{name}: not a regular file -- ignored (use -c)")
         return st if os.path.isfile(name) else None
 
@@ -437,8 +436,9 @@ class Job:
         bar = None
         if self.progress:   # decoding is measured by output: its size is in the index
             by_output = self.mode != "compress"
-            total = (_content_size(name) if by_output and src_stat is not None
-                     else src_stat.st_size if src_stat is not None else None)
+            total = None
+            if src_stat is not None:
+                total = _content_size(name) if by_output else src_stat.st_size
             bar = Progress(_label(name), total, by_output)
         reader = _Counting(src)
         written = 0
@@ -477,7 +477,6 @@ class Job:
     def _warn_garbage(self, name):
         """gzip's rule: the frames before trailing garbage are decoded; warn, exit 2."""
         offset, size = self.garbage
-        self.garbage = None
         if not self.quiet:
             _say(f"quasi: {_label(name)}: decompression OK, trailing garbage ignored "
                  f"({size:,} bytes at offset {offset:,})")
@@ -496,6 +495,30 @@ class Job:
         where = "(stdout)" if target is None else target
         _say(f"{_label(name)} -> {where}: {n_in:,} -> {n_out:,} bytes ({ratio}) "
              f"in {seconds:.2f} s, {speed}")
+
+
+class _StatusLine:
+    """One line on stderr, rewritten in place (a terminal's status line) and cleared;
+    a lock keeps the writes of a ticker thread and the main thread whole."""
+
+    WIDTH = 79
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self._shown = False
+
+    def show(self, text):
+        """Write ``text`` over the line (call with ``lock`` held)."""
+        sys.stderr.write("\r" + text[:self.WIDTH].ljust(self.WIDTH))
+        sys.stderr.flush()
+        self._shown = True
+
+    def clear(self):
+        """Blank the line if it shows anything (call with ``lock`` held)."""
+        if self._shown:
+            sys.stderr.write("\r" + " " * self.WIDTH + "\r")
+            sys.stderr.flush()
+            self._shown = False
 
 
 COMPILE_NOTICE = ("quasi: compiling the numba kernels: the first run takes a few minutes; "
@@ -524,9 +547,8 @@ class CompileStatus:
         self.done = 0
         self.name = None       # the kernel compiling now, or None between compiles
         self.start = None
-        self.shown = False
+        self._line = _StatusLine()
         self._stop = threading.Event()
-        self._lock = threading.Lock()
         self._ticker = None
 
     @contextlib.contextmanager
@@ -538,7 +560,8 @@ class CompileStatus:
             self._stop.set()
             if self._ticker is not None:
                 self._ticker.join()
-            self._clear()
+            with self._line.lock:
+                self._line.clear()
         if self.done:   # not after an error or a signal
             _say(f"quasi: compiled {self.done} kernels in {self._elapsed()}")
 
@@ -561,24 +584,12 @@ class CompileStatus:
         return f"{seconds // 60}:{seconds % 60:02d}"
 
     def _draw(self):
-        with self._lock:
+        with self._line.lock:
             if self.name is None:
-                self._clear_locked()
-                return
-            line = f"quasi: {self.done} kernels compiled, {self._elapsed()}; now {self.name}"
-            sys.stderr.write("\r" + line[:79].ljust(79))
-            sys.stderr.flush()
-            self.shown = True
-
-    def _clear(self):
-        with self._lock:
-            self._clear_locked()
-
-    def _clear_locked(self):
-        if self.shown:
-            sys.stderr.write("\r" + " " * 79 + "\r")
-            sys.stderr.flush()
-            self.shown = False
+                self._line.clear()
+            else:
+                self._line.show(f"quasi: {self.done} kernels compiled, {self._elapsed()}; "
+                                f"now {self.name}")
 
 
 class AtomicFile:
@@ -666,10 +677,9 @@ class Progress:
         self.by_output = by_output
         self._in_blocks = progress.bytes_done
         self.start = time.monotonic()
-        self.shown = False
+        self._line = _StatusLine()
         self._done = self._written = 0
         self._shown_count = 0       # what the line showed last: it never goes back
-        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, daemon=True)
         self._ticker.start()
@@ -686,7 +696,7 @@ class Progress:
                 self._draw()
 
     def _draw(self):
-        with self._lock:
+        with self._line.lock:
             if self._stop.is_set():
                 return
             counted = (self._written if self.by_output else self._done) + self._in_blocks()
@@ -696,18 +706,14 @@ class Progress:
             where = (f"{self._done / (1 << 20):,.1f} MiB -> {counted / (1 << 20):,.1f} MiB"
                      if self.by_output else
                      f"{counted / (1 << 20):,.1f} MiB -> {self._written / (1 << 20):,.1f} MiB")
-            line = f"quasi: {part}{where}, {rate:.1f} MiB/s  {os.path.basename(self.label)}"
-            sys.stderr.write("\r" + line[:79].ljust(79))
-            sys.stderr.flush()
-            self.shown = True
+            self._line.show(f"quasi: {part}{where}, {rate:.1f} MiB/s  "
+                            f"{os.path.basename(self.label)}")
 
     def close(self):
         self._stop.set()
         self._ticker.join()
-        with self._lock:
-            if self.shown:
-                sys.stderr.write("\r" + " " * 79 + "\r")
-                sys.stderr.flush()
+        with self._line.lock:
+            self._line.clear()
 
 
 class _Counting:

@@ -87,8 +87,10 @@ def compile_notice(callback, progress=None):
     from numba.core import event
 
     class _Listener(event.Listener):
-        fired = False
-        done = 0
+        def __init__(self):
+            self.fired = False   # callback called
+            self.done = 0        # compiles ended
+            self.active = []     # the kernels compiling now, outermost first
 
         def on_start(self, ev):
             if not self.fired:
@@ -106,7 +108,6 @@ def compile_notice(callback, progress=None):
                 progress(self.done, self.active[-1] if self.active else None)
 
     listener = _Listener()
-    listener.active = []
     event.register("numba:compile", listener)
     try:
         yield
