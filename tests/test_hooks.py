@@ -48,3 +48,24 @@ def test_shutil_makes_and_unpacks_tar_qz(tmp_path):
     shutil.unpack_archive(archive, tmp_path / "out")
     assert (tmp_path / "out" / "src" / "a.txt").read_bytes() == TEXT
     assert (tmp_path / "out" / "src" / "sub" / "b.txt").read_bytes() == TEXT[:500]
+
+
+def test_shutil_archive_records_the_owner_asked_for(tmp_path):
+    """owner= and group= name the members' owner, as shutil's own tar formats do."""
+    import tarfile
+    quasi.register_shutil()
+    import os
+    import pwd
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_bytes(TEXT[:100])
+    me = pwd.getpwuid(os.getuid()).pw_name
+    other = "root" if me != "root" else "nobody"    # a name the files do not have
+    try:
+        uid = pwd.getpwnam(other).pw_uid
+    except KeyError:
+        pytest.skip(f"no user {other!r} here")
+    archive = shutil.make_archive(str(tmp_path / "pack"), "qztar", root_dir=tmp_path,
+                                  base_dir="src", owner=other)
+    with quasi.open(archive) as f, tarfile.open(fileobj=f, mode="r|") as tar:
+        members = list(tar)
+    assert members and all((m.uname, m.uid) == (other, uid) for m in members)
