@@ -2,12 +2,14 @@
 reference (sizes vs the reference program per tiling mode), speed (side by side
 with lzma), memory (working memory of one call), ab (the tiling A/B: every
 tiling, everything else equal), trees (two source trees of quasi side by side), profile
-(one call under perf, numba's kernels named) and compile (what the first run
-compiles, kernel by kernel, from a cold cache)."""
+(one call under perf, numba's kernels named), compile (what the first run
+compiles, kernel by kernel, from a cold cache) and identity (record or check the exact
+compressed bytes of the corpora)."""
 import click
 
 from .ab import ab
 from .compile import compile_times
+from .identity import identity
 from .memory import memory
 from .profile import profile
 from .reference import reference
@@ -23,6 +25,7 @@ def main():
 
 main.add_command(ab)
 main.add_command(compile_times)
+main.add_command(identity)
 main.add_command(memory)
 main.add_command(profile)
 main.add_command(reference)

@@ -2,7 +2,7 @@
 everything else identical (level, block size, codec), through ``quasi.analysis`` so that the
 bytes of each stream, the events and the phrase hits per level are known; every output is
 decompressed and compared. Also measured: the structure of the tilings over 1,000,000 words
-(``quasi.structure``) and the collapse of periodic tilings.
+(``quasi.text.structure``) and the collapse of periodic tilings.
 
 Writes ab.json (everything), ab.md (tables and a reading computed from the numbers) and the
 plots ab-*.png into --out (default bench/results). Run it under the heavy-job lock:
@@ -24,8 +24,8 @@ import quasi
 import quasi_corpora
 from quasi.analysis import PHRASE_WORDS, compress_analyzed
 from quasi.options import check_block_size
-from quasi.structure import collapse, fibonacci_word, log_phi, structure, tiling_patterns
-from quasi.tiling import GOLDEN_SLOPE
+from quasi.text.structure import collapse, fibonacci_word, log_phi, structure, tiling_patterns
+from quasi.text.tiling import GOLDEN_SLOPE
 
 from .anchors import anchors_path, reference_by_mode
 

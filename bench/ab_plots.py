@@ -7,7 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
-from quasi.tiling import FIB_LENGTHS as LENGTHS  # noqa: E402
+from quasi.text.tiling import FIB_LENGTHS as LENGTHS  # noqa: E402
 
 from .ab import largest_input, runs_by_key  # noqa: E402
 

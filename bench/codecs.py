@@ -10,7 +10,6 @@ command lines, run there with the input named FILE.
 import importlib.metadata
 import importlib.util
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -294,8 +293,8 @@ def quasi_streams(packed: bytes) -> dict:
     """Bytes per stream of a quasi stream, as ``quasi -l -v`` names them: coded sections
     by name, ``stored`` and ``lzma`` block payloads; the container's own bytes; the
     number of stored and lzma blocks. Read from the headers only, compiling nothing."""
-    from quasi.container import BLOCK_LZMA, BLOCK_RAW, StreamReader
-    from quasi.sections import codec_revision, stream_sizes
+    from quasi.codec.container import BLOCK_LZMA, BLOCK_RAW, StreamReader
+    from quasi.codec.sections import codec_revision, stream_sizes
 
     sizes = {}  # stream name -> bytes, in order of first appearance
     revisions = set()

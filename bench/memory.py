@@ -6,7 +6,7 @@ Each measurement runs in a child process of its own: it loads the corpus file (a
 for decompression, the compressed bytes), warms quasi up on the first 64 KiB (so the
 numba kernels are loaded), resets the kernel's peak-RSS mark (/proc/self/clear_refs,
 Linux), runs one call and reads the peak (VmHWM). Before the mark the warmed process
-gives its freed heap pages back (glibc's malloc_trim, quasi.heap): otherwise the call
+gives its freed heap pages back (glibc's malloc_trim, quasi.codec.heap): otherwise the call
 reuses pages the warm-up left resident and they do not count (enwik8-head
 decompression: 5 MiB measured that way against 20 MiB). Reported are the resident size of
 the warmed process (the fixed cost: interpreter, numpy, numba, loaded kernels), and
@@ -40,7 +40,7 @@ def _measure(name: str, level: int, mode: str, packed_path: str) -> dict:
     """In the child: the warmed RSS and the peak of one call (see module docstring)."""
     import quasi
     import quasi_corpora
-    from quasi.heap import release_freed_memory
+    from quasi.codec.heap import release_freed_memory
 
     data = quasi_corpora.load(name)
     quasi.decompress(quasi.compress(data[:WARM_BYTES], level))

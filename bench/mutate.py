@@ -27,16 +27,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import quasi
-from quasi.block import CODEC_REVISION, N_META
-from quasi.case import MAX_CASE_BITS, MIN_CASE_BITS
-from quasi.container import (FOOTER2_MAGIC, MAGIC, BlockRecord, _read_varint,
-                             block_header_crc_v2, read_frame_infos)
-from quasi.decisions import MAX_SIDE_BITS, MIN_SIDE_BITS
-from quasi.events import PAIR_MAX_BITS
-from quasi.sections import SECTION_NAMES, meta_fields
-from quasi.spaces import MAX_MIX_BITS, MIN_MIX_BITS
+from quasi.codec.block import CODEC_REVISION, N_META
+from quasi.models.case import MAX_CASE_BITS, MIN_CASE_BITS
+from quasi.codec.container import (FOOTER2_MAGIC, MAGIC, BlockRecord, _read_varint,
+                                   block_header_crc_v2, read_frame_infos)
+from quasi.models.decisions import MAX_SIDE_BITS, MIN_SIDE_BITS
+from quasi.models.pair import PAIR_MAX_BITS
+from quasi.codec.sections import SECTION_NAMES, meta_fields
+from quasi.models.spaces import MAX_MIX_BITS, MIN_MIX_BITS
 from quasi.stream import decode_record
-from quasi.vocab import DICTIONARIES, MAX_TABLE_BITS, MIN_TABLE_BITS, MODEL_SETS
+from quasi.models.vocab import DICTIONARIES, MAX_TABLE_BITS, MIN_TABLE_BITS, MODEL_SETS
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden"
 TEXT = (b"Alice was beginning to get very tired of sitting by her sister on the bank, and of "

@@ -28,7 +28,7 @@ import os
 import random
 
 import quasi
-from quasi.container import iter_decoded, read_frame_infos
+from quasi.codec.container import iter_decoded, read_frame_infos
 from quasi.errors import TrailingGarbage
 from quasi.stream import decode_record
 

@@ -20,7 +20,7 @@ import quasi_corpora
 
 
 def demangle(symbol: str) -> str:
-    """A numba symbol as module.function (quasi.events.encode_events): the
+    """A numba symbol as module.function (quasi.models.events.encode_events): the
     length-prefixed names after "_ZN"; unchanged if it has none."""
     start = symbol.find("_ZN")
     if start < 0:

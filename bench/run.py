@@ -182,7 +182,7 @@ def run(corpora, out_dir, levels, tilings, repeats, budget, peers, no_quasi, tim
     if not corpora or not out_dir:
         raise click.UsageError("--corpus and --out are required")
     for tiling in tilings:
-        from quasi.tiling import parse_spec  # imports numba: only when a tiling is named
+        from quasi.text.tiling import parse_spec  # imports numba: only when a tiling is named
         try:
             parse_spec(tiling)
         except quasi.QuasiError as exc:

@@ -12,10 +12,10 @@ import sys
 import click
 
 from quasi.analysis import EVENT_LEVELS
-from quasi.container import BLOCK_CODED, StreamReader
+from quasi.codec.container import BLOCK_CODED, StreamReader
 from quasi.errors import QuasiError
-from quasi.sections import (RECORD_STREAMS, SECTION_NAMES, codec_revision, meta_fields,
-                             stream_sizes)
+from quasi.codec.sections import (RECORD_STREAMS, SECTION_NAMES, codec_revision, meta_fields,
+                                  stream_sizes)
 
 # meta fields shared by codec revisions 1 to 4: revision, n_tokens, n_words (distinct),
 # o1_cap, min_match, then phrase entries per event level

@@ -532,7 +532,7 @@ def compile_notice(quiet):
     and for how long, refreshed twice a second so that it never looks hung."""
     if quiet:
         return contextlib.nullcontext()
-    from quasi import _jit
+    from quasi.models import _jit
     if not _stderr_is_terminal():
         return _jit.compile_notice(lambda: _say(COMPILE_NOTICE))
     return CompileStatus().watching(_jit)

@@ -22,7 +22,7 @@ import sys as _sys
 
 from .analysis import analyze
 from .api import compress, decompress, get_frame_info
-from .container import FrameInfo
+from .codec.container import FrameInfo
 from .errors import QuasiError, TrailingGarbage
 from .file import QuasiFile, open
 from .hooks import register_fsspec, register_shutil

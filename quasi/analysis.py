@@ -4,8 +4,8 @@
 blocks, same frame, same bytes) and reports:
 
 * bytes per stream, summing to the compressed size: each section of the coded blocks under its
-  name (``quasi/sections.py``, by codec revision), ``lzma`` (payloads of blocks LZMA2 coded
-  smaller, ``quasi/fallback.py``), ``stored`` (raw bytes of blocks stored because no coding
+  name (``quasi/codec/sections.py``, by codec revision), ``lzma`` (payloads of blocks LZMA2 coded
+  smaller, ``quasi/codec/fallback.py``), ``stored`` (raw bytes of blocks stored because no coding
   paid) and ``container`` (frame header, block headers and checksums, end mark, index,
   footer). In codec revision 2 the issue's categories map as follows:
   payload = ``events (main)`` (levels, word ids, phrase choices, LZ matches) and
@@ -23,9 +23,9 @@ not among the events. Importing this module compiles nothing.
 """
 from dataclasses import asdict, dataclass, field
 
-from .container import BLOCK_CODED, BLOCK_LZMA, BLOCK_RAW, FrameWriter
+from .codec.container import BLOCK_CODED, BLOCK_LZMA, BLOCK_RAW, FrameWriter
 from .options import DEFAULT_TILING, check_block_size, level_params
-from .sections import stream_sizes
+from .codec.sections import stream_sizes
 
 KINDS = {BLOCK_RAW: "stored", BLOCK_CODED: "coded", BLOCK_LZMA: "lzma"}
 """The kind of each block record type, as ``Analysis.blocks`` names it."""
@@ -34,7 +34,7 @@ PHRASE_WORDS = (3, 5, 8, 13, 21, 34, 55, 89, 144)
 """Words per phrase of event levels 3..11."""
 EVENT_LEVELS = ("new word", "word", "bigram") + tuple(f"{n} words" for n in PHRASE_WORDS) \
     + ("LZ match",)
-"""Names of the event levels 0..12 (quasi/parse.py)."""
+"""Names of the event levels 0..12 (quasi/text/parse.py)."""
 WORDS_PER_EVENT = (1, 1, 2) + PHRASE_WORDS
 """Tokens one event of level 0..11 covers (an LZ match covers a varying number)."""
 
@@ -84,8 +84,8 @@ def compress_analyzed(data, level=None, *, tiling=DEFAULT_TILING, block_size=Non
     """(compressed bytes, Analysis): the bytes are those of ``quasi.compress`` with the same
     arguments (checksum on, one frame). ``lzma=False``: no block is LZMA2 coded (quasi's
     own coding alone, e.g. to compare tilings; the bytes may then differ from compress)."""
-    from .fallback import encode_record
-    from .tiling import parse_spec
+    from .codec.fallback import encode_record
+    from .text.tiling import parse_spec
 
     view = memoryview(data).cast("B")
     level, params = level_params(level)

@@ -1,8 +1,8 @@
 """One-shot compress() / decompress() / get_frame_info() (like zlib, lzma, bz2)."""
 from __future__ import annotations
 
-from . import heap
-from .container import FrameInfo, StreamReader, read_first_frame_info
+from .codec import heap
+from .codec.container import FrameInfo, StreamReader, read_first_frame_info
 from .errors import QuasiError
 from .options import DEFAULT_TILING, check_max_output_size, check_threads
 from .stream import BytesLike, QuasiCompressor, as_bytes, decode_record

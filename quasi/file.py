@@ -12,7 +12,7 @@ import io
 import os
 from typing import BinaryIO
 
-from .container import FrameParser, read_stream_index
+from .codec.container import FrameParser, read_stream_index
 from .errors import QuasiError
 from .options import DEFAULT_TILING, check_threads
 from .stream import FLUSH_FRAME, BlockDecoder, BytesLike, QuasiCompressor, as_bytes

@@ -5,7 +5,7 @@ turned into its parameters)."""
 import operator
 import os
 
-from .container import MAX_BLOCK_SIZE
+from .codec.container import MAX_BLOCK_SIZE
 from .errors import QuasiError
 
 DEFAULT_LEVEL = 6
@@ -18,7 +18,7 @@ STRONG_LEVEL = 7               # the first level of STRONG_BLOCK_SIZE
 def level_params(level):
     """(level, BlockParams) for a level 1..9 or None (the default); what each
     level selects is BlockParams.for_level's."""
-    from .block import BlockParams
+    from .codec.block import BlockParams
 
     if level is None:
         level = DEFAULT_LEVEL

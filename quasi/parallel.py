@@ -36,13 +36,12 @@ from functools import partial
 from typing import BinaryIO, Callable, Generator, Iterable, Iterator, NamedTuple
 
 from . import api
-from .container import (FOOTER2_SIZE, FOOTER_SIZE, FrameHeader, FrameInfo, _check_raw,
-                        _parse_block, read_stream_index)
+from .codec.container import (FOOTER2_SIZE, FOOTER_SIZE, FrameHeader, FrameInfo, _check_raw,
+                              _parse_block, read_stream_index)
 from .errors import QuasiError
-from .fallback import encode_record
+from .codec.fallback import encode_record
 from .file import write_all
-from .options import (DEFAULT_TILING, as_int, check_block_size, check_max_output_size,
-                      level_params)
+from .options import (DEFAULT_TILING, as_int, check_block_size, check_max_output_size, level_params)
 from .stream import BlockDecoder, BytesLike, Framer, decode_record
 
 __all__ = ["compress_file", "decompress_file", "decode_in_threads", "compress_block",
@@ -102,7 +101,7 @@ class DecodeTask(NamedTuple):
 def compress_block(task: CompressTask) -> tuple[int, list, int]:
     """Worker side of compress_file: read the block, code it as quasi.compress does.
     Returns (record type, sections, CRC32 of the bytes read)."""
-    from .tiling import parse_spec
+    from .text.tiling import parse_spec
 
     _check_versions(task.versions)
     with _open_source(task.path) as fp:
@@ -316,7 +315,7 @@ def compress_file(src: FilePath, dst: FilePath, *, level: int | None = None,
     complete (with ``src``'s permission bits); on any error it is left untouched.
     The caller reads each block again to frame it (its CRCs, or the block itself when
     stored) and refuses a ``src`` that changed meanwhile. Returns the compressed size."""
-    from .tiling import parse_spec
+    from .text.tiling import parse_spec
 
     level = level_params(level)[0]
     spec = parse_spec(tiling).canonical

@@ -11,8 +11,8 @@ from collections import deque
 from contextlib import contextmanager
 from typing import Union
 
-from . import heap
-from .container import BLOCK_LZMA, BLOCK_RAW, FrameParser, FrameWriter
+from .codec import heap
+from .codec.container import BLOCK_LZMA, BLOCK_RAW, FrameParser, FrameWriter
 from .errors import QuasiError
 from .options import (DEFAULT_TILING, check_block_size, check_max_output_size, check_threads,
                       level_params)
@@ -102,7 +102,7 @@ class QuasiCompressor:
 
     def __init__(self, level: int | None = None, *, tiling: str = DEFAULT_TILING,
                  block_size: int | None = None, checksum: bool = True, threads: int = 1):
-        from .tiling import parse_spec
+        from .text.tiling import parse_spec
 
         self.level, self._params = level_params(level)
         self._spec = parse_spec(tiling)
@@ -169,7 +169,7 @@ class QuasiCompressor:
 
     def _code(self, raw, out):
         """Code one whole block: at once, or in a worker (keeping ``threads`` busy)."""
-        from .fallback import encode_record
+        from .codec.fallback import encode_record
 
         if self._blocks:
             heap.release_if_large(len(raw))
@@ -211,9 +211,9 @@ def decode_record(record):
     if record.type == BLOCK_RAW:
         return record.sections[0]
     if record.type == BLOCK_LZMA:
-        from .fallback import decode_lzma
+        from .codec.fallback import decode_lzma
         return decode_lzma(record.sections[0], record.raw_size)
-    from .block import decode_block
+    from .codec.block import decode_block
     return decode_block(record.sections, record.raw_size)
 
 

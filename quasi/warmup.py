@@ -3,7 +3,7 @@
 ``python -m quasi.warmup`` (or ``quasi --warm-up``) is for image builds, CI caches
 and cluster workers: afterwards no process that uses the same cache directory
 (``NUMBA_CACHE_DIR``, else the package's ``__pycache__`` when writable; see
-quasi._jit) compiles anything. It runs in one process on purpose: processes that
+quasi.models._jit) compiles anything. It runs in one process on purpose: processes that
 compile the same kernel at once can corrupt numba's index of the cache, and warm-ups
 of the same cache directory take turns (a lock file in it).
 """
@@ -13,7 +13,7 @@ import sys
 import time
 from contextlib import contextmanager
 
-from . import _jit
+from .models import _jit
 from .api import compress, decompress
 from .options import DEFAULT_TILING
 
@@ -42,6 +42,17 @@ def cache_location() -> str:
 
     if _jit.CACHE_DIR == "":
         return "nowhere (no writable cache directory: kernels compile in every process)"
+    if numba.config.CACHE_DIR:
+        return numba.config.CACHE_DIR
+    package = os.path.dirname(os.path.dirname(os.path.abspath(_jit.__file__)))
+    return os.path.join(package, "*", "__pycache__")
+
+
+def _lock_directory() -> str:
+    """The directory whose lock file serialises warm-ups: the cache directory, or the
+    package's own ``__pycache__`` beside the kernel modules."""
+    import numba
+
     return numba.config.CACHE_DIR or os.path.join(os.path.dirname(_jit.__file__), "__pycache__")
 
 
@@ -58,7 +69,7 @@ def _one_at_a_time():
     except ImportError:   # no flock: one warm-up at a time is then the caller's rule
         yield
         return
-    where = cache_location()
+    where = _lock_directory()
     os.makedirs(where, exist_ok=True)
     with open(os.path.join(where, ".quasi-warm-up.lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

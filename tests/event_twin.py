@@ -1,19 +1,22 @@
-"""Pure-Python twin of quasi/events.py: the same models and stream, written
+"""Pure-Python twin of quasi/models/events.py: the same models and stream, written
 plainly with lists and dicts (slow; tests only). It defines the event stream
 independently of the numba kernels: both must produce and accept the same bytes.
 """
 from collections import OrderedDict
 
-from quasi.coder import COUNTED, PyRangeDecoder, PyRangeEncoder
-from quasi.decisions import KIND_FIRST, KIND_INNER, KIND_NEW, KIND_OTHER
-from quasi.events import (LIST_INITIAL_CAP, LIST_LIMIT, MATCH_HASH_BITS, N_FLAG_CTX, N_PAIR_CTX,
-                          N_SEE, N_SEEN_BUCKETS, N_SIDE_EXTRA, NEWWORD_FIRST, NEWWORD_INNER,
-                          O0_EXCLUDED, O0_INC, O1_EXCLUDED, O0_LIMIT, O2_CAP, O2_SALT,
-                          PAIR_CONF_MAX, SEE_ORDERS,
-                          SKIP_CAP, SKIP_SALT, SMALL_INC, SMALL_LIMIT)
-from quasi.events import BLEND_BITS, BLEND_LIST, BLEND_O1, BLEND_O2, BLEND_SKIP
-from quasi.events import N_RECENT_CTX, RECENT_SHARES, RECENT_WORDS
-from quasi.parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
+from quasi.models.coder import COUNTED, PyRangeDecoder, PyRangeEncoder
+from quasi.models.decisions import KIND_FIRST, KIND_INNER, KIND_NEW, KIND_OTHER
+from quasi.models.chain import (N_SEE, O0_EXCLUDED, O1_EXCLUDED, O2_CAP, O2_SALT, SEE_ORDERS,
+                                SKIP_CAP, SKIP_SALT)
+from quasi.models.events import (MATCH_HASH_BITS, NEWWORD_FIRST, NEWWORD_INNER, N_FLAG_CTX, O0_INC,
+                                 O0_LIMIT)
+from quasi.models.levels import N_SEEN_BUCKETS, N_SIDE_EXTRA, SMALL_INC, SMALL_LIMIT
+from quasi.models.lists import LIST_INITIAL_CAP, LIST_LIMIT
+from quasi.models.pair import N_PAIR_CTX, PAIR_CONF_MAX
+from quasi.models.chain import BLEND_BITS, BLEND_LIST, BLEND_O1, BLEND_O2, BLEND_SKIP
+from quasi.models.chain import N_RECENT_CTX, RECENT_SHARES
+from quasi.models.recent import RECENT_WORDS
+from quasi.text.parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
 
 from side_twin import SideMix
 

@@ -1,11 +1,11 @@
 """Pure-Python twin of the mixed side model of codec revisions 14 and 15
-(quasi/decisions.py), written plainly with dicts (slow; tests only); event_twin.py
+(quasi/models/decisions.py), written plainly with dicts (slow; tests only); event_twin.py
 codes the side stream's decisions through it when side_bits > 0, and with
 mixed_levels the levels of events other than a word (revision 15)."""
-from quasi.decisions import (APM_RATE, KIND_LEVEL, KIND_OTHER, KIND_SALT, LEVEL_ORDER,
-                             LEVEL_SELECT, NO_CORE_SHAPE, P_EDGE, SIDE_COUNT_LIMIT, SIDE_MODELS,
-                             SIDE_RATE, SIDE_W_INIT)
-from quasi.mixing import RATE, STRETCH
+from quasi.models.decisions import (APM_RATE, KIND_LEVEL, KIND_OTHER, KIND_SALT, LEVEL_ORDER,
+                                    LEVEL_SELECT, NO_CORE_SHAPE, P_EDGE, SIDE_COUNT_LIMIT,
+                                    SIDE_MODELS, SIDE_RATE, SIDE_W_INIT)
+from quasi.models.mixing import RATE, STRETCH
 
 from space_mix_twin import _mix, _squash
 

@@ -11,9 +11,9 @@ import quasi
 import quasi_corpora
 from quasi.analysis import EVENT_LEVELS, PHRASE_WORDS, WORDS_PER_EVENT, analyze, \
     compress_analyzed
-from quasi.parse import LEVEL_MATCH, N_LEVELS, PHRASE_LENGTHS
-from quasi.structure import structure
-from quasi.tiling import FIB_LENGTHS
+from quasi.text.parse import LEVEL_MATCH, N_LEVELS, PHRASE_LENGTHS
+from quasi.text.structure import structure
+from quasi.text.tiling import FIB_LENGTHS
 from quasi_cli.listing import list_files
 
 from conftest import needs_corpora, word_soup
@@ -163,7 +163,7 @@ def test_bench_ab_writes_consistent_results(tmp_path):
 
 
 def test_phrase_thresholds_tried_follow_level_and_block_size():
-    from quasi.block import BlockParams
+    from quasi.codec.block import BlockParams
     assert BlockParams.for_level(1).min_counts(100) == [48]
     six = BlockParams.for_level(6)
     assert six.min_counts(100) == [48, 8]
@@ -177,7 +177,7 @@ def test_phrase_thresholds_tried_follow_level_and_block_size():
 def _walk(tried, sizes):
     """The (threshold, last) calls _walk_thresholds makes when threshold t codes to
     sizes[t] bytes."""
-    from quasi.block import _walk_thresholds
+    from quasi.codec.block import _walk_thresholds
 
     calls, best = [], []
 
@@ -200,7 +200,7 @@ def _walk(tried, sizes):
 ])
 def test_threshold_walk_goes_down_while_winning_else_up(sizes, expected):
     """Level 9's thresholds: 48 first, then 24; 8 only if 24 won, else 96."""
-    from quasi.block import BlockParams
+    from quasi.codec.block import BlockParams
 
     assert _walk(BlockParams.for_level(9).min_counts(1000), sizes) == expected
 

@@ -220,8 +220,8 @@ def test_profile_names_numba_kernels():
     distinct addresses (perf itself is not needed here)."""
     from bench.profile import demangle, numba_symbols
 
-    assert demangle("_ZN5quasi6events13encode_eventsB4v316B52c8tJTIeFIjxE5ArrayIyLi1E") == \
-        "quasi.events.encode_events"
+    assert demangle("_ZN5quasi6models6events13encode_eventsB4v316B52c8tJTIeFIjxE5ArrayIyLi1E") == \
+        "quasi.models.events.encode_events"
     assert demangle("NRT_incref") == "NRT_incref"
     rng = random.Random(1)  # varied words: a codec block, so both event coders run here
     words = "the king queen alice said that and of to in a is".split()
@@ -229,6 +229,26 @@ def test_profile_names_numba_kernels():
     assert quasi.decompress(quasi.compress(data, level=1)) == data
     symbols = numba_symbols()
     names = {name for _a, _s, name in symbols}
-    assert "quasi.events.encode_events" in names and "quasi.events.decode_events" in names
+    assert {"quasi.models.events.encode_events", "quasi.models.events.decode_events"} <= names
     addresses = [a for a, _s, _n in symbols]
     assert len(set(addresses)) == len(addresses) and all(s > 0 for _a, s, _n in symbols)
+
+
+def test_identity_record_then_check_finds_a_changed_byte(tmp_path):
+    """bench identity: a record of today's code checks clean; a record whose hash
+    differs (as another commit's would) is reported and fails the check."""
+    from bench.identity import identity
+
+    ref = tmp_path / "ref.json"
+    args = ["--corpus", "synth:20KB"]
+    res = CliRunner().invoke(identity, ["record", str(ref), "--levels", "1,9", *args])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(ref.read_text())
+    size, digest = doc["files"]["synth:20KB"]["9"]
+    assert size == len(quasi.compress(quasi_corpora.load("synth:20KB"), level=9))
+    res = CliRunner().invoke(identity, ["check", str(ref), *args])
+    assert res.exit_code == 0 and "0 differ" in res.output, res.output
+    doc["files"]["synth:20KB"]["9"] = [size, "0" * 64]
+    ref.write_text(json.dumps(doc))
+    res = CliRunner().invoke(identity, ["check", str(ref), *args])
+    assert res.exit_code == 1 and "DIFFERS synth:20KB level 9" in res.output, res.output

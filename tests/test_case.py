@@ -1,14 +1,14 @@
-"""The case stream of codec revision 13 (quasi/case.py) and its place in a block."""
+"""The case stream of codec revision 13 (quasi/models/case.py) and its place in a block."""
 import random
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from quasi.block import BlockParams, decode_block, encode_block
-from quasi.case import (MAX_CASE_BITS, MIN_CASE_BITS, case_bits_for, decode_case, encode_case,
-                        ws_classes)
-from quasi.tokens import word_info
+from quasi.codec.block import BlockParams, decode_block, encode_block
+from quasi.models.case import (MAX_CASE_BITS, MIN_CASE_BITS, case_bits_for, decode_case,
+                               encode_case, ws_classes)
+from quasi.text.tokens import word_info
 
 from case_twin import py_code_case
 from conftest import word_soup
@@ -38,7 +38,7 @@ def test_case_stream_round_trips(seed, n_words, bits):
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10**6), st.integers(1, 600), st.sampled_from((MIN_CASE_BITS, 14)))
 def test_case_stream_against_its_twin(seed, n_words, bits):
-    from quasi.coder import PyRangeDecoder, PyRangeEncoder
+    from quasi.models.coder import PyRangeDecoder, PyRangeEncoder
 
     data = word_soup(n_words, seed)
     if seed % 2:  # line starts, sentence ends and mixed-case cores

@@ -294,12 +294,12 @@ def test_verbose_quiet_version(sample):
 
 
 def test_list_reads_headers_only(sample, tmp_path, monkeypatch):
-    import quasi.block
+    import quasi.codec.block
 
     def no_decoding(*args):
         raise AssertionError("-l decoded a block")
 
-    monkeypatch.setattr(quasi.block, "decode_block", no_decoding)
+    monkeypatch.setattr(quasi.codec.block, "decode_block", no_decoding)
     assert run("-B", "1K", sample).exit_code == 0
     packed = sample.with_name("sample.txt.qz")
     r = run("-l", packed)
@@ -321,16 +321,16 @@ def test_list_reads_headers_only(sample, tmp_path, monkeypatch):
 def test_first_run_says_it_is_compiling(sample, monkeypatch):
     import numba
 
-    import quasi.block
+    import quasi.codec.block
 
-    real = quasi.block.encode_block
+    real = quasi.codec.block.encode_block
 
     def compiling(*args):   # as on a first run: a kernel is not in the cache
         numba.njit(lambda x: x + 1)(1)
         numba.njit(lambda x: x + 2)(1)
         return real(*args)
 
-    monkeypatch.setattr(quasi.block, "encode_block", compiling)
+    monkeypatch.setattr(quasi.codec.block, "encode_block", compiling)
     r = run("-B", "1K", "-c", sample)
     assert r.exit_code == 0 and r.stderr.count("compiling the numba kernels") == 1
     assert "compiling" not in run("-q", "-c", sample).stderr
@@ -884,9 +884,9 @@ def test_compiling_on_a_terminal_shows_how_far_it_is(sample, monkeypatch):
     refreshed while it compiles, then a summary; the line is cleared."""
     import numba
 
-    import quasi.block
+    import quasi.codec.block
 
-    real = quasi.block.encode_block
+    real = quasi.codec.block.encode_block
 
     def compiling(*args):   # as on a first run: kernels not in the cache, one slow
         numba.njit(lambda x: x + 1)(1)
@@ -894,7 +894,7 @@ def test_compiling_on_a_terminal_shows_how_far_it_is(sample, monkeypatch):
         numba.njit(lambda x: x + 2)(1)
         return real(*args)
 
-    monkeypatch.setattr(quasi.block, "encode_block", compiling)
+    monkeypatch.setattr(quasi.codec.block, "encode_block", compiling)
     monkeypatch.setattr(m.CompileStatus, "INTERVAL", 0.05)
     monkeypatch.setattr(m, "_stderr_is_terminal", lambda: True)
     r = run("-c", sample)

@@ -2,11 +2,11 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from quasi._jit import njit
-from quasi.coder import (COUNTED, P_MIN, PROB_MASK, PROB_ONE, PyRangeDecoder, PyRangeEncoder,
-                         bits_new, dec_bit, dec_consume,
-                         dec_new, dec_target, enc_bit, enc_encode, enc_finish, enc_new,
-                         fw_add, fw_find, fw_prefix, fw_size)
+from quasi.models._jit import njit
+from quasi.models.coder import (COUNTED, P_MIN, PROB_MASK, PROB_ONE, PyRangeDecoder, PyRangeEncoder,
+                                bits_new, dec_bit, dec_consume, dec_new, dec_target, enc_bit,
+                                enc_encode, enc_finish, enc_new, fw_add, fw_find, fw_prefix,
+                                fw_size)
 
 
 @njit

@@ -9,11 +9,10 @@ import zlib
 
 import pytest
 
-from quasi.container import (
-    BLOCK_CODED, BLOCK_RAW, FOOTER_MAGIC, MAGIC, MAX_BLOCK_SIZE,
-    MAX_SECTIONS, FrameParser, FrameWriter, StreamReader, decode_stream, read_frame_infos,
-    read_first_frame_info, read_last_frame_from_end, read_stream_index,
-)
+from quasi.codec.container import (BLOCK_CODED, BLOCK_RAW, FOOTER_MAGIC, MAGIC, MAX_BLOCK_SIZE,
+                                    MAX_SECTIONS, FrameParser, FrameWriter, StreamReader,
+                                    decode_stream, read_frame_infos, read_first_frame_info,
+                                    read_last_frame_from_end, read_stream_index)
 from quasi.errors import QuasiError, TrailingGarbage
 
 

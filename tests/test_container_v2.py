@@ -1,4 +1,4 @@
-"""Tests for quasi/container.py, format version 2 (FORMAT.md), and the lzma block type."""
+"""Tests for quasi/codec/container.py, format version 2 (FORMAT.md), and the lzma block type."""
 import lzma
 import random
 import struct
@@ -7,15 +7,15 @@ import zlib
 import pytest
 
 import quasi
-import quasi.fallback
+import quasi.codec.fallback
 import quasi_corpora
-from quasi.container import (
-    BLOCK_CODED, BLOCK_LZMA, BLOCK_RAW, FOOTER2_MAGIC, FORMAT_VERSION, MAGIC, MAX_BLOCK_SIZE,
-    FrameParser, FrameWriter, StreamReader, decode_stream, read_frame_infos,
-    read_first_frame_info, read_last_frame_from_end, read_stream_index,
-)
+from quasi.codec.container import (BLOCK_CODED, BLOCK_LZMA, BLOCK_RAW, FOOTER2_MAGIC,
+                                   FORMAT_VERSION, MAGIC, MAX_BLOCK_SIZE, FrameParser, FrameWriter,
+                                   decode_stream, read_frame_infos,
+                                   read_first_frame_info, read_last_frame_from_end,
+                                   read_stream_index)
 from quasi.errors import QuasiError
-from quasi.fallback import decode_lzma, encode_lzma
+from quasi.codec.fallback import decode_lzma, encode_lzma
 
 from conftest import needs_corpora, word_soup
 from test_container import (assert_fast_and_small, assert_flips_raise, fix_block_header_crc,
@@ -366,7 +366,7 @@ def test_frame_parser_resumes_at_any_block():
 
 
 def test_compressor_starts_a_new_frame_when_one_is_full(monkeypatch):
-    monkeypatch.setattr(quasi.container, "MAX_BLOCKS_PER_FRAME", 3)
+    monkeypatch.setattr(quasi.codec.container, "MAX_BLOCKS_PER_FRAME", 3)
     data = bytes(range(256)) * 4
     packed = quasi.compress(data, block_size=100)
     infos = read_frame_infos(packed)
@@ -405,13 +405,13 @@ def test_hostile_lzma_record_in_a_stream():
 
 def counting_lzma(monkeypatch):
     calls = []
-    real = quasi.fallback.encode_lzma
+    real = quasi.codec.fallback.encode_lzma
 
     def counted(raw):
         calls.append(len(raw))
         return real(raw)
 
-    monkeypatch.setattr(quasi.fallback, "encode_lzma", counted)
+    monkeypatch.setattr(quasi.codec.fallback, "encode_lzma", counted)
     return calls
 
 

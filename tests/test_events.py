@@ -2,13 +2,14 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from quasi._jit import njit
-from quasi.decisions import side_shapes
-from quasi.events import (HDR, LIST_INITIAL_CAP, O0_INC, O0_LIMIT, _grow_pool, _list_cap,
-                          _list_len, _list_sym, _list_update, _lists_new, encode_events)
-from quasi.hierarchy import lookup_mask
-from quasi.parse import parse
-from quasi.tokens import build_vocab, case_split, token_starts, word_info
+from quasi.models._jit import njit
+from quasi.models.decisions import side_shapes
+from quasi.models.events import O0_INC, O0_LIMIT, encode_events
+from quasi.models.lists import (HDR, LIST_INITIAL_CAP, _grow_pool, _list_cap, _list_len, _list_sym,
+                                _list_update, _lists_new)
+from quasi.text.hierarchy import lookup_mask
+from quasi.text.parse import parse
+from quasi.text.tokens import build_vocab, case_split, token_starts, word_info
 
 from conftest import word_soup
 from event_twin import CountList, py_decode_events, py_encode_events

@@ -29,16 +29,16 @@ class Pipe:
 @pytest.fixture
 def decoded_blocks(monkeypatch):
     """Counts coded blocks decoded."""
-    import quasi.block
+    import quasi.codec.block
 
     calls = []
-    real = quasi.block.decode_block
+    real = quasi.codec.block.decode_block
 
     def counting(sections, raw_size):
         calls.append(raw_size)
         return real(sections, raw_size)
 
-    monkeypatch.setattr(quasi.block, "decode_block", counting)
+    monkeypatch.setattr(quasi.codec.block, "decode_block", counting)
     return calls
 
 

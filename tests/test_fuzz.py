@@ -15,14 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import quasi
-from bench.mutate import (CODEC_EDITS, MUTATORS, Mutation, bit_flip, built_samples,
-                          forge_block, forge_samples, golden_samples, leb128, make_sample,
-                          mutate, parse_frame, parse_v1, parse_v2, serialize, set_field,
-                          set_v2_field, truncate, v1_fields, v2_fields)
+from bench.mutate import (CODEC_EDITS, MUTATORS, Mutation, bit_flip, built_samples, forge_block,
+                          forge_samples, golden_samples, leb128, make_sample, mutate, parse_frame,
+                          parse_v1, parse_v2, serialize, set_field, set_v2_field, truncate,
+                          v1_fields, v2_fields)
 from bench.oracle import Failure, judge, reached_codec
-from quasi.container import StreamReader
-from quasi.sections import SECTION_NAMES, meta_fields
-from quasi.spaces import MAX_MIX_BITS, mix_bits_for
+from quasi.codec.container import StreamReader
+from quasi.codec.sections import SECTION_NAMES, meta_fields
+from quasi.models.spaces import MAX_MIX_BITS, mix_bits_for
 
 from conftest import needs_corpora, word_soup
 

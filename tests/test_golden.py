@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import quasi
-from quasi.container import BLOCK_CODED, BLOCK_LZMA, BLOCK_RAW, read_frame_infos
-from quasi.sections import SECTION_NAMES
+from quasi.codec.container import BLOCK_CODED, BLOCK_LZMA, BLOCK_RAW, read_frame_infos
+from quasi.codec.sections import SECTION_NAMES
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 GOOD = sorted(GOLDEN.glob("v*/*.qz"))
@@ -70,10 +70,10 @@ def _coded_metas(revision, paths=None):
     """The meta varints of every coded block of the golden files of a revision (or of
     paths), each block also decoded and checked."""
     import numpy as np
-    from quasi.block import N_META
-    from quasi.container import StreamReader
+    from quasi.codec.block import N_META
+    from quasi.codec.container import StreamReader
     from quasi.stream import decode_record
-    from quasi.varint import decode_varints
+    from quasi.codec.varint import decode_varints
 
     for path in paths or GOLDEN.glob(f"v2-r{revision}/*.qz"):
         reader = StreamReader(path.read_bytes())
@@ -86,7 +86,7 @@ def _coded_metas(revision, paths=None):
 def test_golden_r5_holds_both_side_context_sets():
     """Revision 5 codes the side stream with side_ctx 1 or 2 by block size: its golden
     files hold a block of each kind."""
-    from quasi.events import side_ctx_for
+    from quasi.models.levels import side_ctx_for
 
     assert {side_ctx_for(int(m[0]), int(m[1])) for m in _coded_metas(5)} == {1, 2}
 
@@ -97,8 +97,8 @@ def test_golden_holds_blocks_with_and_without_the_word_chain(revision):
     with the pair predictor (levels 7-9, meta field pair_bits): the golden files hold
     both kinds of block (from revision 11 the chain's lists blend in order 0, from
     revision 12 order 0 has the recency cache)."""
-    from quasi.events import word_chain_for
-    from quasi.parse import N_LEVELS
+    from quasi.models.chain import word_chain_for
+    from quasi.text.parse import N_LEVELS
 
     metas = list(_coded_metas(revision))
     chain = 1 if revision < 11 else 2 if revision < 12 else 3
@@ -108,8 +108,8 @@ def test_golden_holds_blocks_with_and_without_the_word_chain(revision):
 def test_golden_r8_holds_every_vocabulary_model_set():
     """Revision 8 adds the vocabulary model set STRONG (levels 7-9): its golden files
     hold blocks coded with each of LIGHT, FULL and STRONG."""
-    from quasi.parse import N_LEVELS
-    from quasi.vocab import MODEL_SETS
+    from quasi.text.parse import N_LEVELS
+    from quasi.models.vocab import MODEL_SETS
 
     assert {int(m[7 + N_LEVELS]) for m in _coded_metas(8)} == set(range(len(MODEL_SETS)))
 
@@ -117,9 +117,9 @@ def test_golden_r8_holds_every_vocabulary_model_set():
 def test_strong_vocabulary_needs_revision_8():
     """A block whose meta names the STRONG vocabulary model under an earlier revision
     is refused as corrupt, never decoded with another model."""
-    from quasi.block import BlockParams, decode_block, encode_block
+    from quasi.codec.block import BlockParams, decode_block, encode_block
     from quasi.errors import QuasiError
-    from quasi.vocab import STRONG
+    from quasi.models.vocab import STRONG
 
     data = b"the quick brown fox jumps over the lazy dog; the dog sleeps. " * 40
     sections = encode_block(data, "multi", BlockParams.for_level(9))
@@ -133,9 +133,9 @@ def _meta_with(meta, revision, fields=None):
     """A block's meta section rewritten as revision's (its fields cut to that
     revision's count), the fields {index: value} replaced."""
     import numpy as np
-    from quasi.block import N_META
-    from quasi.sections import meta_fields
-    from quasi.varint import encode_varints
+    from quasi.codec.block import N_META
+    from quasi.codec.sections import meta_fields
+    from quasi.codec.varint import encode_varints
 
     values = [revision] + meta_fields(meta)[1:N_META[revision]]
     for index, value in (fields or {}).items():
@@ -145,9 +145,9 @@ def _meta_with(meta, revision, fields=None):
 
 @pytest.mark.parametrize("mix_bits", [9, 23])
 def test_whitespace_table_bits_out_of_range_are_refused(mix_bits):
-    from quasi.block import CODEC_REVISION, BlockParams, decode_block, encode_block
+    from quasi.codec.block import CODEC_REVISION, BlockParams, decode_block, encode_block
     from quasi.errors import QuasiError
-    from quasi.parse import N_LEVELS
+    from quasi.text.parse import N_LEVELS
 
     data = b"the quick brown fox jumps over the lazy dog; the dog sleeps. " * 40
     sections = encode_block(data, "multi", BlockParams.for_level(6))
@@ -164,9 +164,9 @@ def test_table_bits_out_of_range_are_refused(field, bits):
     """Revision 10's meta bounds the vocabulary model's tables (field 11 + N_LEVELS:
     16..22 bits), revision 13's the case model's (field 12 + N_LEVELS: 0 or 12..22),
     revision 14's the side model's (field 13 + N_LEVELS: 0 or 12..22)."""
-    from quasi.block import CODEC_REVISION, BlockParams, decode_block, encode_block
+    from quasi.codec.block import CODEC_REVISION, BlockParams, decode_block, encode_block
     from quasi.errors import QuasiError
-    from quasi.parse import N_LEVELS
+    from quasi.text.parse import N_LEVELS
 
     data = b"The quick brown fox jumps over the LAZY dog; the dog sleeps. " * 40
     sections = encode_block(data, "multi", BlockParams.for_level(9))
@@ -179,7 +179,7 @@ def test_table_bits_out_of_range_are_refused(field, bits):
 def test_golden_r9_holds_both_whitespace_models():
     """Revision 9's meta names the whitespace model: 0 for the counting model
     (level 1), else log2 of the mixing model's buckets."""
-    from quasi.block import N_META
+    from quasi.codec.block import N_META
     bits = {int(m[N_META[9] - 1]) for m in _coded_metas(9)}
     assert 0 in bits and bits - {0}
 
@@ -188,9 +188,9 @@ def test_golden_r10_bounds_the_vocabulary_tables_by_level():
     """Revision 10's meta names the vocabulary tables' bound: 16 bits up to level 6,
     20 at 7-9; its golden files hold a level-9 block whose vocabulary (with the
     priming dictionary) is large enough for tables past 2**16 buckets."""
-    from quasi.block import N_META
-    from quasi.parse import N_LEVELS
-    from quasi.vocab import priming_words
+    from quasi.codec.block import N_META
+    from quasi.text.parse import N_LEVELS
+    from quasi.models.vocab import priming_words
 
     metas = list(_coded_metas(10))
     assert {int(m[N_META[10] - 1]) for m in metas} == {16, 20}
@@ -202,8 +202,8 @@ def test_golden_r10_bounds_the_vocabulary_tables_by_level():
 def test_golden_r13_holds_blocks_with_and_without_the_case_stream():
     """Revision 13's meta names the case stream's table (0: the flags are in the side
     stream): its golden files hold both kinds of block, each decoded above."""
-    from quasi.block import N_META
-    from quasi.case import MAX_CASE_BITS, MIN_CASE_BITS
+    from quasi.codec.block import N_META
+    from quasi.models.case import MAX_CASE_BITS, MIN_CASE_BITS
 
     bits = {int(m[N_META[13] - 1]) for m in _coded_metas(13)}
     assert 0 in bits and bits - {0} and all(MIN_CASE_BITS <= b <= MAX_CASE_BITS
@@ -213,8 +213,8 @@ def test_golden_r13_holds_blocks_with_and_without_the_case_stream():
 def test_golden_r14_holds_blocks_with_and_without_the_side_model():
     """Revision 14's meta names the mixed side model's table (0: revision 13's bits in
     context, levels 1-6): its golden files hold both kinds of block, each decoded above."""
-    from quasi.block import N_META
-    from quasi.decisions import MAX_SIDE_BITS, MIN_SIDE_BITS
+    from quasi.codec.block import N_META
+    from quasi.models.decisions import MAX_SIDE_BITS, MIN_SIDE_BITS
 
     bits = {int(m[N_META[14] - 1]) for m in _coded_metas(14)}
     assert 0 in bits and bits - {0} and all(MIN_SIDE_BITS <= b <= MAX_SIDE_BITS
@@ -225,8 +225,8 @@ def test_golden_r15_codes_phrases_of_several_levels_with_the_side_model():
     """Revision 15 codes the levels of a side-model block's phrases and matches in the
     side stream: its level-9 golden file holds such a block with entries at four
     phrase levels (decoded above)."""
-    from quasi.block import N_META
-    from quasi.parse import N_LEVELS
+    from quasi.codec.block import N_META
+    from quasi.text.parse import N_LEVELS
 
     path = GOLDEN / "v2-r15" / "phrase-levels.qz"
     metas = list(_coded_metas(15, [path]))

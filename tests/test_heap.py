@@ -1,9 +1,9 @@
-"""quasi.heap: freed memory goes back to the system between large blocks."""
+"""quasi.codec.heap: freed memory goes back to the system between large blocks."""
 import io
 import platform
 
 import quasi
-import quasi.heap as heap
+import quasi.codec.heap as heap
 
 
 def test_trim_runs_for_large_blocks_only(monkeypatch):

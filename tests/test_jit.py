@@ -7,7 +7,7 @@ import sys
 import numba
 import pytest
 
-import quasi._jit as jit
+import quasi.models._jit as jit
 
 from conftest import word_soup
 
@@ -71,7 +71,7 @@ def test_read_only_install_caches_kernels(tmp_path, home_writable):
                     ignore=shutil.ignore_patterns("__pycache__"))
     home = tmp_path / "home"
     home.mkdir()
-    script = ("import quasi, quasi._jit as j\n"
+    script = ("import quasi, quasi.models._jit as j\n"
               "with j.compile_notice(lambda: print('COMPILED')):\n"
               "    d = b'to be or not to be, that is the question ' * 200\n"
               "    assert quasi.decompress(quasi.compress(d)) == d\n"

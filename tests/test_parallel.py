@@ -14,8 +14,9 @@ import pytest
 
 import quasi
 from conftest import word_soup
-from quasi import QuasiError, TrailingGarbage, container, parallel
-from quasi.container import BLOCK_CODED, FrameWriter
+from quasi import QuasiError, TrailingGarbage, parallel
+from quasi.codec import container
+from quasi.codec.container import BLOCK_CODED, FrameWriter
 
 LEVEL = 1
 BLOCK = 4096

@@ -2,11 +2,11 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from quasi.codebook import frequent_ngrams, prefix_hashes, py_count_ngrams, usable_runs
-from quasi.hierarchy import lookup_mask, lookup_starts
-from quasi.parse import LEVEL_BIGRAM, LEVEL_NEW, LEVEL_WORD, PHRASE_LENGTHS, parse
-from quasi.tiling import FIB_LENGTHS
-from quasi.workers import Workers
+from quasi.text.codebook import frequent_ngrams, prefix_hashes, py_count_ngrams, usable_runs
+from quasi.text.hierarchy import lookup_mask, lookup_starts
+from quasi.text.parse import LEVEL_BIGRAM, LEVEL_NEW, LEVEL_WORD, PHRASE_LENGTHS, parse
+from quasi.text.tiling import FIB_LENGTHS
+from quasi.codec.workers import Workers
 
 SPECS = ("multi", "fib", "period5", "none", "dense", "period:LLS")
 

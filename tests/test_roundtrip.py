@@ -154,7 +154,7 @@ def test_public_api_is_typed():
 
 
 def test_nine_levels_are_nine_settings():
-    from quasi.block import BlockParams
+    from quasi.codec.block import BlockParams
     params = [BlockParams.for_level(level) for level in range(1, 10)]
     assert len(set(params)) == 9
 

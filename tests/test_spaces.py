@@ -3,11 +3,11 @@ twin, and emit_text rebuilding the bytes."""
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from quasi.coder import PyRangeDecoder, PyRangeEncoder
-from quasi.spaces import (DIRECT, ESCAPE, INC, INDENT_BUCKET, INHERIT, LARGE_BLOCK_TOKENS, LIMIT,
-                          MAX_COLUMN_BUCKET, MIN_MIX_BITS, core_shapes, decode_spaces,
-                          encode_spaces, mix_bits_for, space_shapes)
-from quasi.tokens import build_vocab, case_split, core_ends, emit_text, py_tokens, token_starts
+from quasi.models.coder import PyRangeDecoder, PyRangeEncoder
+from quasi.models.spaces import (DIRECT, ESCAPE, INC, INDENT_BUCKET, INHERIT, LARGE_BLOCK_TOKENS,
+                                 LIMIT, MAX_COLUMN_BUCKET, MIN_MIX_BITS, core_shapes, decode_spaces,
+                                 encode_spaces, mix_bits_for, space_shapes)
+from quasi.text.tokens import build_vocab, case_split, core_ends, emit_text, py_tokens, token_starts
 
 from conftest import word_soup
 from event_twin import Small, M64

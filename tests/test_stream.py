@@ -148,12 +148,12 @@ def test_bad_arguments():
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_compressor_is_unusable_after_a_failure(monkeypatch, threads):
-    import quasi.block
+    import quasi.codec.block
 
     def broken(*args):
         raise MemoryError("injected")
 
-    monkeypatch.setattr(quasi.block, "encode_block", broken)
+    monkeypatch.setattr(quasi.codec.block, "encode_block", broken)
     c = QuasiCompressor(block_size=BLOCK, threads=threads)
     with pytest.raises(MemoryError):
         c.compress(TEXT)
@@ -258,7 +258,7 @@ def test_truncation_never_reaches_eof():
 
 def first_block_head_end(packed):
     """Offset just past the first block's header (frame header + block header)."""
-    from quasi.container import _parse_block_head, _parse_header
+    from quasi.codec.container import _parse_block_head, _parse_header
 
     hdr = _parse_header(packed, 0, 0)
     return hdr.header_size + _parse_block_head(packed, hdr.header_size, hdr, 0).head_size
@@ -308,12 +308,12 @@ def test_memory_is_bounded_by_the_block_not_the_input():
 
 
 def test_get_frame_info_reads_headers_only(monkeypatch):
-    import quasi.block
+    import quasi.codec.block
 
     def no_decoding(*args):
         raise AssertionError("get_frame_info decoded a block")
 
-    monkeypatch.setattr(quasi.block, "decode_block", no_decoding)
+    monkeypatch.setattr(quasi.codec.block, "decode_block", no_decoding)
     packed = quasi.compress(TEXT, 3, tiling="fib", block_size=BLOCK)
     info = quasi.get_frame_info(packed + b"anything after the frame")
     assert (info.content_size, info.n_blocks, info.block_size, info.level, info.spec,

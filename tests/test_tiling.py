@@ -1,4 +1,4 @@
-"""Tests for quasi.tiling and quasi.hierarchy."""
+"""Tests for quasi.text.tiling and quasi.text.hierarchy."""
 import itertools
 import math
 import random
@@ -8,33 +8,12 @@ import numpy as np
 import pytest
 
 from quasi.errors import QuasiError
-from quasi.hierarchy import (
-    LevelStats,
-    _collect_starts,
-    _FIB,
-    level_structure,
-    lookup_mask,
-    lookup_starts,
-)
-from quasi.structure import (
-    collapse,
-    factor_complexity,
-    fibonacci_word,
-    log_phi,
-    structure,
-    tiling_patterns,
-)
-import quasi.tiling
-from quasi.tiling import (
-    FIB_LENGTHS,
-    GOLDEN_SLOPE,
-    PHI,
-    CutProject,
-    Periodic,
-    _cut_project_symbol,
-    parse_spec,
-    tile_stream,
-)
+from quasi.text.hierarchy import (LevelStats, _collect_starts, _FIB, level_structure, lookup_mask,
+                                  lookup_starts)
+from quasi.text.structure import (collapse, factor_complexity, fibonacci_word, log_phi, structure,
+                                  tiling_patterns)
+from quasi.text.tiling import (FIB_LENGTHS, GOLDEN_SLOPE, PHI, CutProject, Periodic,
+                               _cut_project_symbol, parse_spec, tile_stream)
 
 GOLDEN = CutProject(GOLDEN_SLOPE, 0.0)
 GOLDEN_SPEC = f"alpha:{GOLDEN_SLOPE!r}"
@@ -130,7 +109,7 @@ def test_golden_lookup_counts_exact():
     assert counts[0] == 381966
     starts = lookup_starts(GOLDEN_SPEC, W)
     assert [len(s) for s in starts] == counts
-    report = quasi.tiling.structure(GOLDEN_SPEC, W)
+    report = structure(GOLDEN_SPEC, W)
     assert [r.positions for r in report.levels] == counts
     assert [r.length for r in report.levels] == list(FIB_LENGTHS)
 

@@ -2,10 +2,10 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from quasi._jit import njit
-from quasi.tokens import (build_vocab, case_split, emit_token, gather_strings, py_case_split,
-                          py_tokens, token_starts, word_info)
-from quasi.varint import decode_varints, encode_varints
+from quasi.models._jit import njit
+from quasi.text.tokens import (build_vocab, case_split, emit_token, gather_strings, py_case_split,
+                               py_tokens, token_starts, word_info)
+from quasi.codec.varint import decode_varints, encode_varints
 
 from conftest import word_soup
 

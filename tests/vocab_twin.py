@@ -1,9 +1,9 @@
-"""Pure-Python twin of quasi/vocab.py (tests only): the same context-mixing
+"""Pure-Python twin of quasi/models/vocab.py (tests only): the same context-mixing
 model written plainly, coding through the big-integer twin of the range coder."""
-from quasi.coder import PyRangeDecoder, PyRangeEncoder
-from quasi.mixing import RATE, SQUASH, STRETCH
-from quasi.vocab import (APM_BITS2, APM_RATE, APM_ROWS1, COUNT_LIMIT, MIX_RATE,
-                         MODEL_SETS, N_SETS, N_SETS2, P_MIN, REFINED, W_INIT)
+from quasi.models.coder import PyRangeDecoder, PyRangeEncoder
+from quasi.models.mixing import RATE, SQUASH, STRETCH
+from quasi.models.vocab import (APM_BITS2, APM_RATE, APM_ROWS1, COUNT_LIMIT, MIX_RATE, MODEL_SETS,
+                                N_SETS, N_SETS2, P_MIN, REFINED, W_INIT)
 
 M64 = (1 << 64) - 1
 K1, K2 = 0x2F0B3A5, 0x9E3779B1

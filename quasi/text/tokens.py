@@ -11,7 +11,7 @@ used by the tests.
 """
 import numpy as np
 
-from ._jit import njit, njit_leaf
+from ..models._jit import njit, njit_leaf
 
 FLAG_LOWER = 0
 FLAG_TITLE = 1

@@ -65,7 +65,7 @@ def priming_words(dictionary: int):
     dictionary 1 is quasi/data/dictionary.txt (see make_dictionary.py)."""
     words = []
     if DICTIONARIES[dictionary]:
-        path = Path(__file__).resolve().parent / "data" / DICTIONARIES[dictionary]
+        path = Path(__file__).resolve().parent.parent / "data" / DICTIONARIES[dictionary]
         words = path.read_bytes().split()
     offs = np.zeros(len(words) + 1, np.int64)
     np.cumsum([len(w) for w in words], out=offs[1:])

@@ -30,8 +30,8 @@ All state lives in one tuple (side_new) that encoder and decoder update alike.
 import numpy as np
 
 from ._jit import njit, njit_leaf
-from .mixing import (apm_new, apm_predict, apm_update, clamp_p, hash_pair, mixer_dot,
-                     mixer_update, packed_stretch, packed_update, squash, table_bits)
+from .mixing import (apm_new, apm_predict, apm_update, clamp_p, hash_pair, mixer_dot, mixer_update,
+                     packed_stretch, packed_update, squash, table_bits)
 
 SIDE_MODELS = 11
 MIN_SIDE_BITS = 12

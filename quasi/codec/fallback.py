@@ -20,7 +20,7 @@ import lzma
 import zstandard
 
 from .container import BLOCK_CODED, BLOCK_LZMA
-from .errors import QuasiError
+from ..errors import QuasiError
 
 LZMA_TRIAL_RATIO = 0.75
 PROXY_LEVEL = 1

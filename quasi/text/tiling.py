@@ -18,16 +18,16 @@ Two kinds of tiling exist:
 
 Spec strings (``parse_spec``): ``multi`` (default, 36 tilings), ``fib`` (12 golden phases),
 ``period:PATTERN`` (alias ``period5`` = ``period:LLSLS``), ``alpha:SLOPE[@PHASE]``, ``none``,
-``dense``. ``structure(spec, n_words)`` reports what a spec offers level by level (lookup
-positions, coverage, node counts, factor complexity).
+``dense``. What a spec offers the parse level by level (lookup positions, coverage, node
+counts, factor complexity) is reported by ``quasi.text.structure``.
 """
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._jit import njit
-from .errors import QuasiError
+from ..models._jit import njit
+from ..errors import QuasiError
 
 FIB_LENGTHS = (2, 3, 5, 8, 13, 21, 34, 55, 89, 144)
 """Phrase length in words of hierarchy level k = 0..9."""
@@ -209,11 +209,3 @@ def tile_stream(tiling, n_words: int) -> np.ndarray:
     n = check_n_words(n_words)
     out = np.empty(n, np.uint8)
     return out[:lay_tiles(tiling, n, out)].copy()
-
-
-def structure(spec, n_words: int):
-    """Per-level lookup positions, coverage, node counts and factor complexity of ``spec`` over
-    ``n_words`` words: ``quasi.structure.structure``, imported on first use since it builds on
-    the hierarchy, which builds on this module."""
-    from .structure import structure as measure
-    return measure(spec, n_words)

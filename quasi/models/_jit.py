@@ -1,9 +1,9 @@
 """Numba set-up shared by every kernel module.
 
-Kernels are compiled lazily on first call and cached on disk: in the package's
-``__pycache__`` when it is writable, else in ``$XDG_CACHE_HOME/quasi/numba``
-(default ``~/.cache/quasi/numba``), else in a private directory under the system
-temporary directory; ``NUMBA_CACHE_DIR`` overrides all three. With no writable
+Kernels are compiled lazily on first call and cached on disk: in the ``__pycache__``
+beside each kernel module (quasi/text, quasi/models, quasi/codec) when those are
+writable, else in ``$XDG_CACHE_HOME/quasi/numba`` (default ``~/.cache/quasi/numba``),
+else in a private directory under the system temporary directory; ``NUMBA_CACHE_DIR`` overrides all three. With no writable
 place at all, kernels compile in every process instead of failing.
 ``compile_notice`` lets the command line tell the user when a kernel is being
 compiled rather than loaded from the cache, and how far it is.
@@ -37,10 +37,13 @@ def _writable(path: str, private: bool = False) -> bool:
 
 def _cache_dir():
     """The directory to cache kernels in: None for numba's default (the writable
-    package ``__pycache__``, or NUMBA_CACHE_DIR when set), "" when nothing is writable."""
+    ``__pycache__`` beside each kernel module, or NUMBA_CACHE_DIR when set), "" when
+    nothing is writable."""
     if os.environ.get("NUMBA_CACHE_DIR"):
         return None
-    if _writable(os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")):
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if all(_writable(os.path.join(package, stage, "__pycache__"))
+           for stage in ("text", "models", "codec")):
         return None
     user = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     if _writable(os.path.join(user, "quasi", "numba")):

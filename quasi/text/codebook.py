@@ -6,7 +6,7 @@ phrase hit word by word, so a hash collision can cost ratio, never data.
 """
 import numpy as np
 
-from ._jit import njit
+from ..models._jit import njit
 
 HASH_BASE = np.uint64(0x9E3779B97F4A7C15)
 

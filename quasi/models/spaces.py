@@ -39,9 +39,8 @@ their rank past those is coded as an Elias-gamma number with adaptive bits.
 import numpy as np
 
 from ._jit import njit, njit_inline
-from .coder import (dec_bit_p, dec_consume, dec_new, dec_target, enc_bit_p, enc_encode,
-                    enc_finish, enc_new,
-                    small_decode, small_encode, small_new, small_update)
+from .coder import (dec_bit_p, dec_consume, dec_new, dec_target, enc_bit_p, enc_encode, enc_finish,
+                    enc_new, small_decode, small_new, small_update)
 from .mixing import (apm_new, apm_predict, apm_update, clamp_p, counter_update, counts_update,
                      hash_pair, mixer_dot, mixer_update, squash, stretches)
 

@@ -49,7 +49,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
-from .errors import QuasiError, TrailingGarbage
+from ..errors import QuasiError, TrailingGarbage
 
 __all__ = [
     "MAGIC", "FOOTER_MAGIC", "FORMAT_VERSION", "MAX_BLOCK_SIZE", "MAX_SECTIONS",

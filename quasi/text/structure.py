@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .errors import QuasiError
+from ..errors import QuasiError
 from .hierarchy import N_LEVELS, level_structure, lookup_mask
 from .tiling import FIB_LENGTHS, PHI, CutProject, Periodic, TilingSpec, check_n_words, \
     parse_spec, tile_stream

@@ -24,8 +24,8 @@ import numpy as np
 
 from ._jit import njit, njit_inline
 from .coder import dec_bit_p, dec_new, enc_bit_p, enc_finish, enc_new
-from .mixing import (apm_new, apm_predict, apm_update, clamp_p, counts_update, hash_pair,
-                     mixer_dot, mixer_update, squash, stretches, table_bits)
+from .mixing import (apm_new, apm_predict, apm_update, clamp_p, counts_update, hash_pair, mixer_dot,
+                     mixer_update, squash, stretches, table_bits)
 
 CASE_MODELS = 12
 MIN_CASE_BITS = 12

@@ -14,11 +14,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._jit import njit
-from .codebook import (base_power, frequent_ngrams, ngram_hash, prefix_hashes,
-                       select_entries, table_build, table_find, usable_runs)
+from ..models._jit import njit
+from .codebook import (base_power, frequent_ngrams, ngram_hash, prefix_hashes, select_entries,
+                       table_build, table_find, usable_runs)
 from .tiling import FIB_LENGTHS
-from .workers import Workers
+from ..codec.workers import Workers
 
 LEVEL_NEW = 0
 LEVEL_WORD = 1

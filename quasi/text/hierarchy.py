@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._jit import njit
+from ..models._jit import njit
 from .tiling import FIB_LENGTHS, TilingSpec, check_n_words, lay_tiles, parse_spec, tile_stream
 
 N_LEVELS = len(FIB_LENGTHS)

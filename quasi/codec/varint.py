@@ -1,7 +1,7 @@
 """LEB128 unsigned varints over numpy arrays (numba)."""
 import numpy as np
 
-from ._jit import njit
+from ..models._jit import njit
 
 
 @njit

@@ -51,24 +51,27 @@ from dataclasses import dataclass
 import numpy as np
 import zstandard
 
-from . import heap, progress
-from .case import (MAX_CASE_BITS, MIN_CASE_BITS, case_bits_for, decode_case, encode_case,
-                   ws_classes)
-from .decisions import (MAX_SIDE_BITS, MIN_SIDE_BITS, mixed_levels_for, side_bits_for,
-                        side_shapes)
-from .hierarchy import lookup_mask
-from .errors import QuasiError
-from .events import (O0_INC, O0_LIMIT, counted_bits_for, decode_events, encode_events,
-                     pair_bits_for, side_ctx_for, word_chain_for)
-from .parse import N_LEVELS, count_phrases, parse
+from . import heap
+from .. import progress
+from ..models.case import (MAX_CASE_BITS, MIN_CASE_BITS, case_bits_for, decode_case, encode_case,
+                           ws_classes)
+from ..models.decisions import (MAX_SIDE_BITS, MIN_SIDE_BITS, mixed_levels_for, side_bits_for,
+                                side_shapes)
+from ..text.hierarchy import lookup_mask
+from ..errors import QuasiError
+from ..models.chain import counted_bits_for, word_chain_for
+from ..models.events import O0_INC, O0_LIMIT, decode_events, encode_events
+from ..models.levels import side_ctx_for
+from ..models.pair import pair_bits_for
+from ..text.parse import N_LEVELS, count_phrases, parse
 from .sections import SECTION_NAMES, codec_revision
-from .spaces import (MAX_MIX_BITS, MIN_MIX_BITS, core_shapes, decode_spaces, encode_spaces,
-                     mix_bits_for, space_shapes)
-from .tokens import (build_vocab, case_split, core_ends, emit_text, gather_strings, token_starts,
-                     word_info)
+from ..models.spaces import (MAX_MIX_BITS, MIN_MIX_BITS, core_shapes, decode_spaces, encode_spaces,
+                             mix_bits_for, space_shapes)
+from ..text.tokens import (build_vocab, case_split, core_ends, emit_text, gather_strings,
+                           token_starts, word_info)
 from .varint import decode_varints, encode_varints
-from .vocab import (DICTIONARIES, FULL, LIGHT, MAX_TABLE_BITS, MIN_TABLE_BITS, MODEL_SETS, STRONG,
-                    TABLE_BITS, decode_vocab, encode_vocab, priming_words)
+from ..models.vocab import (DICTIONARIES, FULL, LIGHT, MAX_TABLE_BITS, MIN_TABLE_BITS, MODEL_SETS,
+                            STRONG, TABLE_BITS, decode_vocab, encode_vocab, priming_words)
 from .workers import Workers
 
 CODEC_REVISION = 15  # bump whenever the models change what a stream means

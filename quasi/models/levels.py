@@ -1,0 +1,124 @@
+"""The level of every event: "a word?" and "a new word?" are decisions of the side
+stream, the other levels a frequency model of the main stream (or, in a block with a side
+table, decisions of the mixed model of decisions.py) (numba)."""
+import numpy as np
+
+from ._jit import njit_leaf
+from .coder import dec_bit_p, enc_bit, enc_bit_p, small_encode, small_update
+from .decisions import (KIND_LEVEL, KIND_NEW, KIND_OTHER, LEVEL_ORDER, level_predict, side_level,
+                        side_predict, side_update)
+from ..text.parse import LEVEL_NEW, LEVEL_WORD, N_LEVELS
+
+SMALL_INC = 24
+SMALL_LIMIT = 1 << 16
+N_SEEN_BUCKETS = 7  # codec revision 5: how often the previous word was seen, log2-bucketed
+N_SIDE_EXTRA = 8 * N_SEEN_BUCKETS  # ... and the previous token's class
+SIDE_CTX_MIN_TOKENS = 1 << 16  # smaller blocks: too few events to fill those contexts
+SEEN_SHIFT = 9  # a word's info (tokens.word_info) counts its tokens from this bit on
+
+# ---------------------------------------------------------------------------
+# Levels: "a word?" and "a new word?" are binary decisions coded in the side
+# stream (sst/sout, together with the case flags), so that the decoder can work
+# on them while the main stream is still busy; the other levels go through a
+# frequency model in the main stream.
+
+def side_ctx_for(revision: int, n_tok: int) -> int:
+    """The side stream's contexts (encode_events' side_ctx) of a block."""
+    if revision < 5:
+        return 0
+    return 2 if n_tok >= SIDE_CTX_MIN_TOKENS else 1
+
+
+@njit_leaf
+def _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok):
+    """Context of the binary level decisions: the two previous levels (ctx) and,
+    with side_ctx 2 (codec revision 5, blocks of SIDE_CTX_MIN_TOKENS or more), the
+    previous token's class and how often the previous word has been seen (0, 1,
+    2-3, 4-7, ..., 32 or more times)."""
+    if side_ctx < 2:
+        return ctx * N_SIDE_EXTRA
+    c = np.int64(winfo[prev_tok]) >> SEEN_SHIFT if prev_tok < winfo.shape[0] else 0
+    b = 0
+    while c > 0 and b < N_SEEN_BUCKETS - 1:
+        c >>= 1
+        b += 1
+    return ctx * N_SIDE_EXTRA + prev_cls * N_SEEN_BUCKETS + b
+
+
+@njit_leaf
+def _side_encode(sst, sout, sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words,
+                 shapes, y):
+    """Code decision y of kind at token q with the mixed model (decisions.py)."""
+    p, wset, p0, k = side_predict(sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words,
+                                  shapes)
+    enc_bit_p(sst, sout, p0, y)
+    side_update(sm, kind, ids, q, n_words, p, wset, k, y)
+
+
+@njit_leaf
+def _side_decode(code, rng, pos, inp, sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q,
+                 n_words, shapes):
+    """(decision, code, range, position): inverse of _side_encode."""
+    p, wset, p0, k = side_predict(sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words,
+                                  shapes)
+    y, code, rng, pos = dec_bit_p(code, rng, pos, inp, p0)
+    side_update(sm, kind, ids, q, n_words, p, wset, k, y)
+    return y, code, rng, pos
+
+
+@njit_leaf
+def _mixed_level_encode(sst, sout, sm, side_bits, bctx, lv1, lv2, ids, q, n_words, shapes,
+                        sym):
+    """Code sym (a level less 2) of the event at token q in the side stream: "is it
+    LEVEL_ORDER[i]?" for i = 0, 1, ... until yes (the last is implied), each with the
+    mixed model (decisions.level_predict)."""
+    for i in range(LEVEL_ORDER.shape[0] - 1):
+        y = 1 if sym == LEVEL_ORDER[i] else 0
+        p, wset, p0, k = level_predict(sm, side_bits, i + 1, bctx, lv1, lv2, ids, q, n_words,
+                                       shapes)
+        enc_bit_p(sst, sout, p0, y)
+        side_update(sm, KIND_LEVEL, ids, q, n_words, p, wset, k, y)
+        if y:
+            break
+
+
+@njit_leaf
+def _mixed_level_decode(code, rng, pos, inp, sm, side_bits, bctx, lv1, lv2, ids, q, n_words,
+                        shapes):
+    """(sym, code, range, position): inverse of _mixed_level_encode."""
+    n = LEVEL_ORDER.shape[0]
+    for i in range(n - 1):
+        p, wset, p0, k = level_predict(sm, side_bits, i + 1, bctx, lv1, lv2, ids, q, n_words,
+                                       shapes)
+        y, code, rng, pos = dec_bit_p(code, rng, pos, inp, p0)
+        side_update(sm, KIND_LEVEL, ids, q, n_words, p, wset, k, y)
+        if y:
+            return LEVEL_ORDER[i], code, rng, pos
+    return LEVEL_ORDER[n - 1], code, rng, pos
+
+
+@njit_leaf
+def _level_encode(st, out, sst, sout, lev_p, lev_c, lev_t, ctx, bctx, lev, sm, side_bits,
+                  mixed_levels, prev_cls, ids, q, n_words, shapes):
+    """Code level lev of the event at token q: its binary decisions in context bctx
+    (side_bits 0) or with the mixed model, the others in ctx (or, with mixed_levels,
+    in the side stream with the mixed model)."""
+    other = 1 if lev > LEVEL_WORD else 0
+    if side_bits:
+        lv1 = ctx // N_LEVELS
+        _side_encode(sst, sout, sm, side_bits, KIND_OTHER, 0, bctx, lv1, prev_cls, ids, q,
+                     n_words, shapes, other)
+        if other and mixed_levels:
+            _mixed_level_encode(sst, sout, sm, side_bits, bctx, lv1, ctx % N_LEVELS, ids, q,
+                                n_words, shapes, lev - 2)
+        side_level(sm, lev if other else 0)
+        if not other:
+            _side_encode(sst, sout, sm, side_bits, KIND_NEW, 0, bctx, lv1, prev_cls, ids, q,
+                         n_words, shapes, 1 if lev == LEVEL_NEW else 0)
+    else:
+        enc_bit(sst, sout, lev_p, 2 * bctx, other)
+        if not other:
+            enc_bit(sst, sout, lev_p, 2 * bctx + 1, 1 if lev == LEVEL_NEW else 0)
+    if other and not mixed_levels:
+        small_encode(st, out, lev_c, lev_t, ctx, lev - 2)
+        small_update(lev_c, lev_t, ctx, lev - 2, SMALL_INC, SMALL_LIMIT)

@@ -1,0 +1,103 @@
+"""The pair predictor (level 9): the word that last followed the same two words, offered
+first for every known word (numba)."""
+import numpy as np
+
+from ._jit import njit_leaf
+from .coder import dec_bit, enc_bit
+from .lists import _list_len, _list_sym, _list_update
+from .words import _o0_add, _word_decode, _word_encode
+
+
+# ---------------------------------------------------------------------------
+# Pair predictor (codec revision 4): per hashed pair of previous words, the word
+# that followed them (pred * 16 + confidence, -1: none). A known word is first
+# checked against it by one binary decision (context: confidence, and whether
+# the prediction also leads the order-1 list); a hit updates nothing else; on a
+# miss the word is coded as without the predictor, but with the prediction
+# excluded from the order-0 model, and from the order-1 list if it leads it.
+
+PAIR_CONF_MAX = 15
+N_PAIR_CTX = 2 * (PAIR_CONF_MAX + 1)
+PAIR_MAX_WORDS = 1 << 27  # pred * 16 fits an int32
+PAIR_MAX_BITS = 22
+
+
+def pair_bits_for(n_tok: int, n_words: int) -> int:
+    """The pair table the encoder uses for a block: two slots per token up to
+    2**PAIR_MAX_BITS (0, no predictor, if the words do not fit its entries)."""
+    if n_words >= PAIR_MAX_WORDS:
+        return 0
+    return max(10, min(PAIR_MAX_BITS, (2 * n_tok - 1).bit_length()))
+
+
+@njit_leaf
+def _pair_slot(ids, q, n_words, pair_bits):
+    """The table slot of the two words before token q (-1 when the predictor is off)."""
+    if pair_bits == 0:
+        return -1
+    a = np.int64(ids[q - 1]) if q >= 1 else n_words
+    b = np.int64(ids[q - 2]) if q >= 2 else n_words
+    h = (b * np.int64(0x9E3779B1) + a + 1) * np.int64(0x2545F4914F6CDD1D)
+    return (h >> np.int64(20)) & ((np.int64(1) << pair_bits) - 1)
+
+
+@njit_leaf
+def _pair_learn(ptab, s, sym):
+    if s < 0:
+        return
+    e = np.int64(ptab[s])
+    if e < 0:
+        ptab[s] = sym * 16
+    elif e >> 4 == sym:
+        ptab[s] = e + 1 if (e & 15) < PAIR_CONF_MAX else e
+    elif e & 15 == 0:
+        ptab[s] = sym * 16
+    else:
+        ptab[s] = (e & ~np.int64(15)) | ((e & 15) >> 1)
+
+
+@njit_leaf
+def _pair_ctx(ptab, s, w1, w1pool, ctx):
+    """(predicted word or -1, whether it leads the word's order-1 list, context of
+    the hit decision)."""
+    if s < 0 or ptab[s] < 0:
+        return -1, False, 0
+    pred = np.int64(ptab[s]) >> 4
+    top = _list_len(w1, w1pool, ctx) > 0 and _list_sym(w1, w1pool, ctx, 0) == pred
+    return pred, top, (np.int64(ptab[s]) & 15) * 2 + (1 if top else 0)
+
+
+@njit_leaf
+def _known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
+    """Code known word sym after word ctx (pair slot s, -1 without the predictor)."""
+    pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
+    if pred >= 0:
+        enc_bit(st, out, pair_p, pctx, 1 if pred == sym else 0)
+    if pred != sym:  # a hit updates no other model
+        _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, pred, top)
+    _pair_learn(ptab, s, sym)
+
+
+@njit_leaf
+def _known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt,
+                  o0_tot, ctx):
+    """(known word id, or -1 on corrupt input; code, range, position)."""
+    pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
+    hit = 0
+    if pred >= 0:
+        hit, code, rng, pos = dec_bit(code, rng, pos, inp, pair_p, pctx)
+    if hit:
+        sym = pred
+    else:
+        sym, code, rng, pos = _word_decode(code, rng, pos, inp, w1, w1pool, wsc, o0_tree,
+                                           o0_cnt, o0_tot, ctx, pred, top)
+        if sym < 0:
+            return -1, code, rng, pos
+    _pair_learn(ptab, s, sym)
+    return sym, code, rng, pos
+
+
+@njit_leaf
+def _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
+    _list_update(w1, w1pool, wsc, ctx, sym, _list_len(w1, w1pool, ctx))
+    _o0_add(o0_tree, o0_cnt, o0_tot, sym)
