@@ -30,16 +30,16 @@ for level in levels:
     c = time.perf_counter()
     steps.append([level, b - a, c - b])
 kernels = []
-for info in pkgutil.iter_modules(quasi.__path__):
+for info in pkgutil.walk_packages(quasi.__path__, "quasi."):
     try:
-        module = importlib.import_module(f"quasi.{info.name}")
+        module = importlib.import_module(info.name)
     except ImportError:   # an optional integration whose package is not installed
         continue
     for name, obj in vars(module).items():
         if isinstance(obj, CPUDispatcher) and obj.__module__ == module.__name__:
             for sig, res in obj.overloads.items():
                 timers = res.metadata.get("timers", {}) if res.metadata else {}
-                kernels.append([f"{info.name}.{name}", str(sig),
+                kernels.append([f"{info.name.rpartition('.')[2]}.{name}", str(sig),
                                 timers.get("compiler_lock", 0.0), timers.get("llvm_lock", 0.0)])
 print(json.dumps({"steps": steps, "kernels": kernels, "total": time.perf_counter() - t0}))
 """

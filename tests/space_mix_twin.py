@@ -1,5 +1,5 @@
 """Pure-Python twin of codec revision 9's whitespace mixing model (quasi/models/spaces.py,
-_encode_mixed / _decode_mixed), written plainly with dicts and lists (slow; tests
+_code_mixed), written plainly with dicts and lists (slow; tests
 only): both must write and accept the same bytes."""
 from quasi.models.mixing import RATE, SQUASH, STRETCH
 from quasi.models.spaces import (APM_RATE, APM_ROWS, BUCKET, ESC_BODY, ESC_EXP, LARGE_BLOCK_TOKENS,

@@ -3,10 +3,12 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from quasi.models._jit import njit
-from quasi.models.coder import (COUNTED, P_MIN, PROB_MASK, PROB_ONE, PyRangeDecoder, PyRangeEncoder,
-                                bits_new, dec_bit, dec_consume, dec_new, dec_target, enc_bit,
+from quasi.models.coder import (COUNTED, DECODE, ENCODE, P_MIN, PROB_MASK, PROB_ONE,
+                                PyRangeDecoder, PyRangeEncoder, bits_new, code_bit, code_bits,
+                                code_interval, code_small, code_target, coder_finish, coder_new,
+                                coder_ok, dec_bit, dec_consume, dec_new, dec_target, enc_bit,
                                 enc_encode, enc_finish, enc_new, fw_add, fw_find, fw_prefix,
-                                fw_size)
+                                fw_size, small_new, small_update)
 
 
 @njit
@@ -75,6 +77,76 @@ def test_coder_matches_big_integer_twin(ops_list, counted):
             dec.consume(a, b)
         else:
             assert dec.decode_bit(probs, a) == b == got[i]
+
+
+@njit
+def _code_ops(st, buf, ops, counted):
+    """One driver for both directions, as every model is written: ops rows as in
+    _encode_ops, plus kind 2 = raw bits (value, nbits, -) and kind 3 = a symbol of
+    a small model (symbol < 5, context < 3, -). Returns what was coded."""
+    probs = bits_new(4, counted)
+    counts, totals = small_new(3, 5)
+    got = np.zeros(ops.shape[0], np.int64)
+    for i in range(ops.shape[0]):
+        kind, a, b, c = ops[i, 0], ops[i, 1], ops[i, 2], ops[i, 3]
+        if kind == 0:
+            got[i] = code_target(st, buf, c)
+            code_interval(st, buf, a, b, c)
+        elif kind == 1:
+            got[i] = code_bit(st, buf, probs, a, b)
+        elif kind == 2:
+            got[i] = code_bits(st, buf, a, b)
+        else:
+            got[i] = code_small(st, buf, counts, totals, b, a)
+            small_update(counts, totals, b, got[i], 24, 1 << 16)
+    return got
+
+
+def _both_ways(ops, counted):
+    out = np.zeros(64 + 16 * ops.shape[0], np.uint8)
+    st = coder_new(ENCODE, out)
+    _code_ops(st, out, ops, counted)
+    data = out[:coder_finish(st, out)].copy()
+    buf = data.copy()
+    st = coder_new(DECODE, buf)
+    got = _code_ops(st, buf, ops, counted)
+    assert coder_ok(st, buf)
+    return data, got
+
+
+extra_op = st.one_of(
+    op,
+    st.integers(0, 40).flatmap(lambda n: st.tuples(st.just(2), st.integers(0, 2**n - 1),
+                                                   st.just(n), st.just(0))),
+    st.tuples(st.just(3), st.integers(0, 4), st.integers(0, 2), st.just(0)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(extra_op, max_size=300), st.sampled_from((0, 1)))
+def test_one_driver_codes_both_ways(ops_list, counted):
+    """The coder of either direction (coder_new, code_*): a driver written once
+    encodes exactly the bytes of the encoder's own calls and decodes every value."""
+    ops = np.array(ops_list or [(1, 0, 0, 0)], np.int64)
+    data, got = _both_ways(ops, counted)
+    plain = ops[ops[:, 0] <= 1]
+    if plain.shape[0] == ops.shape[0]:
+        assert data.tobytes() == _encode_ops(ops, counted)[0].tobytes()
+    for i, (kind, a, b, c) in enumerate(ops.tolist()):
+        if kind == 0:
+            assert a <= got[i] < a + b
+        elif kind == 1:
+            assert got[i] == b
+        else:
+            assert got[i] == a
+
+
+def test_a_decoder_past_its_input_says_so():
+    ops = np.array([(2, 0, 16, 0)] * 100, np.int64)  # 200 bytes from a 3-byte input
+    buf = np.zeros(3, np.uint8)
+    st = coder_new(DECODE, buf)
+    _code_ops(st, buf, ops, 0)
+    assert not coder_ok(st, buf)
 
 
 def test_counted_bits_learn_fast_and_stay_codable():

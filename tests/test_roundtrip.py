@@ -165,3 +165,17 @@ def test_each_level_is_smaller_than_the_one_below(name):
     data = quasi_corpora.load(name)
     sizes = [len(quasi.compress(data, level)) for level in range(1, 10)]
     assert all(a > b for a, b in zip(sizes, sizes[1:])), sizes
+
+
+def test_help_lists_the_public_modules_only():
+    """help(quasi) lists the public modules and the three internal stage packages,
+    not the internal modules themselves (they live in quasi.text, quasi.models and
+    quasi.codec); everything in __all__ is there."""
+    import pydoc
+
+    text = pydoc.render_doc(quasi, renderer=pydoc.plaintext)
+    contents = text.split("PACKAGE CONTENTS")[1].split("\n\n")[0].split()
+    listed = {name for name in contents if name != "(package)"}
+    assert listed == {"analysis", "api", "cluster", "codec", "data", "errors", "file", "hooks",
+                      "models", "options", "parallel", "progress", "stream", "text", "warmup"}
+    assert all(hasattr(quasi, name) for name in quasi.__all__)

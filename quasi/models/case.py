@@ -23,7 +23,7 @@ revision 13 in a block whose meta names no case table (levels 1-6).
 import numpy as np
 
 from ._jit import njit, njit_inline
-from .coder import dec_bit_p, dec_new, enc_bit_p, enc_finish, enc_new
+from .coder import DECODE, ENCODE, code_bit_p, coder_finish, coder_new, coder_ok
 from .mixing import (apm_new, apm_predict, apm_update, clamp_p, counts_update, hash_pair, mixer_dot,
                      mixer_update, squash, stretches, table_bits)
 
@@ -181,52 +181,49 @@ def _case_update(prob, cnt, idx, stv, w, apm, wset, j, p, k, y):
 
 
 @njit
-def encode_case(ids, flags, winfo, ws_ids, ws_cls, bits):
-    """The range-coded case flags of a block's tokens (winfo: tokens.word_info;
-    ws_cls: ws_classes of the whitespace vocabulary that ws_ids number)."""
+def _code_case(st, buf, ids, flags, winfo, ws_ids, ws_cls, bits):
+    """Code the case flags of a block's tokens with coder st: encoding reads them
+    from flags, decoding writes them there. False once a decoder has read past the
+    end of its input."""
     n_tok = ids.shape[0]
     prob, cnt, w, apm, hist, idx, stv = _case_new(winfo, bits)
     state = _state_new(winfo.shape[0])
-    out = np.empty(64 + 4 * n_tok, np.uint8)
-    st = enc_new()
     for t in range(n_tok):
+        if not coder_ok(st, buf):
+            return False
         f = np.int64(flags[t])
         sel = _case_before(idx, bits, ids, t, winfo, hist, ws_ids, ws_cls, state)
         if sel >= 0:
-            for j in range(2):
+            coded = 0
+            for j in range(2):  # "not lower case?", then "all caps?"
                 y = (1 if f != 0 else 0) if j == 0 else (1 if f == 2 else 0)
                 p, wset, p0, k = _case_decision(prob, idx, stv, w, apm, sel, j)
-                enc_bit_p(st, out, p0, y)
+                y = code_bit_p(st, buf, p0, y)
                 _case_update(prob, cnt, idx, stv, w, apm, wset, j, p, k, y)
+                coded += y
                 if y == 0:
                     break
+            f = coded
+            flags[t] = f
         _case_after(ids, t, winfo, hist, state, f)
-    n = enc_finish(st, out)
-    return out[:n].copy()
+    return coder_ok(st, buf)
+
+
+@njit
+def encode_case(ids, flags, winfo, ws_ids, ws_cls, bits):
+    """The range-coded case flags of a block's tokens (winfo: tokens.word_info;
+    ws_cls: ws_classes of the whitespace vocabulary that ws_ids number)."""
+    out = np.empty(64 + 4 * ids.shape[0], np.uint8)
+    st = coder_new(ENCODE, out)
+    _code_case(st, out, ids, flags.copy(), winfo, ws_ids, ws_cls, bits)
+    return out[:coder_finish(st, out)].copy()
 
 
 @njit
 def decode_case(inp, ids, winfo, ws_ids, ws_cls, bits):
     """Inverse of encode_case: (flags, ok); ok is False once the stream has been
     read past its end."""
-    n_tok = ids.shape[0]
-    flags = np.zeros(n_tok, np.uint8)
-    prob, cnt, w, apm, hist, idx, stv = _case_new(winfo, bits)
-    state = _state_new(winfo.shape[0])
-    code, rng, pos = dec_new(inp)
-    for t in range(n_tok):
-        if pos > inp.shape[0] + 8:
-            return flags, False
-        f = 0
-        sel = _case_before(idx, bits, ids, t, winfo, hist, ws_ids, ws_cls, state)
-        if sel >= 0:
-            for j in range(2):
-                p, wset, p0, k = _case_decision(prob, idx, stv, w, apm, sel, j)
-                y, code, rng, pos = dec_bit_p(code, rng, pos, inp, p0)
-                _case_update(prob, cnt, idx, stv, w, apm, wset, j, p, k, y)
-                f += y
-                if y == 0:
-                    break
-            flags[t] = f
-        _case_after(ids, t, winfo, hist, state, f)
-    return flags, pos <= inp.shape[0] + 8
+    flags = np.zeros(ids.shape[0], np.uint8)
+    buf = inp.copy()
+    ok = _code_case(coder_new(DECODE, buf), buf, ids, flags, winfo, ws_ids, ws_cls, bits)
+    return flags, ok

@@ -4,8 +4,7 @@ lists above it offered (numba)."""
 import numpy as np
 
 from ._jit import njit, njit_inline, njit_leaf
-from .coder import (bits_new, dec_bit, dec_consume, dec_target, enc_bit, enc_encode, fw_find,
-                    fw_prefix)
+from .coder import bits_new, code_bit, code_interval, code_target, decoding, fw_find, fw_prefix
 from .lists import HDR, _list_len, _list_update, _lists_new
 from .pair import _pair_ctx, _pair_learn
 from .recent import NO_WORD, RECENT_WORDS, _recent_offer
@@ -211,57 +210,42 @@ def _chain_exclude(where, pool, ctx, stamp, mark, limit):
 
 
 @njit
-def _chain_list_encode(st, out, see_p, base, where, pool, ctx, limit, sym, stamp, mark, pred_on,
-                       o0_cnt, o0_total, bw):
+def _chain_list_code(st, buf, see_p, base, where, pool, ctx, limit, sym, stamp, mark, pred_on,
+                     o0_cnt, o0_total, bw):
     """Code sym in ctx's list (or its escape, when the list offers anything), the
     stamped symbols among its first limit entries excluded, and with bw > 0 the
-    counts blended with the words' order-0 counts (codec revision 11);
-    returns (coded, sym's slot or the list's length). On an escape those entries
-    are stamped too."""
-    nd, tot, mx, j, cum, cw, sh, s0, cum0, cw0 = _chain_scan(where, pool, ctx, sym, stamp, mark,
-                                                            limit, o0_cnt, o0_total, bw)
-    coded = False
+    counts blended with the words' order-0 counts (codec revision 11); returns (the
+    word coded or -1 on an escape, its slot or the list's length). On an escape
+    those entries are stamped too. Decoding, sym is not read."""
+    dec = decoding(st)
+    nd, tot, mx, j, cum, cw, sh, s0, cum0, cw0 = _chain_scan(where, pool, ctx, -1 if dec else sym,
+                                                            stamp, mark, limit, o0_cnt, o0_total,
+                                                            bw)
     if nd > 0:
         sctx = _see_ctx(base, nd, tot, mx, pred_on)
-        enc_bit(st, out, see_p, sctx, 0 if cw > 0 else 1)
-        if cw > 0:
+        if code_bit(st, buf, see_p, sctx, 0 if cw > 0 else 1) == 0:
             a, z = _blend_scale(tot, s0, bw)
-            enc_encode(st, out, cum * a + cum0 * z, cw * a + cw0 * z, tot * a + s0 * z)
-            coded = True
-    if not coded:
-        _chain_exclude(where, pool, ctx, stamp, mark, limit)
-    return coded, j
-
-
-@njit
-def _chain_list_decode(code, rng, pos, inp, see_p, base, where, pool, ctx, limit, stamp, mark,
-                       pred_on, o0_cnt, o0_total, bw):
-    """(symbol or -1 on escape, its slot or the list's length, code, range,
-    position); as _chain_list_encode."""
-    nd, tot, mx, j, cum, cw, sh, s0, cum0, cw0 = _chain_scan(where, pool, ctx, -1, stamp, mark,
-                                                            limit, o0_cnt, o0_total, bw)
-    if nd > 0:
-        sctx = _see_ctx(base, nd, tot, mx, pred_on)
-        esc, code, rng, pos = dec_bit(code, rng, pos, inp, see_p, sctx)
-        if esc == 0:
-            a, z = _blend_scale(tot, s0, bw)
-            r, target = dec_target(code, rng, tot * a + s0 * z)
-            b = where[ctx]
-            cum = 0
-            k = 0
-            while True:
-                s = pool[b + HDR + 2 * k]
-                if k >= limit or stamp[s] != mark:
-                    c = np.int64(pool[b + HDR + 2 * k + 1]) * a
-                    if bw > 0:
-                        c += (np.int64(o0_cnt[s]) >> sh) * z
-                    if cum + c > target:
-                        code, rng, pos = dec_consume(code, pos, inp, r, cum, c)
-                        return np.int64(s), k, code, rng, pos
-                    cum += c
-                k += 1
+            total = tot * a + s0 * z
+            target = code_target(st, buf, total)
+            if dec:  # find the offered word whose interval holds target
+                b = where[ctx]
+                cum = 0
+                k = 0
+                while True:
+                    s = pool[b + HDR + 2 * k]
+                    if k >= limit or stamp[s] != mark:
+                        c = np.int64(pool[b + HDR + 2 * k + 1]) * a
+                        if bw > 0:
+                            c += (np.int64(o0_cnt[s]) >> sh) * z
+                        if cum + c > target:
+                            code_interval(st, buf, cum, c, total)
+                            return np.int64(s), k
+                        cum += c
+                    k += 1
+            code_interval(st, buf, cum * a + cum0 * z, cw * a + cw0 * z, total)
+            return sym, j
     _chain_exclude(where, pool, ctx, stamp, mark, limit)
-    return -1, _list_len(where, pool, ctx), code, rng, pos
+    return -1, _list_len(where, pool, ctx)
 
 
 @njit_leaf
@@ -367,154 +351,111 @@ def _chain_update(ch, w1, w1pool, wsc, ctx, c2, ck, sym, j2, j1, jk):
 
 
 @njit
-def _chain_known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx,
-                        sym, ch, ids, q, n_words, blend):
+def _chain_known_code(st, buf, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx,
+                      sym, ch, ids, q, n_words, blend):
     """Code known word sym at token q after word ctx (pair slot s, never -1; ch: the
-    chain's models): the pair prediction's hit decision, then on a miss the chain.
-    Not inlined: the levels without the chain keep _known_encode's lean loop."""
-    pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
-    if pred >= 0:
-        enc_bit(st, out, pair_p, pctx, 1 if pred == sym else 0)
-    if pred != sym:  # a hit updates no other model
-        _chain_encode(st, out, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
-                      ctx, sym, pred, blend)
-    _pair_learn(ptab, s, sym)
-
-
-@njit_leaf
-def _chain_encode(st, out, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx,
-                  sym, pred, blend):
-    """Code known word sym at token q (after word ctx; pred: the pair prediction
-    that missed, or -1) down the chain, and update its lists; blend: 1 to blend
-    the lists with order 0 (codec revision 11)."""
-    (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0,
-     rword, rlink, rslot, rsorted) = ch
-    mark, pred_on, c2, ck = _chain_start(ch, ids, q, n_words, pred)
-    # np.int64(): one compiled list coder for all three lists, not one per literal
-    coded, j2 = _chain_list_encode(st, out, see_p, np.int64(0), w2, pool2, c2, np.int64(O2_CAP),
-                                   sym, stamp, mark, pred_on, o0_cnt, o0_tot[0],
-                                   np.int64(blend * BLEND_O2))
-    if coded:
-        j1 = _list_find(w1, w1pool, ctx, sym)
-    else:
-        coded, j1 = _chain_list_encode(st, out, see_p, np.int64(N_SEE), w1, w1pool, ctx,
-                                       np.int64(O1_EXCLUDED), sym, stamp, mark, pred_on, o0_cnt,
-                                       o0_tot[0], np.int64(blend * BLEND_O1))
-    if coded:
-        jk = _list_find(wk, poolk, ck, sym)
-    else:
-        coded, jk = _chain_list_encode(st, out, see_p, np.int64(2 * N_SEE), wk, poolk, ck,
-                                       np.int64(SKIP_CAP), sym, stamp, mark, pred_on, o0_cnt,
-                                       o0_tot[0], np.int64(blend * BLEND_SKIP))
-    if not coded:
-        n, cex = _o0_exclusions(ex0, pred, w2, pool2, c2, w1, w1pool, ctx, wk, poolk, ck, o0_cnt,
-                                stamp, mark + 1)
-        m, ctot = _recent_offer(ex0, n, rsorted, o0_cnt, stamp, mark + 1)
-        avail = o0_tot[0] - cex
-        cached = rword.shape[0] > 0 and rslot[sym] >= 0
-        if 0 < ctot < avail:
-            enc_bit(st, out, see_p, _recent_ctx(ctot, avail, pred_on), 1 if cached else 0)
-        below = 0
-        if cached:  # among the cached words
-            for i in range(n, n + m):
-                if ex0[i] < sym:
-                    below += o0_cnt[ex0[i]]
-            enc_encode(st, out, below, o0_cnt[sym], ctot)
-        else:  # among the others: the cached words are excluded too
-            for i in range(n + m):
-                if ex0[i] < sym:
-                    below += o0_cnt[ex0[i]]
-            enc_encode(st, out, fw_prefix(o0_tree, 0, sym) - below, o0_cnt[sym], avail - ctot)
-        _o0_add(o0_tree, o0_cnt, o0_tot, sym)
-    _chain_update(ch, w1, w1pool, wsc, ctx, c2, ck, sym, j2, j1, jk)
-
-
-@njit
-def _chain_known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt,
-                        o0_tot, ctx, ch, ids, q, n_words, blend):
-    """(known word at token q, or -1 on corrupt input; code, range, position): the
-    inverse of _chain_known_encode."""
+    chain's models): the pair prediction's hit decision, then on a miss the chain;
+    returns the word coded, or -1 on corrupt input. Not inlined: the levels without
+    the chain keep pair._known_code's lean loop."""
     pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
     hit = 0
     if pred >= 0:
-        hit, code, rng, pos = dec_bit(code, rng, pos, inp, pair_p, pctx)
-    sym = pred
-    if not hit:
-        sym, code, rng, pos = _chain_decode(code, rng, pos, inp, ch, ids, q, n_words, w1,
-                                            w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, pred,
-                                            blend)
+        hit = code_bit(st, buf, pair_p, pctx, 1 if pred == sym else 0)
+    if hit:  # a hit updates no other model
+        sym = pred
+    else:
+        sym = _chain_code(st, buf, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
+                          ctx, sym, pred, blend)
         if sym < 0:
-            return -1, code, rng, pos
+            return -1
     _pair_learn(ptab, s, sym)
-    return sym, code, rng, pos
+    return sym
 
 
 @njit_inline
-def _chain_decode(code, rng, pos, inp, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt,
-                  o0_tot, ctx, pred, blend):
-    """(known word at token q, or -1 on corrupt input; code, range, position)."""
+def _chain_code(st, buf, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym,
+                pred, blend):
+    """Code known word sym at token q (after word ctx; pred: the pair prediction
+    that missed, or -1) down the chain, and update its lists; blend: 1 to blend
+    the lists with order 0 (codec revision 11). Returns the word coded, or -1 on
+    corrupt input. Inlined into its one caller: decoding sorts (which needs numba's
+    reference counting, so this cannot be a leaf)."""
     (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0,
      rword, rlink, rslot, rsorted) = ch
+    dec = decoding(st)
     mark, pred_on, c2, ck = _chain_start(ch, ids, q, n_words, pred)
-    sym, j2, code, rng, pos = _chain_list_decode(code, rng, pos, inp, see_p, np.int64(0), w2,
-                                                 pool2, c2, np.int64(O2_CAP), stamp, mark,
-                                                 pred_on, o0_cnt, o0_tot[0],
-                                                 np.int64(blend * BLEND_O2))
-    if sym >= 0:
-        j1 = _list_find(w1, w1pool, ctx, sym)
+    # np.int64(): one compiled list coder for all three lists, not one per literal
+    got, j2 = _chain_list_code(st, buf, see_p, np.int64(0), w2, pool2, c2, np.int64(O2_CAP), sym,
+                               stamp, mark, pred_on, o0_cnt, o0_tot[0], np.int64(blend * BLEND_O2))
+    if got >= 0:
+        j1 = _list_find(w1, w1pool, ctx, got)
     else:
-        sym, j1, code, rng, pos = _chain_list_decode(code, rng, pos, inp, see_p, np.int64(N_SEE),
-                                                     w1, w1pool, ctx, np.int64(O1_EXCLUDED),
-                                                     stamp, mark, pred_on, o0_cnt, o0_tot[0],
-                                                     np.int64(blend * BLEND_O1))
-    if sym >= 0:
-        jk = _list_find(wk, poolk, ck, sym)
+        got, j1 = _chain_list_code(st, buf, see_p, np.int64(N_SEE), w1, w1pool, ctx,
+                                   np.int64(O1_EXCLUDED), sym, stamp, mark, pred_on, o0_cnt,
+                                   o0_tot[0], np.int64(blend * BLEND_O1))
+    if got >= 0:
+        jk = _list_find(wk, poolk, ck, got)
     else:
-        sym, jk, code, rng, pos = _chain_list_decode(code, rng, pos, inp, see_p,
-                                                     np.int64(2 * N_SEE), wk, poolk, ck,
-                                                     np.int64(SKIP_CAP), stamp, mark, pred_on,
-                                                     o0_cnt, o0_tot[0],
-                                                     np.int64(blend * BLEND_SKIP))
-    if sym < 0:
+        got, jk = _chain_list_code(st, buf, see_p, np.int64(2 * N_SEE), wk, poolk, ck,
+                                   np.int64(SKIP_CAP), sym, stamp, mark, pred_on, o0_cnt,
+                                   o0_tot[0], np.int64(blend * BLEND_SKIP))
+    if got >= 0:
+        sym = got
+    else:  # order 0, with the lists' words and the prediction excluded
         n, cex = _o0_exclusions(ex0, pred, w2, pool2, c2, w1, w1pool, ctx, wk, poolk, ck, o0_cnt,
                                 stamp, mark + 1)
         m, ctot = _recent_offer(ex0, n, rsorted, o0_cnt, stamp, mark + 1)
         avail = o0_tot[0] - cex
         if avail <= 0:
-            return -1, code, rng, pos
-        cached = 1 if ctot == avail else 0
+            return -1
+        if dec:
+            cached = 1 if ctot == avail else 0
+        else:
+            cached = 1 if rword.shape[0] > 0 and rslot[sym] >= 0 else 0
         if 0 < ctot < avail:
-            cached, code, rng, pos = dec_bit(code, rng, pos, inp, see_p,
-                                             _recent_ctx(ctot, avail, pred_on))
+            cached = code_bit(st, buf, see_p, _recent_ctx(ctot, avail, pred_on), cached)
         if cached:  # among the cached words, ascending in ex0[n:n + m]
-            r, target = dec_target(code, rng, ctot)
+            target = code_target(st, buf, ctot)
             cum = 0
-            i = n
-            while cum + o0_cnt[ex0[i]] <= target:
-                cum += o0_cnt[ex0[i]]
-                i += 1
-            sym = ex0[i]
-            code, rng, pos = dec_consume(code, pos, inp, r, cum, o0_cnt[sym])
-        else:  # among the others: skip the excluded and cached words' intervals
-            for i in range(n, n + m):
-                stamp[ex0[i]] = mark + 1
-            ex0[:n].sort()
-            _merge_runs(ex0, n, m)
+            if dec:
+                i = n
+                while cum + o0_cnt[ex0[i]] <= target:
+                    cum += o0_cnt[ex0[i]]
+                    i += 1
+                sym = ex0[i]
+            else:
+                for i in range(n, n + m):
+                    if ex0[i] < sym:
+                        cum += o0_cnt[ex0[i]]
+            code_interval(st, buf, cum, o0_cnt[sym], ctot)
+        else:  # among the others: the excluded and cached words' intervals are skipped
             if avail - ctot <= 0:
-                return -1, code, rng, pos
-            r, target = dec_target(code, rng, avail - ctot)
-            adj = 0
-            for i in range(n + m):
-                if fw_prefix(o0_tree, 0, ex0[i]) - adj > target:
-                    break
-                adj += o0_cnt[ex0[i]]
-            sym, cum = fw_find(o0_tree, 0, o0_tree.shape[0], target + adj)
-            if sym >= o0_cnt.shape[0] or o0_cnt[sym] == 0 or stamp[sym] == mark + 1:
-                return -1, code, rng, pos
-            code, rng, pos = dec_consume(code, pos, inp, r, cum - adj, o0_cnt[sym])
+                return -1
+            target = code_target(st, buf, avail - ctot)
+            if dec:
+                for i in range(n, n + m):
+                    stamp[ex0[i]] = mark + 1
+                ex0[:n].sort()
+                _merge_runs(ex0, n, m)
+                adj = 0
+                for i in range(n + m):
+                    if fw_prefix(o0_tree, 0, ex0[i]) - adj > target:
+                        break
+                    adj += o0_cnt[ex0[i]]
+                sym, cum = fw_find(o0_tree, 0, o0_tree.shape[0], target + adj)
+                if sym >= o0_cnt.shape[0] or o0_cnt[sym] == 0 or stamp[sym] == mark + 1:
+                    return -1
+                cum -= adj
+            else:
+                below = 0
+                for i in range(n + m):
+                    if ex0[i] < sym:
+                        below += o0_cnt[ex0[i]]
+                cum = fw_prefix(o0_tree, 0, sym) - below
+            code_interval(st, buf, cum, o0_cnt[sym], avail - ctot)
         _o0_add(o0_tree, o0_cnt, o0_tot, sym)
     _chain_update(ch, w1, w1pool, wsc, ctx, c2, ck, sym, j2, j1, jk)
-    return sym, code, rng, pos
+    return sym
 
 
 @njit_leaf

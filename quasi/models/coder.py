@@ -310,6 +310,138 @@ def fw_find(tree, base, size, target):
 
 
 # ---------------------------------------------------------------------------
+# Coding in either direction. Each model is written once: its coding step hands
+# the coder the bit, value or symbol interval it would encode and gets back what
+# was coded, which is the same when encoding and what the input holds when
+# decoding. A coder is a uint64 array (COD_* below) with its buffer: the output
+# when encoding, a writable copy of the input when decoding, so that every model
+# compiles to one function for both directions. A frequency coded in either
+# direction takes two steps: code_target (where the coded symbol falls, decoding
+# only), then code_interval with the symbol's interval.
+
+ENCODE = 0
+DECODE = 1
+COD_LOW = 0        # encoding: the low end; decoding: code - low
+COD_RANGE = 1
+COD_POS = 2        # the next byte of buf to write or read
+COD_DIRECTION = 3
+COD_SCALE = 4      # decoding: range // total of the last code_target
+COD_SIZE = 5
+
+
+@njit
+def coder_new(direction, buf):
+    """A coder in direction ENCODE (buf: room for the output) or DECODE (buf: the
+    input, which is never read past its end: bytes past it read as zero)."""
+    st = np.zeros(COD_SIZE, np.uint64)
+    st[COD_RANGE] = MASK64
+    st[COD_DIRECTION] = direction
+    if direction == DECODE:
+        code, _rng, pos = dec_new(buf)
+        st[COD_LOW] = code
+        st[COD_POS] = np.uint64(pos)
+    return st
+
+
+@njit_inline
+def decoding(st):
+    return st[COD_DIRECTION] == DECODE
+
+
+@njit_inline
+def coder_ok(st, buf):
+    """False once a decoder has read more than 8 bytes past the end of its input
+    (the input was corrupt, or its declared sizes false)."""
+    return st[COD_DIRECTION] == ENCODE or np.int64(st[COD_POS]) <= buf.shape[0] + 8
+
+
+@njit_inline
+def coder_finish(st, buf):
+    """Flush an encoder; returns the number of bytes written to buf."""
+    return enc_finish(st, buf)
+
+
+@njit_inline
+def code_bit_p(st, buf, p0, bit):
+    """Code a bit whose P(0) is p0 in 1/65536; returns the bit coded."""
+    if st[COD_DIRECTION] == ENCODE:
+        enc_bit_p(st, buf, p0, bit)
+        return bit
+    y, code, rng, pos = dec_bit_p(st[COD_LOW], st[COD_RANGE], np.int64(st[COD_POS]), buf, p0)
+    st[COD_LOW] = code
+    st[COD_RANGE] = rng
+    st[COD_POS] = np.uint64(pos)
+    return y
+
+
+@njit_inline
+def code_bit(st, buf, probs, i, bit):
+    """Code a bit with adaptive probability probs[i] (bits_new), then adapt it."""
+    bit = code_bit_p(st, buf, probs[i] & PROB_MASK, bit)
+    _bit_update(probs, i, bit)
+    return bit
+
+
+@njit_inline
+def code_target(st, buf, total):
+    """Decoding: the cumulative frequency (< total) the next symbol covers, to be
+    followed by code_interval with that symbol's interval. Encoding: 0."""
+    if st[COD_DIRECTION] == ENCODE:
+        return np.int64(0)
+    r, v = dec_target(st[COD_LOW], st[COD_RANGE], total)
+    st[COD_SCALE] = r
+    return v
+
+
+@njit_inline
+def code_interval(st, buf, start, size, total):
+    """Code the interval [start, start+size) out of total (total <= 2**32); when
+    decoding, the one that holds code_target's answer."""
+    if st[COD_DIRECTION] == ENCODE:
+        enc_encode(st, buf, start, size, total)
+        return
+    code, rng, pos = dec_consume(st[COD_LOW], np.int64(st[COD_POS]), buf, st[COD_SCALE],
+                                 start, size)
+    st[COD_LOW] = code
+    st[COD_RANGE] = rng
+    st[COD_POS] = np.uint64(pos)
+
+
+@njit_inline
+def code_bits(st, buf, value, nbits):
+    """Code nbits raw bits of value (uniform, up to 16 at a time); returns the value."""
+    out = 0
+    while nbits > 0:
+        k = 16 if nbits > 16 else nbits
+        nbits -= k
+        v = code_target(st, buf, 1 << k)
+        if st[COD_DIRECTION] == ENCODE:
+            v = (value >> nbits) & ((1 << k) - 1)
+        code_interval(st, buf, v, 1, 1 << k)
+        out = (out << k) | v
+    return out
+
+
+@njit_inline
+def code_small(st, buf, counts, totals, ctx, sym):
+    """Code sym with the small model's counts in ctx (small_new); returns it."""
+    total = totals[ctx]
+    target = code_target(st, buf, total)
+    cum = 0
+    if st[COD_DIRECTION] == ENCODE:
+        for s in range(sym):
+            cum += counts[ctx, s]
+    else:
+        sym = 0
+        n_sym = counts.shape[1]
+        while sym < n_sym - 1 and cum + counts[ctx, sym] <= target:
+            cum += counts[ctx, sym]
+            sym += 1
+    code_interval(st, buf, cum, counts[ctx, sym], total)
+    return sym
+
+
+# ---------------------------------------------------------------------------
 # Pure-Python twin of the coder (tests only): exact big-integer arithmetic.
 
 def _py_bit_update(v, bit):

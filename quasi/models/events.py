@@ -34,16 +34,15 @@ dependency chains at once. The decoder never needs the tiling.
 import numpy as np
 
 from ._jit import njit, njit_leaf
-from .chain import O2_CAP, SKIP_CAP, _bucket, _chain_known_decode, _chain_known_encode, _chain_new
-from .coder import (bits_new, dec_bit, dec_bits, dec_new, enc_bit, enc_bits, enc_finish, enc_new,
-                    fw_size, small_decode, small_encode, small_new, small_update)
-from .decisions import KIND_FIRST, KIND_INNER, KIND_NEW, KIND_OTHER, side_level, side_new
-from .levels import (N_SIDE_EXTRA, SEEN_SHIFT, SMALL_INC, SMALL_LIMIT, _level_encode,
-                     _mixed_level_decode, _side_ctx, _side_decode, _side_encode)
-from .lists import (HDR, _grow_pool, _list_cap, _list_decode, _list_encode, _list_len, _list_sym,
-                    _list_update, _lists_new, _pool_room)
-from .pair import (N_PAIR_CTX, _known_decode, _known_encode, _new_word_update, _pair_learn,
-                   _pair_slot)
+from .chain import O2_CAP, SKIP_CAP, _bucket, _chain_known_code, _chain_new
+from .coder import (DECODE, ENCODE, bits_new, code_bit, code_bits, code_small, coder_finish,
+                    coder_new, coder_ok, fw_size, small_new, small_update)
+from .decisions import KIND_FIRST, KIND_INNER, side_new
+from .levels import (N_SIDE_EXTRA, SEEN_SHIFT, SMALL_INC, SMALL_LIMIT, _level_code, _side_code,
+                     _side_ctx)
+from .lists import (HDR, _grow_pool, _list_cap, _list_code, _list_len, _list_sym, _list_update,
+                    _lists_new, _pool_room)
+from .pair import N_PAIR_CTX, _known_code, _new_word_update, _pair_learn, _pair_slot
 from .recent import _recent_touch
 from ..text.parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
 
@@ -188,9 +187,9 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     n_ev = e_pos.shape[0]
     n_tok = ids.shape[0]
     out = np.empty(64 + 16 * n_tok + 24 * n_ev, np.uint8)
-    st = enc_new()
+    st = coder_new(ENCODE, out)
     fout = np.empty(64 + 12 * n_tok, np.uint8)  # the side stream: a coder of its own
-    fst = enc_new()
+    fst = coder_new(ENCODE, fout)
     (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined, ptab, pair_p) = _models_new(n_words, n_entries, o1_cap, o0_inc,
@@ -226,23 +225,25 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                     ln += 1
                 if ln >= min_match:
                     mlen = ln
-                    ctx = lv1 * N_LEVELS + lv2
-                    bctx = _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok)
-                    _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, bctx,
-                                  LEVEL_MATCH, sm, side_bits, mixed_levels, prev_cls, ids,
-                                  e_pos[e], n_words, shapes)
-                    v = mlen - min_match + 1
-                    b = _bucket(v)
-                    small_encode(st, out, mlen_c, mlen_t, 0, b)
-                    small_update(mlen_c, mlen_t, 0, b, SMALL_INC, SMALL_LIMIT)
-                    enc_bits(st, out, v, b)
-                    dist = e - c
-                    b = _bucket(dist)
-                    small_encode(st, out, mdist_c, mdist_t, 0, b)
-                    small_update(mdist_c, mdist_t, 0, b, SMALL_INC, SMALL_LIMIT)
-                    enc_bits(st, out, dist, b)
-                    lv2 = lv1
-                    lv1 = LEVEL_MATCH
+        # one level per coded event: an LZ match's or the event's own
+        ctx = lv1 * N_LEVELS + lv2
+        bctx = _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok)
+        lev = np.int64(LEVEL_MATCH) if mlen else np.int64(e_lev[e])
+        _level_code(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, bctx, lev, sm, side_bits,
+                    mixed_levels, prev_cls, ids, np.int64(e_pos[e]), n_words, shapes)
+        lv2 = lv1
+        lv1 = lev
+        if mlen:
+            v = mlen - min_match + 1
+            b = _bucket(v)
+            code_small(st, out, mlen_c, mlen_t, 0, b)
+            small_update(mlen_c, mlen_t, 0, b, SMALL_INC, SMALL_LIMIT)
+            code_bits(st, out, v, b)
+            dist = e - c
+            b = _bucket(dist)
+            code_small(st, out, mdist_c, mdist_t, 0, b)
+            small_update(mdist_c, mdist_t, 0, b, SMALL_INC, SMALL_LIMIT)
+            code_bits(st, out, dist, b)
         n_coded = mlen if mlen > 0 else 1
         for i in range(n_coded):
             ee = e + i
@@ -257,12 +258,6 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 if word_chain:
                     pool2 = _pool_room(pool2, sc2, O2_CAP, n)
                     poolk = _pool_room(poolk, sck, SKIP_CAP, n)
-                ctx = lv1 * N_LEVELS + lv2
-                bctx = _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok)
-                _level_encode(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, bctx, lev, sm,
-                              side_bits, mixed_levels, prev_cls, ids, p, n_words, shapes)
-                lv2 = lv1
-                lv1 = lev
                 # one-word events run the phrase loop's single word: each model is
                 # compiled in once (its code inlined at one place)
                 phrase = lev > LEVEL_WORD
@@ -273,13 +268,13 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                     if phrase:
                         nw = 1 if first[w] == p + k else 0
                         if side_bits:
-                            _side_encode(fst, fout, sm, side_bits,
-                                         KIND_FIRST if k == 0 else KIND_INNER,
-                                         lev if k == 0 else k, 0, lv1, prev_cls, ids, p + k,
-                                         n_words, shapes, nw)
+                            _side_code(fst, fout, sm, side_bits,
+                                       KIND_FIRST if k == 0 else KIND_INNER,
+                                       lev if k == 0 else k, 0, lv1, prev_cls, ids,
+                                       np.int64(p + k), n_words, shapes, nw)
                         else:
-                            enc_bit(fst, fout, newword_p,
-                                    NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
+                            code_bit(fst, fout, newword_p,
+                                     NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
                     else:
                         nw = 1 if lev == LEVEL_NEW else 0
                     ps = _pair_slot(ids, p + k, n_words, pair_bits)
@@ -287,14 +282,14 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                         _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
                         _pair_learn(ptab, ps, w)
                     elif word_chain:
-                        _chain_known_encode(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
-                                            o0_cnt, o0_tot, pw, w,
-                                            (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p,
-                                             stamp, ex0, rword, rlink, rslot, rsorted), ids,
-                                            np.int64(p + k), n_words, blend)
+                        _chain_known_code(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
+                                          o0_cnt, o0_tot, pw, w,
+                                          (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p,
+                                           stamp, ex0, rword, rlink, rslot, rsorted), ids,
+                                          np.int64(p + k), n_words, blend)
                     else:
-                        _known_encode(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
-                                      o0_cnt, o0_tot, pw, w)
+                        _known_code(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
+                                    o0_cnt, o0_tot, pw, w)
                     if phrase and k == 0:
                         s = _choice_slot(ctab, ckey, w, lev)
                         cctx = ctab[s]
@@ -303,7 +298,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                             ckey[cctx] = w * 16 + lev
                             ctab[s] = cctx
                             n_ctx += 1
-                        j = _list_encode(st, out, c1, c1pool, cctx, val, 0)
+                        j = _list_code(st, out, c1, c1pool, cctx, np.int64(val), 0)
                         need = csc[0] + HDR + 4 * _list_cap(c1, c1pool, cctx) + 8
                         if need > c1pool.shape[0]:
                             c1pool = _grow_pool(c1pool, csc, need)
@@ -318,9 +313,9 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 if info & 1:
                     f = np.int64(flags[p + k])
                     fctx = _flag_ctx(info, prev_flag, prev_cls)
-                    enc_bit(fst, fout, flag_p, fctx, 1 if f else 0)
+                    code_bit(fst, fout, flag_p, fctx, 1 if f else 0)
                     if f:
-                        enc_bit(fst, fout, flag_p, fctx + 1, f - 1)
+                        code_bit(fst, fout, flag_p, fctx + 1, f - 1)
                     prev_flag = f
                 prev_cls = (info >> 1) & 7
                 winfo[w] = _word_seen(info, f, side_ctx)
@@ -328,8 +323,8 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                     _recent_touch(rword, rlink, rslot, rsorted, w)
             prev_tok = np.int64(ids[p + n - 1])
         e += n_coded
-    size = enc_finish(st, out)
-    fsize = enc_finish(fst, fout)
+    size = coder_finish(st, out)
+    fsize = coder_finish(fst, fout)
     return out[:size].copy(), fout[:fsize].copy()
 
 
@@ -351,8 +346,11 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
     flags = np.zeros(n_tok, np.uint8)
     ev_lev = np.empty(n_tok, np.int8)
     ev_val = np.empty(n_tok, np.int32)
-    code, rng, ipos = dec_new(inp)
-    fcode, frng, fpos = dec_new(finp)
+    buf = inp.copy()
+    st = coder_new(DECODE, buf)
+    fbuf = finp.copy()
+    fst = coder_new(DECODE, fbuf)
+    unknown = np.int64(-1)  # what a coder is given for the symbol it decodes
     (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
      w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
      ctab, ckey, defined, ptab, pair_p) = _models_new(n_words, n_entries, o1_cap, o0_inc,
@@ -377,36 +375,12 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
         if t >= report:
             position[0] = t
             report = t + PROGRESS_STEP
-        if ipos > inp.shape[0] + 8 or fpos > finp.shape[0] + 8:
+        if not coder_ok(st, buf) or not coder_ok(fst, fbuf):
             return ids, flags, False  # read past the end: corrupt (or a false token count)
         ctx = lv1 * N_LEVELS + lv2
         bctx = _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok)
-        if side_bits:
-            other, fcode, frng, fpos = _side_decode(fcode, frng, fpos, finp, sm, side_bits,
-                                                    KIND_OTHER, 0, bctx, lv1, prev_cls, ids, t,
-                                                    n_words, shapes)
-        else:
-            other, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, lev_p, 2 * bctx)
-        if other == 0:
-            if side_bits:
-                side_level(sm, 0)
-                nw, fcode, frng, fpos = _side_decode(fcode, frng, fpos, finp, sm, side_bits,
-                                                     KIND_NEW, 0, bctx, lv1, prev_cls, ids, t,
-                                                     n_words, shapes)
-            else:
-                nw, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, lev_p, 2 * bctx + 1)
-            lev0 = LEVEL_NEW if nw else LEVEL_WORD
-        else:
-            if mixed_levels:
-                lev0, fcode, frng, fpos = _mixed_level_decode(fcode, frng, fpos, finp, sm,
-                                                              side_bits, bctx, lv1, lv2, ids, t,
-                                                              n_words, shapes)
-            else:
-                lev0, code, rng, ipos = small_decode(code, rng, ipos, inp, lev_c, lev_t, ctx)
-                small_update(lev_c, lev_t, ctx, lev0, SMALL_INC, SMALL_LIMIT)
-            lev0 += 2
-            if side_bits:
-                side_level(sm, lev0)
+        lev0 = _level_code(st, buf, fst, fbuf, lev_p, lev_c, lev_t, ctx, bctx, unknown, sm,
+                           side_bits, mixed_levels, prev_cls, ids, np.int64(t), n_words, shapes)
         lv2 = lv1
         lv1 = lev0
         n_copy = 1
@@ -414,15 +388,15 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
         if lev0 == LEVEL_MATCH:
             if min_match <= 0:
                 return ids, flags, False
-            b, code, rng, ipos = small_decode(code, rng, ipos, inp, mlen_c, mlen_t, 0)
+            b = code_small(st, buf, mlen_c, mlen_t, 0, unknown)
             small_update(mlen_c, mlen_t, 0, b, SMALL_INC, SMALL_LIMIT)
-            low_bits, code, rng, ipos = dec_bits(code, rng, ipos, inp, b)
+            low_bits = code_bits(st, buf, unknown, b)
             n_copy = ((1 << b) | low_bits) + min_match - 1
-            b, code, rng, ipos = small_decode(code, rng, ipos, inp, mdist_c, mdist_t, 0)
+            b = code_small(st, buf, mdist_c, mdist_t, 0, unknown)
             small_update(mdist_c, mdist_t, 0, b, SMALL_INC, SMALL_LIMIT)
             if b > 40:
                 return ids, flags, False
-            low_bits, code, rng, ipos = dec_bits(code, rng, ipos, inp, b)
+            low_bits = code_bits(st, buf, unknown, b)
             dist = (1 << b) | low_bits
             if dist > e or n_copy > n_tok - t:
                 return ids, flags, False
@@ -458,13 +432,13 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                 is_new = True
                 while k < n and (k == 0 or is_new):
                     if phrase and side_bits:
-                        nw, fcode, frng, fpos = _side_decode(
-                            fcode, frng, fpos, finp, sm, side_bits,
-                            KIND_FIRST if k == 0 else KIND_INNER, lev if k == 0 else k, 0, lv1,
-                            prev_cls, ids, t + k, n_words, shapes)
+                        nw = _side_code(fst, fbuf, sm, side_bits,
+                                        KIND_FIRST if k == 0 else KIND_INNER,
+                                        lev if k == 0 else k, 0, lv1, prev_cls, ids,
+                                        np.int64(t + k), n_words, shapes, unknown)
                     elif phrase:
-                        nw, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, newword_p,
-                                                        NEWWORD_FIRST if k == 0 else NEWWORD_INNER)
+                        nw = code_bit(fst, fbuf, newword_p,
+                                      NEWWORD_FIRST if k == 0 else NEWWORD_INNER, unknown)
                     else:
                         nw = 1 if lev == LEVEL_NEW else 0
                     ps = _pair_slot(ids, t + k, n_words, pair_bits)
@@ -477,16 +451,15 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                         _pair_learn(ptab, ps, w)
                     else:
                         if word_chain:
-                            w, code, rng, ipos = _chain_known_decode(
-                                code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc,
-                                o0_tree, o0_cnt, o0_tot, pw,
+                            w = _chain_known_code(
+                                st, buf, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree, o0_cnt,
+                                o0_tot, pw, unknown,
                                 (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp,
                                  ex0, rword, rlink, rslot, rsorted), ids, np.int64(t + k),
                                 n_words, blend)
                         else:
-                            w, code, rng, ipos = _known_decode(
-                                code, rng, ipos, inp, pair_p, ptab, ps, w1, w1pool, wsc,
-                                o0_tree, o0_cnt, o0_tot, pw)
+                            w = _known_code(st, buf, pair_p, ptab, ps, w1, w1pool, wsc,
+                                            o0_tree, o0_cnt, o0_tot, pw, unknown)
                         if w < 0:
                             return ids, flags, False
                     ids[t + k] = w
@@ -502,8 +475,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                             ckey[cctx] = w * 16 + lev
                             ctab[s] = cctx
                             n_ctx += 1
-                        j, code, rng, ipos = _list_decode(code, rng, ipos, inp, c1, c1pool,
-                                                          cctx, 0)
+                        j = _list_code(st, buf, c1, c1pool, cctx, unknown, 0)
                         if j < _list_len(c1, c1pool, cctx):
                             is_new = False
                             val = _list_sym(c1, c1pool, cctx, j)
@@ -532,10 +504,9 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                 f = 0
                 if info & 1:
                     fctx = _flag_ctx(info, prev_flag, prev_cls)
-                    f, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, flag_p, fctx)
+                    f = code_bit(fst, fbuf, flag_p, fctx, unknown)
                     if f:
-                        f2, fcode, frng, fpos = dec_bit(fcode, frng, fpos, finp, flag_p, fctx + 1)
-                        f += f2
+                        f += code_bit(fst, fbuf, flag_p, fctx + 1, unknown)
                     prev_flag = f
                 winfo[w] = _word_seen(info, f if info & 1 else -1, side_ctx)
                 prev_cls = (info >> 1) & 7

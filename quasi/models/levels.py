@@ -4,7 +4,7 @@ table, decisions of the mixed model of decisions.py) (numba)."""
 import numpy as np
 
 from ._jit import njit_leaf
-from .coder import dec_bit_p, enc_bit, enc_bit_p, small_encode, small_update
+from .coder import code_bit, code_bit_p, code_small, small_update
 from .decisions import (KIND_LEVEL, KIND_NEW, KIND_OTHER, LEVEL_ORDER, level_predict, side_level,
                         side_predict, side_update)
 from ..text.parse import LEVEL_NEW, LEVEL_WORD, N_LEVELS
@@ -46,79 +46,65 @@ def _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok):
 
 
 @njit_leaf
-def _side_encode(sst, sout, sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words,
-                 shapes, y):
-    """Code decision y of kind at token q with the mixed model (decisions.py)."""
+def _side_code(fst, fbuf, sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words,
+               shapes, y):
+    """Code decision y of kind at token q with the mixed model (decisions.py);
+    returns the decision coded."""
     p, wset, p0, k = side_predict(sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words,
                                   shapes)
-    enc_bit_p(sst, sout, p0, y)
+    y = code_bit_p(fst, fbuf, p0, y)
     side_update(sm, kind, ids, q, n_words, p, wset, k, y)
+    return y
 
 
 @njit_leaf
-def _side_decode(code, rng, pos, inp, sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q,
-                 n_words, shapes):
-    """(decision, code, range, position): inverse of _side_encode."""
-    p, wset, p0, k = side_predict(sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words,
-                                  shapes)
-    y, code, rng, pos = dec_bit_p(code, rng, pos, inp, p0)
-    side_update(sm, kind, ids, q, n_words, p, wset, k, y)
-    return y, code, rng, pos
-
-
-@njit_leaf
-def _mixed_level_encode(sst, sout, sm, side_bits, bctx, lv1, lv2, ids, q, n_words, shapes,
-                        sym):
+def _mixed_level_code(fst, fbuf, sm, side_bits, bctx, lv1, lv2, ids, q, n_words, shapes, sym):
     """Code sym (a level less 2) of the event at token q in the side stream: "is it
     LEVEL_ORDER[i]?" for i = 0, 1, ... until yes (the last is implied), each with the
-    mixed model (decisions.level_predict)."""
-    for i in range(LEVEL_ORDER.shape[0] - 1):
+    mixed model (decisions.level_predict); returns the level (less 2) coded."""
+    n = LEVEL_ORDER.shape[0]
+    for i in range(n - 1):
         y = 1 if sym == LEVEL_ORDER[i] else 0
         p, wset, p0, k = level_predict(sm, side_bits, i + 1, bctx, lv1, lv2, ids, q, n_words,
                                        shapes)
-        enc_bit_p(sst, sout, p0, y)
+        y = code_bit_p(fst, fbuf, p0, y)
         side_update(sm, KIND_LEVEL, ids, q, n_words, p, wset, k, y)
         if y:
-            break
+            return LEVEL_ORDER[i]
+    return LEVEL_ORDER[n - 1]
 
 
 @njit_leaf
-def _mixed_level_decode(code, rng, pos, inp, sm, side_bits, bctx, lv1, lv2, ids, q, n_words,
-                        shapes):
-    """(sym, code, range, position): inverse of _mixed_level_encode."""
-    n = LEVEL_ORDER.shape[0]
-    for i in range(n - 1):
-        p, wset, p0, k = level_predict(sm, side_bits, i + 1, bctx, lv1, lv2, ids, q, n_words,
-                                       shapes)
-        y, code, rng, pos = dec_bit_p(code, rng, pos, inp, p0)
-        side_update(sm, KIND_LEVEL, ids, q, n_words, p, wset, k, y)
-        if y:
-            return LEVEL_ORDER[i], code, rng, pos
-    return LEVEL_ORDER[n - 1], code, rng, pos
-
-
-@njit_leaf
-def _level_encode(st, out, sst, sout, lev_p, lev_c, lev_t, ctx, bctx, lev, sm, side_bits,
-                  mixed_levels, prev_cls, ids, q, n_words, shapes):
-    """Code level lev of the event at token q: its binary decisions in context bctx
-    (side_bits 0) or with the mixed model, the others in ctx (or, with mixed_levels,
-    in the side stream with the mixed model)."""
+def _level_code(st, buf, fst, fbuf, lev_p, lev_c, lev_t, ctx, bctx, lev, sm, side_bits,
+                mixed_levels, prev_cls, ids, q, n_words, shapes):
+    """Code level lev of the event at token q (ctx: the previous two levels): "a
+    word?" and "a new word?" in the side stream (fst), in context bctx (side_bits 0)
+    or with the mixed model; the other levels by a frequency model in ctx in the main
+    stream (st) or, with mixed_levels, by the mixed model in the side stream.
+    Returns the level coded."""
+    lv1 = ctx // N_LEVELS
     other = 1 if lev > LEVEL_WORD else 0
     if side_bits:
-        lv1 = ctx // N_LEVELS
-        _side_encode(sst, sout, sm, side_bits, KIND_OTHER, 0, bctx, lv1, prev_cls, ids, q,
-                     n_words, shapes, other)
-        if other and mixed_levels:
-            _mixed_level_encode(sst, sout, sm, side_bits, bctx, lv1, ctx % N_LEVELS, ids, q,
-                                n_words, shapes, lev - 2)
-        side_level(sm, lev if other else 0)
-        if not other:
-            _side_encode(sst, sout, sm, side_bits, KIND_NEW, 0, bctx, lv1, prev_cls, ids, q,
-                         n_words, shapes, 1 if lev == LEVEL_NEW else 0)
+        other = _side_code(fst, fbuf, sm, side_bits, KIND_OTHER, 0, bctx, lv1, prev_cls, ids, q,
+                           n_words, shapes, other)
     else:
-        enc_bit(sst, sout, lev_p, 2 * bctx, other)
-        if not other:
-            enc_bit(sst, sout, lev_p, 2 * bctx + 1, 1 if lev == LEVEL_NEW else 0)
-    if other and not mixed_levels:
-        small_encode(st, out, lev_c, lev_t, ctx, lev - 2)
-        small_update(lev_c, lev_t, ctx, lev - 2, SMALL_INC, SMALL_LIMIT)
+        other = code_bit(fst, fbuf, lev_p, 2 * bctx, other)
+    if other:
+        if mixed_levels:
+            lev = 2 + _mixed_level_code(fst, fbuf, sm, side_bits, bctx, lv1, ctx % N_LEVELS,
+                                        ids, q, n_words, shapes, lev - 2)
+        else:
+            sym = code_small(st, buf, lev_c, lev_t, ctx, lev - 2)
+            small_update(lev_c, lev_t, ctx, sym, SMALL_INC, SMALL_LIMIT)
+            lev = 2 + sym
+        if side_bits:
+            side_level(sm, lev)
+        return lev
+    is_new = 1 if lev == LEVEL_NEW else 0
+    if side_bits:
+        side_level(sm, 0)
+        is_new = _side_code(fst, fbuf, sm, side_bits, KIND_NEW, 0, bctx, lv1, prev_cls, ids, q,
+                            n_words, shapes, is_new)
+    else:
+        is_new = code_bit(fst, fbuf, lev_p, 2 * bctx + 1, is_new)
+    return LEVEL_NEW if is_new else LEVEL_WORD

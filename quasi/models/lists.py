@@ -3,7 +3,7 @@ the order-1 word lists, the phrase choice lists and the word-context chain's has
 import numpy as np
 
 from ._jit import njit, njit_inline, njit_leaf
-from .coder import dec_consume, dec_target, enc_encode
+from .coder import code_interval, code_target, decoding
 
 LIST_LIMIT = 1 << 16
 LIST_INITIAL_CAP = 4
@@ -152,44 +152,35 @@ def _list_update(where, pool, sc, ctx, sym, j):
 
 
 @njit_leaf
-def _list_encode(st, out, where, pool, ctx, sym, skip):
+def _list_code(st, buf, where, pool, ctx, sym, skip):
     """Code sym in ctx's list, or the escape, with the list's first skip symbols
-    (0 or 1; never sym) excluded; returns sym's slot (length if absent)."""
+    (0 or 1; never sym) excluded; returns the slot coded (the length on escape).
+    Decoding, sym is not read: the slot says which symbol was coded."""
     b = where[ctx]
     if b < 0:
         return 0
     ln = np.int64(pool[b])
+    esc = np.int64(pool[b + 3])
+    tot = np.int64(pool[b + 2]) - (pool[b + HDR + 1] if skip else 0)
+    target = code_target(st, buf, tot + esc)
     j = skip
     cum = 0
     i = b + HDR + 2 * skip
-    while j < ln and pool[i] != sym:
-        cum += pool[i + 1]
-        j += 1
-        i += 2
-    tot = pool[b + 2] - (pool[b + HDR + 1] if skip else 0)
-    if j < ln:
-        enc_encode(st, out, cum, pool[i + 1], tot + pool[b + 3])
+    if decoding(st):
+        if target >= tot:
+            j = ln
+        else:
+            while cum + pool[i + 1] <= target:
+                cum += pool[i + 1]
+                j += 1
+                i += 2
     else:
-        enc_encode(st, out, tot, pool[b + 3], tot + pool[b + 3])
+        while j < ln and pool[i] != sym:
+            cum += pool[i + 1]
+            j += 1
+            i += 2
+    if j < ln:
+        code_interval(st, buf, cum, pool[i + 1], tot + esc)
+    else:
+        code_interval(st, buf, tot, esc, tot + esc)
     return j
-
-
-@njit_leaf
-def _list_decode(code, rng, pos, inp, where, pool, ctx, skip):
-    """(slot of the coded symbol in ctx's list, or the length on escape; code,
-    range, position); skip as for _list_encode."""
-    b = where[ctx]
-    if b < 0:
-        return 0, code, rng, pos
-    tot = np.int64(pool[b + 2]) - (pool[b + HDR + 1] if skip else 0)
-    r, target = dec_target(code, rng, tot + pool[b + 3])
-    if target >= tot:
-        code, rng, pos = dec_consume(code, pos, inp, r, tot, pool[b + 3])
-        return np.int64(pool[b]), code, rng, pos
-    cum = 0
-    i = b + HDR + 2 * skip
-    while cum + pool[i + 1] <= target:
-        cum += pool[i + 1]
-        i += 2
-    code, rng, pos = dec_consume(code, pos, inp, r, cum, pool[i + 1])
-    return (i - b - HDR) >> 1, code, rng, pos

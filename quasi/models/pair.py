@@ -3,9 +3,9 @@ first for every known word (numba)."""
 import numpy as np
 
 from ._jit import njit_leaf
-from .coder import dec_bit, enc_bit
+from .coder import code_bit
 from .lists import _list_len, _list_sym, _list_update
-from .words import _o0_add, _word_decode, _word_encode
+from .words import _o0_add, _word_code
 
 
 # ---------------------------------------------------------------------------
@@ -68,33 +68,22 @@ def _pair_ctx(ptab, s, w1, w1pool, ctx):
 
 
 @njit_leaf
-def _known_encode(st, out, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
-    """Code known word sym after word ctx (pair slot s, -1 without the predictor)."""
-    pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
-    if pred >= 0:
-        enc_bit(st, out, pair_p, pctx, 1 if pred == sym else 0)
-    if pred != sym:  # a hit updates no other model
-        _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, pred, top)
-    _pair_learn(ptab, s, sym)
-
-
-@njit_leaf
-def _known_decode(code, rng, pos, inp, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt,
-                  o0_tot, ctx):
-    """(known word id, or -1 on corrupt input; code, range, position)."""
+def _known_code(st, buf, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
+    """Code known word sym after word ctx (pair slot s, -1 without the predictor): a
+    hit of the prediction, else the word by its lists; returns the word coded, or -1
+    on corrupt input."""
     pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
     hit = 0
     if pred >= 0:
-        hit, code, rng, pos = dec_bit(code, rng, pos, inp, pair_p, pctx)
-    if hit:
+        hit = code_bit(st, buf, pair_p, pctx, 1 if pred == sym else 0)
+    if hit:  # a hit updates no other model
         sym = pred
     else:
-        sym, code, rng, pos = _word_decode(code, rng, pos, inp, w1, w1pool, wsc, o0_tree,
-                                           o0_cnt, o0_tot, ctx, pred, top)
+        sym = _word_code(st, buf, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, pred, top)
         if sym < 0:
-            return -1, code, rng, pos
+            return -1
     _pair_learn(ptab, s, sym)
-    return sym, code, rng, pos
+    return sym
 
 
 @njit_leaf

@@ -39,8 +39,9 @@ their rank past those is coded as an Elias-gamma number with adaptive bits.
 import numpy as np
 
 from ._jit import njit, njit_inline
-from .coder import (dec_bit_p, dec_consume, dec_new, dec_target, enc_bit_p, enc_encode, enc_finish,
-                    enc_new, small_decode, small_new, small_update)
+from .coder import (DECODE, ENCODE, code_bit_p, code_interval, code_target, coder_finish, coder_new,
+                    coder_ok, dec_consume, dec_new, dec_target, decoding, small_decode, small_new,
+                    small_update)
 from .mixing import (apm_new, apm_predict, apm_update, clamp_p, counter_update, counts_update,
                      hash_pair, mixer_dot, mixer_update, squash, stretches)
 
@@ -280,13 +281,16 @@ def encode_spaces(ids, ws_ids, head, last, length, ws_len, ws_tail, mix_bits: in
 
 
 @njit
-def _encode_counted(ids, ws_ids, head, last, length, ws_len, ws_tail):
-    """encode_spaces by the counting model of codec revision 3."""
+def _code_counted(st, buf, ids, ws_ids, head, last, length, ws_len, ws_tail):
+    """Code every token's whitespace entry with the counting model of codec revision 3
+    and coder st: encoding reads them from ws_ids, decoding writes them there. An
+    entry below DIRECT is a symbol of its context's counts, any other the escape and
+    then the entry, uniform over those from DIRECT on. False if a decoder met an
+    entry that cannot be, or ran out of input."""
+    dec = decoding(st)
     n_tok = ids.shape[0]
     n_ws = ws_len.shape[0]
     rows = _rows_new(_n_ctx(n_tok))
-    out = np.empty(64 + 4 * n_tok, np.uint8)
-    st = enc_new()
     col = 0
     prev = 0
     indent = 0
@@ -296,55 +300,56 @@ def _encode_counted(ids, ws_ids, head, last, length, ws_len, ws_tail):
         ctx, low = _contexts(rows, ids, t, last[w], head, length, prev, col, indent)
         s = np.int64(ws_ids[t])
         sym = s if s < DIRECT else ESCAPE
+        total = np.int64(rows[ctx, TOTAL])
+        target = code_target(st, buf, total)
         cum = 0
-        for k in range(sym):
-            cum += np.int64(rows[ctx, k])
-        enc_encode(st, out, cum, np.int64(rows[ctx, sym]), np.int64(rows[ctx, TOTAL]))
+        if dec:
+            sym = 0
+            while sym < DIRECT and cum + np.int64(rows[ctx, sym]) <= target:
+                cum += np.int64(rows[ctx, sym])
+                sym += 1
+        else:
+            for k in range(sym):
+                cum += np.int64(rows[ctx, k])
+        code_interval(st, buf, cum, np.int64(rows[ctx, sym]), total)
         _learn(rows, ctx, sym)
         _learn(rows, low, sym)
         if sym == ESCAPE:
-            enc_encode(st, out, s - DIRECT, 1, n_ws - DIRECT)
-        col = _advance(col, s, ws_len, ws_tail)
-        if ws_tail[s] >= 0:
-            indent = ws_tail[s]
-        prev = s
-    n = enc_finish(st, out)
-    return out[:n].copy()
-
-
-@njit
-def _decode_spaces_r3(inp, ids, head, last, length, ws_len, ws_tail):
-    """decode_spaces for codec revision 3."""
-    n_tok = ids.shape[0]
-    n_ws = ws_len.shape[0]
-    rows = _rows_new(_n_ctx(n_tok))
-    ws_ids = np.zeros(n_tok, np.int32)
-    code, rng, pos = dec_new(inp)
-    col = 0
-    prev = 0
-    indent = 0
-    for t in range(n_tok):
-        w = ids[t]
-        col += length[w]
-        ctx, low = _contexts(rows, ids, t, last[w], head, length, prev, col, indent)
-        r, target = dec_target(code, rng, np.int64(rows[ctx, TOTAL]))
-        cum = 0
-        sym = 0
-        while sym < DIRECT and cum + np.int64(rows[ctx, sym]) <= target:
-            cum += np.int64(rows[ctx, sym])
-            sym += 1
-        code, rng, pos = dec_consume(code, pos, inp, r, cum, np.int64(rows[ctx, sym]))
-        _learn(rows, ctx, sym)
-        _learn(rows, low, sym)
-        s, code, rng, pos = _entry(sym, code, rng, pos, inp, n_ws)
-        if s < 0:
-            return ws_ids, False
+            if n_ws <= DIRECT:
+                return False
+            v = code_target(st, buf, n_ws - DIRECT)
+            if not dec:
+                v = s - DIRECT
+            code_interval(st, buf, v, 1, n_ws - DIRECT)
+            sym = v + DIRECT
+        s = sym
+        if s >= n_ws or not coder_ok(st, buf):
+            return False
         ws_ids[t] = s
         col = _advance(col, s, ws_len, ws_tail)
         if ws_tail[s] >= 0:
             indent = ws_tail[s]
         prev = s
-    return ws_ids, True
+    return True
+
+
+@njit
+def _encode_counted(ids, ws_ids, head, last, length, ws_len, ws_tail):
+    """encode_spaces by the counting model of codec revision 3."""
+    out = np.empty(64 + 4 * ids.shape[0], np.uint8)
+    st = coder_new(ENCODE, out)
+    _code_counted(st, out, ids, ws_ids.astype(np.int32), head, last, length, ws_len, ws_tail)
+    return out[:coder_finish(st, out)].copy()
+
+
+@njit
+def _decode_spaces_r3(inp, ids, head, last, length, ws_len, ws_tail):
+    """decode_spaces for codec revision 3."""
+    ws_ids = np.zeros(ids.shape[0], np.int32)
+    buf = inp.copy()
+    ok = _code_counted(coder_new(DECODE, buf), buf, ids, ws_ids, head, last, length, ws_len,
+                       ws_tail)
+    return ws_ids, ok
 
 
 # ---------------------------------------------------------------------------
@@ -503,13 +508,18 @@ def _mix_start(n_tok, n_ws, n_words, bits):
 
 
 @njit
-def _encode_mixed(ids, ws_ids, n_words, head, last, length, ws_len, ws_tail, bits):
+def _code_mixed(st, buf, ids, ws_ids, n_words, head, last, length, ws_len, ws_tail, bits):
+    """Code every token's whitespace entry with the mixing model and coder st:
+    encoding reads them from ws_ids, decoding writes them there. Entry s is "is it
+    k?" for k = 0, 1, ... below the block's direct count, else an escape and
+    s - direct + 1 in Elias-gamma form (its length in unary, then its bits below the
+    leading one), each bit by its own adaptive counter. False if a decoder met an
+    entry past the vocabulary (corrupt input)."""
+    dec = decoding(st)
     n_tok = ids.shape[0]
     n_ws = ws_len.shape[0]
     (direct, top, table, esc_prob, esc_cnt, w, apm, last_ws, hashes, idx,
      stv) = _mix_start(n_tok, n_ws, n_words, bits)
-    out = np.empty(64 + 4 * n_tok, np.uint8)
-    st = enc_new()
     col = 0
     prev = 0
     prev2 = 0
@@ -522,92 +532,64 @@ def _encode_mixed(ids, ws_ids, n_words, head, last, length, ws_len, ws_tail, bit
         s = np.int64(ws_ids[t])
         sel = _mix_contexts(hashes, ids, t, n_words, head, last, length, last_ws, prev, prev2,
                             col, indent, line_pos, prev_indent)
-        for k in range(direct):
-            if k % BUCKET == 0:
-                _mix_buckets(idx, hashes, k // BUCKET, bits)
-            y = 1 if s == k else 0
-            p, wset, p0, j = _mix_decision(table, idx, stv, w, apm, hashes, k, sel)
-            enc_bit_p(st, out, p0, y)
-            _mix_update(table, idx, stv, w, apm, wset, k, p, j, y)
-            if y:
-                break
-        if s >= direct and direct < n_ws - 1:  # escape: s - direct + 1, Elias-gamma
-            v = s - direct + 1
-            nb = 0
-            while (v >> (nb + 1)) > 0:
-                nb += 1
-            for e in range(top):
-                y = 1 if e == nb else 0
-                enc_bit_p(st, out, _esc_p0(esc_prob, e), y)
-                counter_update(esc_prob, esc_cnt, e, y, MIX_COUNT_LIMIT)
-                if y:
-                    break
-            for b in range(nb - 1, -1, -1):
-                y = (v >> b) & 1
-                j = _esc_body_slot(nb, v >> (b + 1))
-                enc_bit_p(st, out, _esc_p0(esc_prob, j), y)
-                counter_update(esc_prob, esc_cnt, j, y, MIX_COUNT_LIMIT)
-        col, indent, prev_indent, line_pos = _after_entry(s, wd, col, indent, prev_indent,
-                                                          line_pos, last_ws, ws_len, ws_tail)
-        prev2 = prev
-        prev = s
-    n = enc_finish(st, out)
-    return out[:n].copy()
-
-
-@njit
-def _decode_mixed(inp, ids, n_words, head, last, length, ws_len, ws_tail, bits):
-    """Inverse of _encode_mixed: (ws_ids, ok)."""
-    n_tok = ids.shape[0]
-    n_ws = ws_len.shape[0]
-    (direct, top, table, esc_prob, esc_cnt, w, apm, last_ws, hashes, idx,
-     stv) = _mix_start(n_tok, n_ws, n_words, bits)
-    ws_ids = np.zeros(n_tok, np.int32)
-    code, rng, pos = dec_new(inp)
-    col = 0
-    prev = 0
-    prev2 = 0
-    indent = 0
-    line_pos = 0
-    prev_indent = 0
-    for t in range(n_tok):
-        wd = ids[t]
-        col += length[wd]
-        sel = _mix_contexts(hashes, ids, t, n_words, head, last, length, last_ws, prev, prev2,
-                            col, indent, line_pos, prev_indent)
-        s = direct
+        coded = direct
         for k in range(direct):
             if k % BUCKET == 0:
                 _mix_buckets(idx, hashes, k // BUCKET, bits)
             p, wset, p0, j = _mix_decision(table, idx, stv, w, apm, hashes, k, sel)
-            y, code, rng, pos = dec_bit_p(code, rng, pos, inp, p0)
+            y = code_bit_p(st, buf, p0, 1 if s == k else 0)
             _mix_update(table, idx, stv, w, apm, wset, k, p, j, y)
             if y:
-                s = k
+                coded = k
                 break
-        if s == direct and direct < n_ws - 1:
+        if coded == direct and direct < n_ws - 1:  # the escape
+            v = 0 if dec else s - direct + 1
             nb = top
+            if not dec:
+                nb = 0
+                while (v >> (nb + 1)) > 0:
+                    nb += 1
             for e in range(top):
-                y, code, rng, pos = dec_bit_p(code, rng, pos, inp, _esc_p0(esc_prob, e))
+                y = code_bit_p(st, buf, _esc_p0(esc_prob, e), 1 if e == nb else 0)
                 counter_update(esc_prob, esc_cnt, e, y, MIX_COUNT_LIMIT)
                 if y:
                     nb = e
                     break
-            v = 1
+            prefix = 1
             for b in range(nb - 1, -1, -1):
-                j = _esc_body_slot(nb, v)
-                y, code, rng, pos = dec_bit_p(code, rng, pos, inp, _esc_p0(esc_prob, j))
+                j = _esc_body_slot(nb, prefix)
+                y = code_bit_p(st, buf, _esc_p0(esc_prob, j), (v >> b) & 1)
                 counter_update(esc_prob, esc_cnt, j, y, MIX_COUNT_LIMIT)
-                v = 2 * v + y
-            if v > n_ws - direct:
-                return ws_ids, False
-            s = v + direct - 1
+                prefix = 2 * prefix + y
+            if prefix > n_ws - direct:
+                return False
+            coded = prefix + direct - 1
+        s = coded
         ws_ids[t] = s
         col, indent, prev_indent, line_pos = _after_entry(s, wd, col, indent, prev_indent,
                                                           line_pos, last_ws, ws_len, ws_tail)
         prev2 = prev
         prev = s
-    return ws_ids, True
+    return True
+
+
+@njit
+def _encode_mixed(ids, ws_ids, n_words, head, last, length, ws_len, ws_tail, bits):
+    out = np.empty(64 + 4 * ids.shape[0], np.uint8)
+    st = coder_new(ENCODE, out)
+    _code_mixed(st, out, ids, ws_ids.astype(np.int32), n_words, head, last, length, ws_len,
+                ws_tail, bits)
+    return out[:coder_finish(st, out)].copy()
+
+
+@njit
+def _decode_mixed(inp, ids, n_words, head, last, length, ws_len, ws_tail, bits):
+    """Inverse of _encode_mixed: (ws_ids, ok)."""
+    ws_ids = np.zeros(ids.shape[0], np.int32)
+    buf = inp.copy()
+    ok = _code_mixed(coder_new(DECODE, buf), buf, ids, ws_ids, n_words, head, last, length,
+                     ws_len, ws_tail, bits)
+    return ws_ids, ok
 
 
 def decode_spaces(inp, ids, head, last, length, ws_len, ws_tail, revision: int,

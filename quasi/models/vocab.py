@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ._jit import njit, njit_inline
-from .coder import dec_bit_p, dec_new, enc_bit_p, enc_finish, enc_new
+from .coder import DECODE, ENCODE, code_bit_p, coder_finish, coder_new, coder_ok
 from .mixing import (apm_new, apm_predict, apm_update, clamp_p, counts_update, mixer_dot,
                      mixer_update, squash, stretches)
 
@@ -195,39 +195,22 @@ def _p0(p):
 
 
 @njit_inline
-def _enc_decision(st, out, prob, cnt, idx, n, slot, stv, w, wbase, apm, refined, set2, key2, y):
-    """Code decision y with every model; set2: the second mixer's weight set (and
-    the first APM's row), key2: what the second APM's row is hashed from (both only
-    when refined)."""
+def _code_decision(st, buf, prob, cnt, idx, n, slot, stv, w, wbase, apm, refined, set2, key2, y):
+    """Code decision y with every model and coder st; returns the decision coded.
+    set2: the second mixer's weight set (and the first APM's row), key2: what the
+    second APM's row is hashed from (both only when refined)."""
     if refined:
         wbase2 = (N_SETS + set2) * (n + 1)
         row2 = APM_ROWS1 + _bucket(key2, APM_BITS2)
         p, p1, p2, j1, j2 = _predict_refined(prob, idx, n, slot, stv, w, wbase, wbase2, apm,
                                              set2, row2)
-        enc_bit_p(st, out, 65536 - p, y)
+        y = code_bit_p(st, buf, 65536 - p, y)
         _update_refined(prob, cnt, idx, n, slot, stv, w, wbase, wbase2, apm, p1, p2, j1, j2, y)
     else:
         p = _predict(prob, idx, n, slot, stv, w, wbase)
-        enc_bit_p(st, out, _p0(p), y)
+        y = code_bit_p(st, buf, _p0(p), y)
         _update(prob, cnt, idx, n, slot, stv, w, wbase, p, y)
-
-
-@njit_inline
-def _dec_decision(code, rng, ipos, inp, prob, cnt, idx, n, slot, stv, w, wbase, apm, refined,
-                  set2, key2):
-    """Inverse of _enc_decision: (y, code, rng, ipos)."""
-    if refined:
-        wbase2 = (N_SETS + set2) * (n + 1)
-        row2 = APM_ROWS1 + _bucket(key2, APM_BITS2)
-        p, p1, p2, j1, j2 = _predict_refined(prob, idx, n, slot, stv, w, wbase, wbase2, apm,
-                                             set2, row2)
-        y, code, rng, ipos = dec_bit_p(code, rng, ipos, inp, 65536 - p)
-        _update_refined(prob, cnt, idx, n, slot, stv, w, wbase, wbase2, apm, p1, p2, j1, j2, y)
-    else:
-        p = _predict(prob, idx, n, slot, stv, w, wbase)
-        y, code, rng, ipos = dec_bit_p(code, rng, ipos, inp, _p0(p))
-        _update(prob, cnt, idx, n, slot, stv, w, wbase, p, y)
-    return y, code, rng, ipos
+    return y
 
 
 @njit_inline
@@ -237,31 +220,37 @@ def _end_sets(hist, pos):
 
 
 @njit
-def _code_words(prob, cnt, w, base, bits, apm, models, refined, vbytes, voffs, st, out):
-    """Code words vbytes[voffs[i]:voffs[i+1]] into the coder (st, out),
-    updating the model state (prob, cnt, w, apm)."""
+def _code_words(st, buf, prob, cnt, w, base, bits, apm, models, refined, vbytes, voffs):
+    """Code the words vbytes[voffs[i]:voffs[i+1]] with coder st, updating the model
+    state (prob, cnt, w, apm): encoding reads them, decoding writes them (vbytes
+    holds room for them and 8 bytes more). False if a decoder's words overran
+    vbytes or its input, or did not fill vbytes (corrupt input)."""
     # literal model counts and refinement (MODEL_SETS, REFINED) let the compiler
     # unroll the loops and drop the branches
     if refined:
-        _code_words_n(prob, cnt, w, base, bits, apm, models, vbytes, voffs, st, out, 7, 1)
-    elif models.shape[0] == 3:
-        _code_words_n(prob, cnt, w, base, bits, apm, models, vbytes, voffs, st, out, 3, 0)
-    else:
-        _code_words_n(prob, cnt, w, base, bits, apm, models, vbytes, voffs, st, out, 7, 0)
+        return _code_words_n(st, buf, prob, cnt, w, base, bits, apm, models, vbytes, voffs, 7, 1)
+    if models.shape[0] == 3:
+        return _code_words_n(st, buf, prob, cnt, w, base, bits, apm, models, vbytes, voffs, 3, 0)
+    return _code_words_n(st, buf, prob, cnt, w, base, bits, apm, models, vbytes, voffs, 7, 0)
 
 
 @njit_inline
-def _code_words_n(prob, cnt, w, base, bits, apm, models, vbytes, voffs, st, out, n, refined):
+def _code_words_n(st, buf, prob, cnt, w, base, bits, apm, models, vbytes, voffs, n, refined):
+    """_code_words for n = models.shape[0] models. Every byte is 8 decisions, high
+    bit first, then "does the word end here?"."""
     idx = np.zeros(n, np.int64)
     hashes = np.zeros(n, np.int64)
     stv = np.zeros(n + 1, np.int64)
     hist = np.zeros(6, np.int64)
+    n_bytes = vbytes.shape[0] - 8
+    i = 0
     for wd in range(voffs.shape[0] - 1):
         hist[:] = 0
-        start = voffs[wd]
-        end = voffs[wd + 1]
+        start = i
         _byte_contexts(hashes, idx, models, n, base, bits, hist, 0)
-        for i in range(start, end):
+        while True:
+            if i >= n_bytes or not coder_ok(st, buf):
+                return False
             cls = _class(hist[0]) * 9
             key = _apm_key(hist)
             c = np.int64(vbytes[i])
@@ -276,18 +265,33 @@ def _code_words_n(prob, cnt, w, base, bits, apm, models, vbytes, voffs, st, out,
                     y = (c >> b) & 1
                     dslot, wbase, set2, key2 = slot, (cls + 8 - b) * (n + 1), c0, key + c0
                 else:
+                    c = c0 & 255
+                    vbytes[i] = c
+                    i += 1
                     for k in range(5, 0, -1):
                         hist[k] = hist[k - 1]
                     hist[0] = c + 1
-                    _byte_contexts(hashes, idx, models, n, base, bits, hist, i + 1 - start)
-                    set2, key2 = _end_sets(hist, i + 1 - start)
-                    y = 1 if i + 1 == end else 0
+                    _byte_contexts(hashes, idx, models, n, base, bits, hist, i - start)
+                    set2, key2 = _end_sets(hist, i - start)
+                    y = 1 if i == voffs[wd + 1] else 0
                     dslot, wbase = END_SLOT, _class(hist[0]) * 9 * (n + 1)
                 # one call site: each model set's decision is compiled in once
-                _enc_decision(st, out, prob, cnt, idx, n, dslot, stv, w, wbase, apm, refined,
-                              set2, key2, y)
+                y = _code_decision(st, buf, prob, cnt, idx, n, dslot, stv, w, wbase, apm, refined,
+                                   set2, key2, y)
                 c0 = (c0 << 1) | y
                 slot = (slot << 1) | y
+            if y == 1:
+                break
+        voffs[wd + 1] = i
+    return i == n_bytes
+
+
+def _room(vbytes, voffs):
+    """Copies of words to encode laid out as _code_words takes them: 8 bytes of
+    slack after the bytes, int64 offsets."""
+    room = np.zeros(int(voffs[-1]) + 8, np.uint8)
+    room[:int(voffs[-1])] = vbytes[:int(voffs[-1])]
+    return room, np.asarray(voffs, np.int64).copy()
 
 
 @njit
@@ -296,8 +300,8 @@ def _primed_model(n_bytes, models, refined, max_bits, pbytes, poffs):
     buckets) that has learnt the priming words pbytes[poffs[i]:poffs[i+1]]."""
     prob, cnt, w, base, bits, apm = _model_new(n_bytes + poffs[-1], models, refined, max_bits)
     scratch = np.empty(poffs[-1] * 14 + 64, np.uint8)
-    _code_words(prob, cnt, w, base, bits, apm, models, refined, pbytes, poffs, enc_new(),
-                scratch)
+    _code_words(coder_new(ENCODE, scratch), scratch, prob, cnt, w, base, bits, apm, models,
+                refined, pbytes, poffs)
     return prob, cnt, w, base, bits, apm
 
 
@@ -321,7 +325,8 @@ def _start_state(n_bytes, model_set, max_bits, pbytes, poffs):
     key = (model_set, layout, hash(pbytes[:poffs[-1]].tobytes()), poffs.shape[0])
     state = _PRIMED.get(key)
     if state is None:
-        state = _primed_model(n_bytes, models, REFINED[model_set], max_bits, pbytes, poffs)
+        state = _primed_model(n_bytes, models, REFINED[model_set], max_bits,
+                              *_room(pbytes, poffs))
         if sum(1 << b for b in layout) > CACHE_MAX_BUCKETS:
             return state
         if key not in _USED_ONCE and n_bytes >= CACHE_AT_ONCE_BYTES:
@@ -338,10 +343,9 @@ def _start_state(n_bytes, model_set, max_bits, pbytes, poffs):
 def _encode(prob, cnt, w, base, bits, apm, models, refined, vbytes, voffs):
     out = np.empty(voffs[-1] * 14 + 64, np.uint8)  # at most 12 bits per decision; pages
     # past the coded bytes are never touched, so never resident
-    st = enc_new()
-    _code_words(prob, cnt, w, base, bits, apm, models, refined, vbytes, voffs, st, out)
-    size = enc_finish(st, out)
-    return out[:size].copy()
+    st = coder_new(ENCODE, out)
+    _code_words(st, out, prob, cnt, w, base, bits, apm, models, refined, vbytes, voffs)
+    return out[:coder_finish(st, out)].copy()
 
 
 def encode_vocab(vbytes, voffs, model_set, max_bits, pbytes, poffs):
@@ -350,7 +354,7 @@ def encode_vocab(vbytes, voffs, model_set, max_bits, pbytes, poffs):
     buckets per model, after priming it with the words pbytes[poffs[i]:
     poffs[i+1]] (none: poffs = [0])."""
     state = _start_state(int(voffs[-1]), model_set, max_bits, pbytes, poffs)
-    return _encode(*state, MODEL_SETS[model_set], REFINED[model_set], vbytes, voffs)
+    return _encode(*state, MODEL_SETS[model_set], REFINED[model_set], *_room(vbytes, voffs))
 
 
 def decode_vocab(inp, n_words, n_bytes, model_set, max_bits, pbytes, poffs):
@@ -362,59 +366,9 @@ def decode_vocab(inp, n_words, n_bytes, model_set, max_bits, pbytes, poffs):
 
 @njit
 def _decode(prob, cnt, w, base, bits, apm, models, refined, inp, n_words, n_bytes):
-    # literal model counts and refinement: as in _code_words
-    if refined:
-        return _decode_n(prob, cnt, w, base, bits, apm, models, inp, n_words, n_bytes, 7, 1)
-    if models.shape[0] == 3:
-        return _decode_n(prob, cnt, w, base, bits, apm, models, inp, n_words, n_bytes, 3, 0)
-    return _decode_n(prob, cnt, w, base, bits, apm, models, inp, n_words, n_bytes, 7, 0)
-
-
-@njit_inline
-def _decode_n(prob, cnt, w, base, bits, apm, models, inp, n_words, n_bytes, n, refined):
-    """_decode for n = models.shape[0] models."""
-    idx = np.zeros(n, np.int64)
-    hashes = np.zeros(n, np.int64)
-    stv = np.zeros(n + 1, np.int64)
-    hist = np.zeros(6, np.int64)
     vbytes = np.zeros(n_bytes + 8, np.uint8)
     voffs = np.zeros(n_words + 1, np.int64)
-    code, rng, ipos = dec_new(inp)
-    i = 0
-    for wd in range(n_words):
-        hist[:] = 0
-        start = i
-        _byte_contexts(hashes, idx, models, n, base, bits, hist, 0)
-        while True:
-            if i >= n_bytes or ipos > inp.shape[0] + 8:
-                return vbytes, voffs, False
-            cls = _class(hist[0]) * 9
-            key = _apm_key(hist)
-            c0 = 1
-            slot = 1  # the partial nibble with a leading 1
-            for d in range(9):  # as in _code_words_n: 8 bits, then the end decision
-                if d < 8:
-                    b = 7 - d
-                    if b == 3:
-                        _low_nibble_contexts(hashes, idx, n, base, bits, c0)
-                        slot = 1
-                    dslot, wbase, set2, key2 = slot, (cls + 8 - b) * (n + 1), c0, key + c0
-                else:
-                    c = c0 & 255
-                    vbytes[i] = c
-                    i += 1
-                    for k in range(5, 0, -1):
-                        hist[k] = hist[k - 1]
-                    hist[0] = c + 1
-                    _byte_contexts(hashes, idx, models, n, base, bits, hist, i - start)
-                    set2, key2 = _end_sets(hist, i - start)
-                    dslot, wbase = END_SLOT, _class(hist[0]) * 9 * (n + 1)
-                y, code, rng, ipos = _dec_decision(code, rng, ipos, inp, prob, cnt, idx, n,
-                                                   dslot, stv, w, wbase, apm, refined, set2,
-                                                   key2)
-                c0 = (c0 << 1) | y
-                slot = (slot << 1) | y
-            if y == 1:
-                break
-        voffs[wd + 1] = i
-    return vbytes, voffs, i == n_bytes
+    buf = inp.copy()
+    ok = _code_words(coder_new(DECODE, buf), buf, prob, cnt, w, base, bits, apm, models, refined,
+                     vbytes, voffs)
+    return vbytes, voffs, ok

@@ -1,8 +1,8 @@
 """Known words: order-1 count lists (context: the previous word) that escape to an order-0
 Fenwick model of every word seen so far (numba)."""
 from ._jit import njit, njit_leaf
-from .coder import dec_consume, dec_target, enc_encode, fw_add, fw_find, fw_prefix
-from .lists import _list_decode, _list_encode, _list_len, _list_sym, _list_update
+from .coder import code_interval, code_target, decoding, fw_add, fw_find, fw_prefix
+from .lists import _list_code, _list_len, _list_sym, _list_update
 
 
 # ---------------------------------------------------------------------------
@@ -42,42 +42,30 @@ def _o0_add(o0_tree, o0_cnt, o0_tot, sym):
 
 
 @njit_leaf
-def _word_encode(st, out, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, ex, ex_top):
+def _word_code(st, buf, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, ex, ex_top):
     """Code known word sym (never ex) after word ctx, with word ex (if >= 0) excluded
-    from the order-0 model, and from the list if it leads it (ex_top)."""
-    j = _list_encode(st, out, w1, w1pool, ctx, sym, 1 if ex_top else 0)
-    if j == _list_len(w1, w1pool, ctx):
-        cum = fw_prefix(o0_tree, 0, sym)
-        cex = 0
-        if ex >= 0:
-            cex = o0_cnt[ex]
-            cum -= cex if ex < sym else 0
-        enc_encode(st, out, cum, o0_cnt[sym], o0_tot[0] - cex)
-        _o0_add(o0_tree, o0_cnt, o0_tot, sym)
-    _list_update(w1, w1pool, wsc, ctx, sym, j)
-
-
-@njit_leaf
-def _word_decode(code, rng, pos, inp, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, ex, ex_top):
-    """(word id, or -1 on corrupt input; code, range, position)."""
-    j, code, rng, pos = _list_decode(code, rng, pos, inp, w1, w1pool, ctx, 1 if ex_top else 0)
+    from the order-0 model, and from the list if it leads it (ex_top); returns the
+    word coded, or -1 if a decoder met a code no word has (corrupt input)."""
+    j = _list_code(st, buf, w1, w1pool, ctx, sym, 1 if ex_top else 0)
     if j < _list_len(w1, w1pool, ctx):
         sym = _list_sym(w1, w1pool, ctx, j)
     else:
-        cex = 0
-        if ex >= 0:
-            cex = o0_cnt[ex]
-        if o0_tot[0] - cex <= 0:
-            return -1, code, rng, pos
-        r, target = dec_target(code, rng, o0_tot[0] - cex)
-        if ex >= 0 and target >= fw_prefix(o0_tree, 0, ex):
-            target += cex   # the excluded word's interval is skipped
-        sym, cum = fw_find(o0_tree, 0, o0_tree.shape[0], target)
-        if sym >= o0_cnt.shape[0] or o0_cnt[sym] == 0 or sym == ex:
-            return -1, code, rng, pos
+        cex = o0_cnt[ex] if ex >= 0 else 0
+        total = o0_tot[0] - cex
+        if total <= 0:
+            return -1
+        target = code_target(st, buf, total)
+        if decoding(st):
+            if ex >= 0 and target >= fw_prefix(o0_tree, 0, ex):
+                target += cex   # the excluded word's interval is skipped
+            sym, cum = fw_find(o0_tree, 0, o0_tree.shape[0], target)
+            if sym >= o0_cnt.shape[0] or o0_cnt[sym] == 0 or sym == ex:
+                return -1
+        else:
+            cum = fw_prefix(o0_tree, 0, sym)
         if ex >= 0 and ex < sym:
             cum -= cex
-        code, rng, pos = dec_consume(code, pos, inp, r, cum, o0_cnt[sym])
+        code_interval(st, buf, cum, o0_cnt[sym], total)
         _o0_add(o0_tree, o0_cnt, o0_tot, sym)
     _list_update(w1, w1pool, wsc, ctx, sym, j)
-    return sym, code, rng, pos
+    return sym

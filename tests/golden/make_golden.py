@@ -16,8 +16,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 import quasi  # noqa: E402
-from quasi.block import CODEC_REVISION  # noqa: E402
-from quasi.container import FORMAT_VERSION  # noqa: E402
+from quasi.codec.block import CODEC_REVISION  # noqa: E402
+from quasi.codec.container import FORMAT_VERSION  # noqa: E402
 
 
 def text(n_words, seed):
@@ -104,8 +104,8 @@ def bad_cases(good):
 
 def bad_cases_v2():
     """Version 2 files with valid CRCs whose lzma payload is cut short or holds too much."""
-    from quasi.container import BLOCK_LZMA, FrameWriter
-    from quasi.fallback import encode_lzma
+    from quasi.codec.container import BLOCK_LZMA, FrameWriter
+    from quasi.codec.fallback import encode_lzma
 
     raw = bytes(range(256)) * 16
     for name, payload in (("lzma-truncated", encode_lzma(raw)[:-4]),
