@@ -1,8 +1,9 @@
 """Pure-Python twin of codec revision 13's case stream (quasi/models/case.py), written
 plainly with dicts and lists (slow; tests only): both must write and accept the
 same bytes."""
+from quasi.models.coder import P_EDGE
 from quasi.models.case import (APM_RATE, CASE_COUNT_LIMIT, CASE_MODELS, CASE_RATE, CASE_W_INIT,
-                               P_EDGE, WS_START)
+                               WS_START)
 from quasi.models.mixing import RATE, STRETCH
 
 from space_mix_twin import _mix, _squash

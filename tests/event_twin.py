@@ -4,7 +4,8 @@ independently of the numba kernels: both must produce and accept the same bytes.
 """
 from collections import OrderedDict
 
-from quasi.models.coder import COUNTED, PyRangeDecoder, PyRangeEncoder
+from coder_twin import PyRangeDecoder, PyRangeEncoder
+from quasi.models.coder import COUNTED
 from quasi.models.decisions import KIND_FIRST, KIND_INNER, KIND_NEW, KIND_OTHER
 from quasi.models.chain import (N_SEE, O0_EXCLUDED, O1_EXCLUDED, O2_CAP, O2_SALT, SEE_ORDERS,
                                 SKIP_CAP, SKIP_SALT)

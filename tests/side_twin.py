@@ -2,8 +2,9 @@
 (quasi/models/decisions.py), written plainly with dicts (slow; tests only); event_twin.py
 codes the side stream's decisions through it when side_bits > 0, and with
 mixed_levels the levels of events other than a word (revision 15)."""
+from quasi.models.coder import P_EDGE
 from quasi.models.decisions import (APM_RATE, KIND_LEVEL, KIND_OTHER, KIND_SALT, LEVEL_ORDER,
-                                    LEVEL_SELECT, NO_CORE_SHAPE, P_EDGE, SIDE_COUNT_LIMIT,
+                                    LEVEL_SELECT, NO_CORE_SHAPE, SIDE_COUNT_LIMIT,
                                     SIDE_MODELS, SIDE_RATE, SIDE_W_INIT)
 from quasi.models.mixing import RATE, STRETCH
 

@@ -1,10 +1,11 @@
 """Pure-Python twin of codec revision 9's whitespace mixing model (quasi/models/spaces.py,
 _code_mixed), written plainly with dicts and lists (slow; tests
 only): both must write and accept the same bytes."""
+from quasi.models.coder import P_EDGE
 from quasi.models.mixing import RATE, SQUASH, STRETCH
 from quasi.models.spaces import (APM_RATE, APM_ROWS, BUCKET, ESC_BODY, ESC_EXP, LARGE_BLOCK_TOKENS,
                                  MAX_COLUMN_BUCKET, MIX_COUNT_LIMIT, MIX_DIRECT_LARGE,
-                                 MIX_DIRECT_SMALL, MIX_MODELS, MIX_RATE, MIX_W_INIT, P_EDGE)
+                                 MIX_DIRECT_SMALL, MIX_MODELS, MIX_RATE, MIX_W_INIT)
 
 M64 = (1 << 64) - 1
 

@@ -38,7 +38,7 @@ def test_case_stream_round_trips(seed, n_words, bits):
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10**6), st.integers(1, 600), st.sampled_from((MIN_CASE_BITS, 14)))
 def test_case_stream_against_its_twin(seed, n_words, bits):
-    from quasi.models.coder import PyRangeDecoder, PyRangeEncoder
+    from coder_twin import PyRangeDecoder, PyRangeEncoder
 
     data = word_soup(n_words, seed)
     if seed % 2:  # line starts, sentence ends and mixed-case cores

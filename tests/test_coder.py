@@ -3,12 +3,12 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from quasi.models._jit import njit
-from quasi.models.coder import (COUNTED, DECODE, ENCODE, P_MIN, PROB_MASK, PROB_ONE,
-                                PyRangeDecoder, PyRangeEncoder, bits_new, code_bit, code_bits,
-                                code_interval, code_small, code_target, coder_finish, coder_new,
-                                coder_ok, dec_bit, dec_consume, dec_new, dec_target, enc_bit,
-                                enc_encode, enc_finish, enc_new, fw_add, fw_find, fw_prefix,
-                                fw_size, small_new, small_update)
+from coder_twin import PyRangeDecoder, PyRangeEncoder
+from quasi.models.coder import (COUNTED, DECODE, ENCODE, P_EDGE, PROB_MASK, PROB_ONE, bits_new,
+                                code_bit, code_bits, code_interval, code_small, code_target,
+                                coder_finish, coder_new, coder_ok, dec_bit, dec_consume, dec_new,
+                                dec_target, enc_bit, enc_encode, enc_finish, enc_new, fw_add,
+                                fw_find, fw_prefix, fw_size, small_new, small_update)
 
 
 @njit
@@ -151,12 +151,12 @@ def test_a_decoder_past_its_input_says_so():
 
 def test_counted_bits_learn_fast_and_stay_codable():
     """A counted entry jumps towards its first decisions and, after thousands of equal
-    ones, leaves the other bit under 0.5%, but at least P_MIN / 65536."""
+    ones, leaves the other bit under 0.5%, but at least P_EDGE / 65536."""
     for bit in (0, 1):
         ops = np.array([(1, 0, bit, 0)] * 5000, np.int64)
         data, probs = _encode_ops(ops, 1)
         p_other = PROB_ONE - (int(probs[0]) & PROB_MASK) if bit == 0 else int(probs[0]) & PROB_MASK
-        assert P_MIN <= p_other < PROB_ONE // 200
+        assert P_EDGE <= p_other < PROB_ONE // 200
         assert _decode_ops(data, ops, 1).tolist() == [bit] * 5000
         _data, fixed = _encode_ops(ops[:3], 0)
         _data, counted = _encode_ops(ops[:3], 1)

@@ -3,7 +3,7 @@ twin, and emit_text rebuilding the bytes."""
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from quasi.models.coder import PyRangeDecoder, PyRangeEncoder
+from coder_twin import PyRangeDecoder, PyRangeEncoder
 from quasi.models.spaces import (DIRECT, ESCAPE, INC, INDENT_BUCKET, INHERIT, LARGE_BLOCK_TOKENS,
                                  LIMIT, MAX_COLUMN_BUCKET, MIN_MIX_BITS, core_shapes, decode_spaces,
                                  encode_spaces, mix_bits_for, space_shapes)

@@ -1,9 +1,10 @@
 """Pure-Python twin of quasi/models/vocab.py (tests only): the same context-mixing
 model written plainly, coding through the big-integer twin of the range coder."""
-from quasi.models.coder import PyRangeDecoder, PyRangeEncoder
+from coder_twin import PyRangeDecoder, PyRangeEncoder
+from quasi.models.coder import P_EDGE
 from quasi.models.mixing import RATE, SQUASH, STRETCH
 from quasi.models.vocab import (APM_BITS2, APM_RATE, APM_ROWS1, COUNT_LIMIT, MIX_RATE, MODEL_SETS,
-                                N_SETS, N_SETS2, P_MIN, REFINED, W_INIT)
+                                N_SETS, N_SETS2, REFINED, W_INIT)
 
 M64 = (1 << 64) - 1
 K1, K2 = 0x2F0B3A5, 0x9E3779B1
@@ -75,7 +76,7 @@ class Model:
         (a1, k1), (a2, k2) = self._apm(set2, d), self._apm(APM_ROWS1 + row2, d)
         self.knots = (k1, k2)
         p = ((_squash(d) << 4) + a1 + 2 * a2) >> 2
-        return (1 << 16) - max(P_MIN, min((1 << 16) - P_MIN, p))
+        return (1 << 16) - max(P_EDGE, min((1 << 16) - P_EDGE, p))
 
     def _dot(self, wset):
         return max(-2047, min(2047, sum(a * b for a, b in zip(self.w[wset], self.st)) >> 16))

@@ -24,8 +24,8 @@ import numpy as np
 
 from ._jit import njit, njit_inline
 from .coder import DECODE, ENCODE, code_bit_p, coder_finish, coder_new, coder_ok
-from .mixing import (apm_new, apm_predict, apm_update, clamp_p, counts_update, hash_pair, mixer_dot,
-                     mixer_update, squash, stretches, table_bits)
+from .mixing import (apm_new, apm_predict, apm_update, blend_p0, counts_update, hash_pair,
+                     mixer_dot, mixer_update, squash, stretches, table_bits)
 
 CASE_MODELS = 12
 MIN_CASE_BITS = 12
@@ -35,7 +35,6 @@ CASE_RATE = 32
 CASE_COUNT_LIMIT = 30
 CASE_W_INIT = 20000  # about 0.3 in 16.16 fixed point
 APM_RATE = 5
-P_EDGE = 32
 N_APM_ROWS = 16 * 3  # the word's last two flags (4 x 4, 3: none yet) x the previous flag
 N_SELECT = N_APM_ROWS * 8  # ... x the previous token's class
 WS_START = 4  # the whitespace class before a block's first token: a line start
@@ -170,7 +169,7 @@ def _case_decision(prob, idx, stv, w, apm, sel, j):
     d = mixer_dot(stv, CASE_MODELS, w, wset)
     a, k = apm_predict(apm, (sel >> 3) * 2 + j, d)
     p = squash(d)
-    return p, wset, 65536 - clamp_p(((p << 4) + 3 * a) >> 2, P_EDGE), k
+    return p, wset, blend_p0(p, a, 3), k
 
 
 @njit_inline

@@ -126,8 +126,11 @@ PROB_MASK = PROB_ONE - 1
 PROB_SHIFT = 5
 COUNTED = 1 << 40
 COUNT_LIMIT = 127
-P_MIN = 32  # a counted entry stays in [P_MIN, PROB_ONE - P_MIN]
-COUNT_RATE = np.array([(2 << 16) // (2 * n + 3) for n in range(COUNT_LIMIT + 1)], np.int64)
+P_EDGE = 32  # a counted entry, and every mixed prediction coded (mixing.blend_p0), stays
+#              in [P_EDGE, PROB_ONE - P_EDGE]
+MAX_COUNT = 255  # the largest count a counter's uint8 can hold
+# Adaptation rate of an entry or counter seen n times: 2 / (2n + 3) in 1/65536.
+RATE = np.array([(2 << 16) // (2 * n + 3) for n in range(MAX_COUNT + 1)], np.int64)
 
 
 @njit
@@ -144,13 +147,13 @@ def _bit_update(probs, i, bit):
     p = v & PROB_MASK
     c = (v >> 16) & 255
     if bit == 0:
-        p += ((PROB_ONE - p) * COUNT_RATE[c]) >> 16
+        p += ((PROB_ONE - p) * RATE[c]) >> 16
     else:
-        p -= (p * COUNT_RATE[c]) >> 16
-    if p < P_MIN:
-        p = P_MIN
-    if p > PROB_ONE - P_MIN:
-        p = PROB_ONE - P_MIN
+        p -= (p * RATE[c]) >> 16
+    if p < P_EDGE:
+        p = P_EDGE
+    if p > PROB_ONE - P_EDGE:
+        p = PROB_ONE - P_EDGE
     probs[i] = COUNTED + ((c + 1 if c < COUNT_LIMIT else c) << 16) + p
 
 
@@ -440,97 +443,3 @@ def code_small(st, buf, counts, totals, ctx, sym):
     code_interval(st, buf, cum, counts[ctx, sym], total)
     return sym
 
-
-# ---------------------------------------------------------------------------
-# Pure-Python twin of the coder (tests only): exact big-integer arithmetic.
-
-def _py_bit_update(v, bit):
-    if v < COUNTED:
-        return v + (((1 << 16) - v) >> 5) if bit == 0 else v - (v >> 5)
-    p, c = v & PROB_MASK, (v >> 16) & 255
-    r = int(COUNT_RATE[c])
-    p = p + ((((1 << 16) - p) * r) >> 16) if bit == 0 else p - ((p * r) >> 16)
-    p = min(max(p, P_MIN), PROB_ONE - P_MIN)
-    return COUNTED + (min(c + 1, COUNT_LIMIT) << 16) + p
-
-
-class PyRangeEncoder:
-    """Twin of enc_encode/enc_finish using Python integers."""
-
-    def __init__(self):
-        self.low, self.rng, self.out = 0, (1 << 64) - 1, bytearray()
-
-    def encode(self, start, size, total, *, add=None, rng=None):
-        if rng is None:
-            r = self.rng // total
-            add, rng = r * start, r * size
-        elif add is None:
-            add = 0
-        self.low += add
-        if self.low >> 64:
-            self.low &= (1 << 64) - 1
-            i = len(self.out) - 1
-            while self.out[i] == 255:
-                self.out[i] = 0
-                i -= 1
-            self.out[i] += 1
-        self.rng = rng
-        while self.rng < 1 << 56:
-            self.out.append(self.low >> 56)
-            self.low = (self.low << 8) & ((1 << 64) - 1)
-            self.rng <<= 8
-
-    def encode_bit(self, probs, i, bit):
-        self.encode_bit_p(probs[i] & PROB_MASK, bit)
-        probs[i] = _py_bit_update(probs[i], bit)
-
-    def encode_bit_p(self, p0, bit):
-        bound = (self.rng >> 16) * p0
-        if bit == 0:
-            self.encode(0, 0, 0, rng=bound)
-        else:
-            self.encode(0, 0, 0, add=bound, rng=self.rng - bound)
-
-    def finish(self):
-        for _ in range(8):
-            self.out.append(self.low >> 56)
-            self.low = (self.low << 8) & ((1 << 64) - 1)
-        return bytes(self.out)
-
-
-class PyRangeDecoder:
-    """Twin of dec_target/dec_consume."""
-
-    def __init__(self, data):
-        self.data, self.pos = data, 8
-        self.code = int.from_bytes(data[:8].ljust(8, b"\0"), "big")
-        self.rng, self.r = (1 << 64) - 1, 1
-
-    def target(self, total):
-        self.r = self.rng // total
-        return min(self.code // self.r, total - 1)
-
-    def decode_bit(self, probs, i):
-        bit = self.decode_bit_p(probs[i] & PROB_MASK)
-        probs[i] = _py_bit_update(probs[i], bit)
-        return bit
-
-    def decode_bit_p(self, p0):
-        bound = (self.rng >> 16) * p0
-        if self.code < bound:
-            self._settle(0, bound)
-            return 0
-        self._settle(bound, self.rng - bound)
-        return 1
-
-    def consume(self, start, size):
-        self._settle(self.r * start, self.r * size)
-
-    def _settle(self, sub, rng):
-        self.code -= sub
-        self.rng = rng
-        while self.rng < 1 << 56:
-            b = self.data[self.pos] if self.pos < len(self.data) else 0
-            self.pos += 1
-            self.code = ((self.code << 8) | b) & ((1 << 64) - 1)
-            self.rng <<= 8

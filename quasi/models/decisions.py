@@ -30,7 +30,7 @@ All state lives in one tuple (side_new) that encoder and decoder update alike.
 import numpy as np
 
 from ._jit import njit, njit_leaf
-from .mixing import (apm_new, apm_predict, apm_update, clamp_p, hash_pair, mixer_dot, mixer_update,
+from .mixing import (apm_new, apm_predict, apm_update, blend_p0, hash_pair, mixer_dot, mixer_update,
                      packed_stretch, packed_update, squash, table_bits)
 
 SIDE_MODELS = 11
@@ -41,7 +41,6 @@ SIDE_RATE = 24
 SIDE_COUNT_LIMIT = 60
 SIDE_W_INIT = 12000  # about 0.18 in 16.16 fixed point
 APM_RATE = 5
-P_EDGE = 32
 KIND_OTHER = 0  # "other than a word?" (a phrase or an LZ match)
 KIND_NEW = 1    # "a new word?" of a one-word event
 KIND_FIRST = 2  # "a new word?" of a phrase's first word
@@ -185,7 +184,7 @@ def _mixed(sm, bits, slot, sel):
     d = mixer_dot(stv, SIDE_MODELS, w, wset)
     a, k = apm_predict(apm, sel, d)
     p = squash(d)
-    return p, wset, 65536 - clamp_p((3 * (p << 4) + a) >> 2, P_EDGE), k
+    return p, wset, blend_p0(p, a, 1), k
 
 
 @njit_leaf

@@ -12,8 +12,7 @@ in 1/65536 (uint16) and how often it was updated (uint8); mixer weights are
 import numpy as np
 
 from ._jit import njit, njit_inline
-
-MAX_COUNT = 255  # the largest count a counter's uint8 can hold
+from .coder import P_EDGE, RATE
 
 
 def _squash_table():
@@ -44,8 +43,6 @@ def _stretch_table(squash):
 
 SQUASH = _squash_table()
 STRETCH = _stretch_table(SQUASH)
-# Adaptation rate of a counter seen n times: 2 / (2n + 3) in 1/65536.
-RATE = np.array([(2 << 16) // (2 * n + 3) for n in range(MAX_COUNT + 1)], np.int64)
 
 
 def table_bits(n: int, min_bits: int, max_bits: int) -> int:
@@ -148,6 +145,13 @@ def clamp_p(p, edge):
     if p > 65536 - edge:
         return 65536 - edge
     return p
+
+
+@njit_inline
+def blend_p0(p, a, apm_quarters):
+    """The P(bit = 0) to code, in 1/65536, of a mixer's P(1) p (1/4096) refined by an
+    APM's P(1) a (1/65536) that weighs apm_quarters / 4, kept P_EDGE off the edges."""
+    return 65536 - clamp_p(((4 - apm_quarters) * (p << 4) + apm_quarters * a) >> 2, P_EDGE)
 
 
 @njit

@@ -39,11 +39,11 @@ their rank past those is coded as an Elias-gamma number with adaptive bits.
 import numpy as np
 
 from ._jit import njit, njit_inline
-from .coder import (DECODE, ENCODE, code_bit_p, code_interval, code_target, coder_finish, coder_new,
-                    coder_ok, dec_consume, dec_new, dec_target, decoding, small_decode, small_new,
-                    small_update)
-from .mixing import (apm_new, apm_predict, apm_update, clamp_p, counter_update, counts_update,
-                     hash_pair, mixer_dot, mixer_update, squash, stretches)
+from .coder import (DECODE, ENCODE, P_EDGE, code_bit_p, code_interval, code_target, coder_finish,
+                    coder_new, coder_ok, dec_consume, dec_new, dec_target, decoding, small_decode,
+                    small_new, small_update)
+from .mixing import (apm_new, apm_predict, apm_update, blend_p0, clamp_p, counter_update,
+                     counts_update, hash_pair, mixer_dot, mixer_update, squash, stretches)
 
 DIRECT = 15
 ESCAPE = DIRECT
@@ -369,7 +369,6 @@ ESC_EXP = 32  # escape counters: the length of the escaped rank's binary form,
 ESC_BODY = 1 << 13  # ... then its bits below the leading one, by the bits above them
 APM_ROWS = 1 << 12
 APM_RATE = 6
-P_EDGE = 32  # a lone counter's P(bit = 0) stays in [P_EDGE, 65536 - P_EDGE] / 65536
 
 
 def mix_bits_for(n_tok: int, max_bits: int) -> int:
@@ -460,7 +459,7 @@ def _mix_decision(table, idx, stv, w, apm, hashes, k, sel):
     row = (hash_pair(hashes[MIX_MODELS], k) >> np.int64(24)) & (APM_ROWS - 1)
     a, j = apm_predict(apm, row, d)
     p = squash(d)
-    return p, wset, 65536 - clamp_p(((p << 4) + 3 * a) >> 2, P_EDGE), j
+    return p, wset, blend_p0(p, a, 3), j
 
 
 @njit_inline

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ._jit import njit, njit_inline
-from .coder import DECODE, ENCODE, code_bit_p, coder_finish, coder_new, coder_ok
+from .coder import DECODE, ENCODE, P_EDGE, code_bit_p, coder_finish, coder_new, coder_ok
 from .mixing import (apm_new, apm_predict, apm_update, clamp_p, counts_update, mixer_dot,
                      mixer_update, squash, stretches)
 
@@ -46,7 +46,6 @@ N_SETS2 = 256 + 32  # second mixer: partial byte 1..255, or 256 + position for t
 APM_ROWS1 = N_SETS2  # the first APM's contexts: as the second mixer's weight sets
 APM_BITS2 = 12  # log2 of the second APM's contexts (hashed)
 APM_RATE = 5
-P_MIN = 32  # STRONG's prediction stays in [P_MIN, 65536 - P_MIN] / 65536
 COUNT_LIMIT = 255
 MIX_RATE = 14
 W_INIT = 20000  # about 0.3 in 16.16 fixed point
@@ -169,7 +168,7 @@ def _predict_refined(prob, idx, n, slot, stv, w, wbase, wbase2, apm, row1, row2)
     d = (d1 + d2) >> 1
     a1, j1 = apm_predict(apm, row1, d)
     a2, j2 = apm_predict(apm, row2, d)
-    p = clamp_p(((squash(d) << 4) + a1 + 2 * a2) >> 2, P_MIN)
+    p = clamp_p(((squash(d) << 4) + a1 + 2 * a2) >> 2, P_EDGE)
     return p, squash(d1), squash(d2), j1, j2
 
 
