@@ -80,37 +80,36 @@ def test_coder_matches_big_integer_twin(ops_list, counted):
 
 
 @njit
-def _code_ops(st, buf, ops, counted):
+def _code_ops(direction, buf, ops, counted):
     """One driver for both directions, as every model is written: ops rows as in
     _encode_ops, plus kind 2 = raw bits (value, nbits, -) and kind 3 = a symbol of
-    a small model (symbol < 5, context < 3, -). Returns what was coded."""
+    a small model (symbol < 5, context < 3, -). Returns (what was coded, the bytes an
+    encoder wrote, whether a decoder stayed within its input)."""
+    st = coder_new(direction, buf)
     probs = bits_new(4, counted)
     counts, totals = small_new(3, 5)
     got = np.zeros(ops.shape[0], np.int64)
     for i in range(ops.shape[0]):
         kind, a, b, c = ops[i, 0], ops[i, 1], ops[i, 2], ops[i, 3]
         if kind == 0:
-            got[i] = code_target(st, buf, c)
-            code_interval(st, buf, a, b, c)
+            got[i], st = code_target(st, buf, c)
+            st = code_interval(st, buf, a, b, c)
         elif kind == 1:
-            got[i] = code_bit(st, buf, probs, a, b)
+            got[i], st = code_bit(st, buf, probs, a, b)
         elif kind == 2:
-            got[i] = code_bits(st, buf, a, b)
+            got[i], st = code_bits(st, buf, a, b)
         else:
-            got[i] = code_small(st, buf, counts, totals, b, a)
+            got[i], st = code_small(st, buf, counts, totals, b, a)
             small_update(counts, totals, b, got[i], 24, 1 << 16)
-    return got
+    return got, coder_finish(st, buf) if direction == ENCODE else 0, coder_ok(st, buf)
 
 
 def _both_ways(ops, counted):
     out = np.zeros(64 + 16 * ops.shape[0], np.uint8)
-    st = coder_new(ENCODE, out)
-    _code_ops(st, out, ops, counted)
-    data = out[:coder_finish(st, out)].copy()
-    buf = data.copy()
-    st = coder_new(DECODE, buf)
-    got = _code_ops(st, buf, ops, counted)
-    assert coder_ok(st, buf)
+    _got, n, _ok = _code_ops(ENCODE, out, ops, counted)
+    data = out[:n].copy()
+    got, _n, ok = _code_ops(DECODE, data.copy(), ops, counted)
+    assert ok
     return data, got
 
 
@@ -143,10 +142,7 @@ def test_one_driver_codes_both_ways(ops_list, counted):
 
 def test_a_decoder_past_its_input_says_so():
     ops = np.array([(2, 0, 16, 0)] * 100, np.int64)  # 200 bytes from a 3-byte input
-    buf = np.zeros(3, np.uint8)
-    st = coder_new(DECODE, buf)
-    _code_ops(st, buf, ops, 0)
-    assert not coder_ok(st, buf)
+    assert not _code_ops(DECODE, np.zeros(3, np.uint8), ops, 0)[2]
 
 
 def test_counted_bits_learn_fast_and_stay_codable():

@@ -189,7 +189,7 @@ def _code_case(st, buf, ids, flags, winfo, ws_ids, ws_cls, bits):
     state = _state_new(winfo.shape[0])
     for t in range(n_tok):
         if not coder_ok(st, buf):
-            return False
+            return False, st
         f = np.int64(flags[t])
         sel = _case_before(idx, bits, ids, t, winfo, hist, ws_ids, ws_cls, state)
         if sel >= 0:
@@ -197,7 +197,7 @@ def _code_case(st, buf, ids, flags, winfo, ws_ids, ws_cls, bits):
             for j in range(2):  # "not lower case?", then "all caps?"
                 y = (1 if f != 0 else 0) if j == 0 else (1 if f == 2 else 0)
                 p, wset, p0, k = _case_decision(prob, idx, stv, w, apm, sel, j)
-                y = code_bit_p(st, buf, p0, y)
+                y, st = code_bit_p(st, buf, p0, y)
                 _case_update(prob, cnt, idx, stv, w, apm, wset, j, p, k, y)
                 coded += y
                 if y == 0:
@@ -205,7 +205,7 @@ def _code_case(st, buf, ids, flags, winfo, ws_ids, ws_cls, bits):
             f = coded
             flags[t] = f
         _case_after(ids, t, winfo, hist, state, f)
-    return coder_ok(st, buf)
+    return coder_ok(st, buf), st
 
 
 @njit
@@ -213,8 +213,8 @@ def encode_case(ids, flags, winfo, ws_ids, ws_cls, bits):
     """The range-coded case flags of a block's tokens (winfo: tokens.word_info;
     ws_cls: ws_classes of the whitespace vocabulary that ws_ids number)."""
     out = np.empty(64 + 4 * ids.shape[0], np.uint8)
-    st = coder_new(ENCODE, out)
-    _code_case(st, out, ids, flags.copy(), winfo, ws_ids, ws_cls, bits)
+    _ok, st = _code_case(coder_new(ENCODE, out), out, ids, flags.copy(), winfo, ws_ids, ws_cls,
+                         bits)
     return out[:coder_finish(st, out)].copy()
 
 
@@ -224,5 +224,5 @@ def decode_case(inp, ids, winfo, ws_ids, ws_cls, bits):
     read past its end."""
     flags = np.zeros(ids.shape[0], np.uint8)
     buf = inp.copy()
-    ok = _code_case(coder_new(DECODE, buf), buf, ids, flags, winfo, ws_ids, ws_cls, bits)
+    ok, _st = _code_case(coder_new(DECODE, buf), buf, ids, flags, winfo, ws_ids, ws_cls, bits)
     return flags, ok

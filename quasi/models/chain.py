@@ -219,14 +219,15 @@ def _chain_list_code(st, buf, see_p, base, where, pool, ctx, limit, sym, stamp, 
     those entries are stamped too. Decoding, sym is not read."""
     dec = decoding(st)
     nd, tot, mx, j, cum, cw, sh, s0, cum0, cw0 = _chain_scan(where, pool, ctx, -1 if dec else sym,
-                                                            stamp, mark, limit, o0_cnt, o0_total,
-                                                            bw)
+                                                             stamp, mark, limit, o0_cnt, o0_total,
+                                                             bw)
     if nd > 0:
         sctx = _see_ctx(base, nd, tot, mx, pred_on)
-        if code_bit(st, buf, see_p, sctx, 0 if cw > 0 else 1) == 0:
+        esc, st = code_bit(st, buf, see_p, sctx, 0 if cw > 0 else 1)
+        if esc == 0:
             a, z = _blend_scale(tot, s0, bw)
             total = tot * a + s0 * z
-            target = code_target(st, buf, total)
+            target, st = code_target(st, buf, total)
             if dec:  # find the offered word whose interval holds target
                 b = where[ctx]
                 cum = 0
@@ -238,14 +239,14 @@ def _chain_list_code(st, buf, see_p, base, where, pool, ctx, limit, sym, stamp, 
                         if bw > 0:
                             c += (np.int64(o0_cnt[s]) >> sh) * z
                         if cum + c > target:
-                            code_interval(st, buf, cum, c, total)
-                            return np.int64(s), k
+                            st = code_interval(st, buf, cum, c, total)
+                            return np.int64(s), k, st
                         cum += c
                     k += 1
-            code_interval(st, buf, cum * a + cum0 * z, cw * a + cw0 * z, total)
-            return sym, j
+            st = code_interval(st, buf, cum * a + cum0 * z, cw * a + cw0 * z, total)
+            return sym, j, st
     _chain_exclude(where, pool, ctx, stamp, mark, limit)
-    return -1, _list_len(where, pool, ctx)
+    return -1, _list_len(where, pool, ctx), st
 
 
 @njit_leaf
@@ -360,16 +361,16 @@ def _chain_known_code(st, buf, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt
     pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
     hit = 0
     if pred >= 0:
-        hit = code_bit(st, buf, pair_p, pctx, 1 if pred == sym else 0)
+        hit, st = code_bit(st, buf, pair_p, pctx, 1 if pred == sym else 0)
     if hit:  # a hit updates no other model
         sym = pred
     else:
-        sym = _chain_code(st, buf, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot,
-                          ctx, sym, pred, blend)
+        sym, st = _chain_code(st, buf, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt,
+                              o0_tot, ctx, sym, pred, blend)
         if sym < 0:
-            return -1
+            return -1, st
     _pair_learn(ptab, s, sym)
-    return sym
+    return sym, st
 
 
 @njit_inline
@@ -385,20 +386,21 @@ def _chain_code(st, buf, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, 
     dec = decoding(st)
     mark, pred_on, c2, ck = _chain_start(ch, ids, q, n_words, pred)
     # np.int64(): one compiled list coder for all three lists, not one per literal
-    got, j2 = _chain_list_code(st, buf, see_p, np.int64(0), w2, pool2, c2, np.int64(O2_CAP), sym,
-                               stamp, mark, pred_on, o0_cnt, o0_tot[0], np.int64(blend * BLEND_O2))
+    got, j2, st = _chain_list_code(st, buf, see_p, np.int64(0), w2, pool2, c2, np.int64(O2_CAP),
+                                   sym, stamp, mark, pred_on, o0_cnt, o0_tot[0],
+                                   np.int64(blend * BLEND_O2))
     if got >= 0:
         j1 = _list_find(w1, w1pool, ctx, got)
     else:
-        got, j1 = _chain_list_code(st, buf, see_p, np.int64(N_SEE), w1, w1pool, ctx,
-                                   np.int64(O1_EXCLUDED), sym, stamp, mark, pred_on, o0_cnt,
-                                   o0_tot[0], np.int64(blend * BLEND_O1))
+        got, j1, st = _chain_list_code(st, buf, see_p, np.int64(N_SEE), w1, w1pool, ctx,
+                                       np.int64(O1_EXCLUDED), sym, stamp, mark, pred_on, o0_cnt,
+                                       o0_tot[0], np.int64(blend * BLEND_O1))
     if got >= 0:
         jk = _list_find(wk, poolk, ck, got)
     else:
-        got, jk = _chain_list_code(st, buf, see_p, np.int64(2 * N_SEE), wk, poolk, ck,
-                                   np.int64(SKIP_CAP), sym, stamp, mark, pred_on, o0_cnt,
-                                   o0_tot[0], np.int64(blend * BLEND_SKIP))
+        got, jk, st = _chain_list_code(st, buf, see_p, np.int64(2 * N_SEE), wk, poolk, ck,
+                                       np.int64(SKIP_CAP), sym, stamp, mark, pred_on, o0_cnt,
+                                       o0_tot[0], np.int64(blend * BLEND_SKIP))
     if got >= 0:
         sym = got
     else:  # order 0, with the lists' words and the prediction excluded
@@ -407,15 +409,15 @@ def _chain_code(st, buf, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, 
         m, ctot = _recent_offer(ex0, n, rsorted, o0_cnt, stamp, mark + 1)
         avail = o0_tot[0] - cex
         if avail <= 0:
-            return -1
+            return -1, st
         if dec:
             cached = 1 if ctot == avail else 0
         else:
             cached = 1 if rword.shape[0] > 0 and rslot[sym] >= 0 else 0
         if 0 < ctot < avail:
-            cached = code_bit(st, buf, see_p, _recent_ctx(ctot, avail, pred_on), cached)
+            cached, st = code_bit(st, buf, see_p, _recent_ctx(ctot, avail, pred_on), cached)
         if cached:  # among the cached words, ascending in ex0[n:n + m]
-            target = code_target(st, buf, ctot)
+            target, st = code_target(st, buf, ctot)
             cum = 0
             if dec:
                 i = n
@@ -427,11 +429,11 @@ def _chain_code(st, buf, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, 
                 for i in range(n, n + m):
                     if ex0[i] < sym:
                         cum += o0_cnt[ex0[i]]
-            code_interval(st, buf, cum, o0_cnt[sym], ctot)
+            st = code_interval(st, buf, cum, o0_cnt[sym], ctot)
         else:  # among the others: the excluded and cached words' intervals are skipped
             if avail - ctot <= 0:
-                return -1
-            target = code_target(st, buf, avail - ctot)
+                return -1, st
+            target, st = code_target(st, buf, avail - ctot)
             if dec:
                 for i in range(n, n + m):
                     stamp[ex0[i]] = mark + 1
@@ -444,7 +446,7 @@ def _chain_code(st, buf, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, 
                     adj += o0_cnt[ex0[i]]
                 sym, cum = fw_find(o0_tree, 0, o0_tree.shape[0], target + adj)
                 if sym >= o0_cnt.shape[0] or o0_cnt[sym] == 0 or stamp[sym] == mark + 1:
-                    return -1
+                    return -1, st
                 cum -= adj
             else:
                 below = 0
@@ -452,10 +454,10 @@ def _chain_code(st, buf, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, 
                     if ex0[i] < sym:
                         below += o0_cnt[ex0[i]]
                 cum = fw_prefix(o0_tree, 0, sym) - below
-            code_interval(st, buf, cum, o0_cnt[sym], avail - ctot)
+            st = code_interval(st, buf, cum, o0_cnt[sym], avail - ctot)
         _o0_add(o0_tree, o0_cnt, o0_tot, sym)
     _chain_update(ch, w1, w1pool, wsc, ctx, c2, ck, sym, j2, j1, jk)
-    return sym
+    return sym, st
 
 
 @njit_leaf

@@ -316,7 +316,8 @@ def fw_find(tree, base, size, target):
 # Coding in either direction. Each model is written once: its coding step hands
 # the coder the bit, value or symbol interval it would encode and gets back what
 # was coded, which is the same when encoding and what the input holds when
-# decoding. A coder is a uint64 array (COD_* below) with its buffer: the output
+# decoding. A coder is a tuple of five uint64 (COD_* below), passed in and handed
+# back by every step so that it stays in registers, with its buffer: the output
 # when encoding, a writable copy of the input when decoding, so that every model
 # compiles to one function for both directions. A frequency coded in either
 # direction takes two steps: code_target (where the coded symbol falls, decoding
@@ -329,109 +330,137 @@ COD_RANGE = 1
 COD_POS = 2        # the next byte of buf to write or read
 COD_DIRECTION = 3
 COD_SCALE = 4      # decoding: range // total of the last code_target
-COD_SIZE = 5
 
 
 @njit
 def coder_new(direction, buf):
     """A coder in direction ENCODE (buf: room for the output) or DECODE (buf: the
     input, which is never read past its end: bytes past it read as zero)."""
-    st = np.zeros(COD_SIZE, np.uint64)
-    st[COD_RANGE] = MASK64
-    st[COD_DIRECTION] = direction
     if direction == DECODE:
         code, _rng, pos = dec_new(buf)
-        st[COD_LOW] = code
-        st[COD_POS] = np.uint64(pos)
-    return st
+        return (code, MASK64, np.uint64(pos), np.uint64(DECODE), np.uint64(1))
+    return (np.uint64(0), MASK64, np.uint64(0), np.uint64(ENCODE), np.uint64(1))
 
 
 @njit_inline
-def decoding(st):
-    return st[COD_DIRECTION] == DECODE
+def decoding(cs):
+    return cs[COD_DIRECTION] == DECODE
 
 
 @njit_inline
-def coder_ok(st, buf):
+def coder_ok(cs, buf):
     """False once a decoder has read more than 8 bytes past the end of its input
     (the input was corrupt, or its declared sizes false)."""
-    return st[COD_DIRECTION] == ENCODE or np.int64(st[COD_POS]) <= buf.shape[0] + 8
+    return cs[COD_DIRECTION] == ENCODE or np.int64(cs[COD_POS]) <= buf.shape[0] + 8
 
 
 @njit_inline
-def coder_finish(st, buf):
+def coder_finish(cs, buf):
     """Flush an encoder; returns the number of bytes written to buf."""
-    return enc_finish(st, buf)
+    pos = np.int64(cs[COD_POS])
+    low = cs[COD_LOW]
+    for _ in range(8):
+        buf[pos] = np.uint8(low >> SHIFT)
+        pos += 1
+        low = low << EIGHT
+    return pos
 
 
 @njit_inline
-def code_bit_p(st, buf, p0, bit):
-    """Code a bit whose P(0) is p0 in 1/65536; returns the bit coded."""
-    if st[COD_DIRECTION] == ENCODE:
-        enc_bit_p(st, buf, p0, bit)
-        return bit
-    y, code, rng, pos = dec_bit_p(st[COD_LOW], st[COD_RANGE], np.int64(st[COD_POS]), buf, p0)
-    st[COD_LOW] = code
-    st[COD_RANGE] = rng
-    st[COD_POS] = np.uint64(pos)
-    return y
+def _enc_step(cs, buf, add, rng):
+    """An encoder's cs with low moved up by add (a carry goes into the bytes already
+    written) and the range narrowed to rng, settled bytes shifted out into buf."""
+    low = cs[COD_LOW]
+    nl = low + add
+    pos = np.int64(cs[COD_POS])
+    if nl < low:
+        i = pos - 1
+        while buf[i] == 255:
+            buf[i] = 0
+            i -= 1
+        buf[i] += 1
+    while rng < TOP:
+        buf[pos] = np.uint8(nl >> SHIFT)
+        pos += 1
+        nl = nl << EIGHT
+        rng = rng << EIGHT
+    return (nl, rng, np.uint64(pos), cs[COD_DIRECTION], cs[COD_SCALE])
 
 
 @njit_inline
-def code_bit(st, buf, probs, i, bit):
-    """Code a bit with adaptive probability probs[i] (bits_new), then adapt it."""
-    bit = code_bit_p(st, buf, probs[i] & PROB_MASK, bit)
+def code_bit_p(cs, buf, p0, bit):
+    """Code a bit whose P(0) is p0 in 1/65536; returns (the bit coded, the coder)."""
+    rng = cs[COD_RANGE]
+    bound = (rng >> np.uint64(16)) * np.uint64(p0)
+    if cs[COD_DIRECTION] == ENCODE:
+        if bit == 0:
+            return np.int64(0), _enc_step(cs, buf, np.uint64(0), bound)
+        return np.int64(1), _enc_step(cs, buf, bound, rng - bound)
+    code = cs[COD_LOW]
+    y = 0 if code < bound else 1
+    if y == 0:
+        code, rng, pos = _dec_norm(code, bound, np.int64(cs[COD_POS]), buf)
+    else:
+        code, rng, pos = _dec_norm(code - bound, rng - bound, np.int64(cs[COD_POS]), buf)
+    return np.int64(y), (code, rng, np.uint64(pos), cs[COD_DIRECTION], cs[COD_SCALE])
+
+
+@njit_inline
+def code_bit(cs, buf, probs, i, bit):
+    """Code a bit with adaptive probability probs[i] (bits_new), then adapt it;
+    returns (the bit coded, the coder)."""
+    bit, cs = code_bit_p(cs, buf, probs[i] & PROB_MASK, bit)
     _bit_update(probs, i, bit)
-    return bit
+    return bit, cs
 
 
 @njit_inline
-def code_target(st, buf, total):
-    """Decoding: the cumulative frequency (< total) the next symbol covers, to be
-    followed by code_interval with that symbol's interval. Encoding: 0."""
-    if st[COD_DIRECTION] == ENCODE:
-        return np.int64(0)
-    r, v = dec_target(st[COD_LOW], st[COD_RANGE], total)
-    st[COD_SCALE] = r
-    return v
+def code_target(cs, buf, total):
+    """Decoding: (the cumulative frequency (< total) the next symbol covers, the
+    coder), to be followed by code_interval with that symbol's interval. Encoding:
+    (0, the coder)."""
+    if cs[COD_DIRECTION] == ENCODE:
+        return np.int64(0), cs
+    r, v = dec_target(cs[COD_LOW], cs[COD_RANGE], total)
+    return v, (cs[COD_LOW], cs[COD_RANGE], cs[COD_POS], cs[COD_DIRECTION], r)
 
 
 @njit_inline
-def code_interval(st, buf, start, size, total):
+def code_interval(cs, buf, start, size, total):
     """Code the interval [start, start+size) out of total (total <= 2**32); when
-    decoding, the one that holds code_target's answer."""
-    if st[COD_DIRECTION] == ENCODE:
-        enc_encode(st, buf, start, size, total)
-        return
-    code, rng, pos = dec_consume(st[COD_LOW], np.int64(st[COD_POS]), buf, st[COD_SCALE],
+    decoding, the one that holds code_target's answer. Returns the coder."""
+    if cs[COD_DIRECTION] == ENCODE:
+        r = cs[COD_RANGE] // np.uint64(total)
+        return _enc_step(cs, buf, r * np.uint64(start), r * np.uint64(size))
+    code, rng, pos = dec_consume(cs[COD_LOW], np.int64(cs[COD_POS]), buf, cs[COD_SCALE],
                                  start, size)
-    st[COD_LOW] = code
-    st[COD_RANGE] = rng
-    st[COD_POS] = np.uint64(pos)
+    return (code, rng, np.uint64(pos), cs[COD_DIRECTION], cs[COD_SCALE])
 
 
 @njit_inline
-def code_bits(st, buf, value, nbits):
-    """Code nbits raw bits of value (uniform, up to 16 at a time); returns the value."""
+def code_bits(cs, buf, value, nbits):
+    """Code nbits raw bits of value (uniform, up to 16 at a time); returns (the
+    value, the coder)."""
     out = 0
     while nbits > 0:
         k = 16 if nbits > 16 else nbits
         nbits -= k
-        v = code_target(st, buf, 1 << k)
-        if st[COD_DIRECTION] == ENCODE:
+        v, cs = code_target(cs, buf, 1 << k)
+        if cs[COD_DIRECTION] == ENCODE:
             v = (value >> nbits) & ((1 << k) - 1)
-        code_interval(st, buf, v, 1, 1 << k)
+        cs = code_interval(cs, buf, v, 1, 1 << k)
         out = (out << k) | v
-    return out
+    return out, cs
 
 
 @njit_inline
-def code_small(st, buf, counts, totals, ctx, sym):
-    """Code sym with the small model's counts in ctx (small_new); returns it."""
+def code_small(cs, buf, counts, totals, ctx, sym):
+    """Code sym with the small model's counts in ctx (small_new); returns (it, the
+    coder)."""
     total = totals[ctx]
-    target = code_target(st, buf, total)
+    target, cs = code_target(cs, buf, total)
     cum = 0
-    if st[COD_DIRECTION] == ENCODE:
+    if cs[COD_DIRECTION] == ENCODE:
         for s in range(sym):
             cum += counts[ctx, s]
     else:
@@ -440,6 +469,4 @@ def code_small(st, buf, counts, totals, ctx, sym):
         while sym < n_sym - 1 and cum + counts[ctx, sym] <= target:
             cum += counts[ctx, sym]
             sym += 1
-    code_interval(st, buf, cum, counts[ctx, sym], total)
-    return sym
-
+    return sym, code_interval(cs, buf, cum, counts[ctx, sym], total)

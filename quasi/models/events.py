@@ -229,21 +229,22 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
         ctx = lv1 * N_LEVELS + lv2
         bctx = _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok)
         lev = np.int64(LEVEL_MATCH) if mlen else np.int64(e_lev[e])
-        _level_code(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, bctx, lev, sm, side_bits,
-                    mixed_levels, prev_cls, ids, np.int64(e_pos[e]), n_words, shapes)
+        _lev, st, fst = _level_code(st, out, fst, fout, lev_p, lev_c, lev_t, ctx, bctx, lev, sm,
+                                    side_bits, mixed_levels, prev_cls, ids, np.int64(e_pos[e]),
+                                    n_words, shapes)
         lv2 = lv1
         lv1 = lev
         if mlen:
             v = mlen - min_match + 1
             b = _bucket(v)
-            code_small(st, out, mlen_c, mlen_t, 0, b)
+            _, st = code_small(st, out, mlen_c, mlen_t, 0, b)
             small_update(mlen_c, mlen_t, 0, b, SMALL_INC, SMALL_LIMIT)
-            code_bits(st, out, v, b)
+            _, st = code_bits(st, out, v, b)
             dist = e - c
             b = _bucket(dist)
-            code_small(st, out, mdist_c, mdist_t, 0, b)
+            _, st = code_small(st, out, mdist_c, mdist_t, 0, b)
             small_update(mdist_c, mdist_t, 0, b, SMALL_INC, SMALL_LIMIT)
-            code_bits(st, out, dist, b)
+            _, st = code_bits(st, out, dist, b)
         n_coded = mlen if mlen > 0 else 1
         for i in range(n_coded):
             ee = e + i
@@ -268,13 +269,13 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                     if phrase:
                         nw = 1 if first[w] == p + k else 0
                         if side_bits:
-                            _side_code(fst, fout, sm, side_bits,
-                                       KIND_FIRST if k == 0 else KIND_INNER,
-                                       lev if k == 0 else k, 0, lv1, prev_cls, ids,
-                                       np.int64(p + k), n_words, shapes, nw)
+                            _, fst = _side_code(fst, fout, sm, side_bits,
+                                                KIND_FIRST if k == 0 else KIND_INNER,
+                                                lev if k == 0 else k, 0, lv1, prev_cls, ids,
+                                                np.int64(p + k), n_words, shapes, nw)
                         else:
-                            code_bit(fst, fout, newword_p,
-                                     NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
+                            _, fst = code_bit(fst, fout, newword_p,
+                                              NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
                     else:
                         nw = 1 if lev == LEVEL_NEW else 0
                     ps = _pair_slot(ids, p + k, n_words, pair_bits)
@@ -282,14 +283,14 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                         _new_word_update(w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, pw, w)
                         _pair_learn(ptab, ps, w)
                     elif word_chain:
-                        _chain_known_code(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
-                                          o0_cnt, o0_tot, pw, w,
-                                          (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p,
-                                           stamp, ex0, rword, rlink, rslot, rsorted), ids,
-                                          np.int64(p + k), n_words, blend)
+                        _, st = _chain_known_code(st, out, pair_p, ptab, ps, w1, w1pool, wsc,
+                                                  o0_tree, o0_cnt, o0_tot, pw, w,
+                                                  (w2, pool2, sc2, tag2, wk, poolk, sck, tagk,
+                                                   see_p, stamp, ex0, rword, rlink, rslot, rsorted),
+                                                  ids, np.int64(p + k), n_words, blend)
                     else:
-                        _known_code(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
-                                    o0_cnt, o0_tot, pw, w)
+                        _, st = _known_code(st, out, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
+                                            o0_cnt, o0_tot, pw, w)
                     if phrase and k == 0:
                         s = _choice_slot(ctab, ckey, w, lev)
                         cctx = ctab[s]
@@ -298,7 +299,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                             ckey[cctx] = w * 16 + lev
                             ctab[s] = cctx
                             n_ctx += 1
-                        j = _list_code(st, out, c1, c1pool, cctx, np.int64(val), 0)
+                        j, st = _list_code(st, out, c1, c1pool, cctx, np.int64(val), 0)
                         need = csc[0] + HDR + 4 * _list_cap(c1, c1pool, cctx) + 8
                         if need > c1pool.shape[0]:
                             c1pool = _grow_pool(c1pool, csc, need)
@@ -313,9 +314,9 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 if info & 1:
                     f = np.int64(flags[p + k])
                     fctx = _flag_ctx(info, prev_flag, prev_cls)
-                    code_bit(fst, fout, flag_p, fctx, 1 if f else 0)
+                    _, fst = code_bit(fst, fout, flag_p, fctx, 1 if f else 0)
                     if f:
-                        code_bit(fst, fout, flag_p, fctx + 1, f - 1)
+                        _, fst = code_bit(fst, fout, flag_p, fctx + 1, f - 1)
                     prev_flag = f
                 prev_cls = (info >> 1) & 7
                 winfo[w] = _word_seen(info, f, side_ctx)
@@ -379,8 +380,9 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
             return ids, flags, False  # read past the end: corrupt (or a false token count)
         ctx = lv1 * N_LEVELS + lv2
         bctx = _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok)
-        lev0 = _level_code(st, buf, fst, fbuf, lev_p, lev_c, lev_t, ctx, bctx, unknown, sm,
-                           side_bits, mixed_levels, prev_cls, ids, np.int64(t), n_words, shapes)
+        lev0, st, fst = _level_code(st, buf, fst, fbuf, lev_p, lev_c, lev_t, ctx, bctx, unknown, sm,
+                                    side_bits, mixed_levels, prev_cls, ids, np.int64(t), n_words,
+                                    shapes)
         lv2 = lv1
         lv1 = lev0
         n_copy = 1
@@ -388,15 +390,15 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
         if lev0 == LEVEL_MATCH:
             if min_match <= 0:
                 return ids, flags, False
-            b = code_small(st, buf, mlen_c, mlen_t, 0, unknown)
+            b, st = code_small(st, buf, mlen_c, mlen_t, 0, unknown)
             small_update(mlen_c, mlen_t, 0, b, SMALL_INC, SMALL_LIMIT)
-            low_bits = code_bits(st, buf, unknown, b)
+            low_bits, st = code_bits(st, buf, unknown, b)
             n_copy = ((1 << b) | low_bits) + min_match - 1
-            b = code_small(st, buf, mdist_c, mdist_t, 0, unknown)
+            b, st = code_small(st, buf, mdist_c, mdist_t, 0, unknown)
             small_update(mdist_c, mdist_t, 0, b, SMALL_INC, SMALL_LIMIT)
             if b > 40:
                 return ids, flags, False
-            low_bits = code_bits(st, buf, unknown, b)
+            low_bits, st = code_bits(st, buf, unknown, b)
             dist = (1 << b) | low_bits
             if dist > e or n_copy > n_tok - t:
                 return ids, flags, False
@@ -432,13 +434,13 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                 is_new = True
                 while k < n and (k == 0 or is_new):
                     if phrase and side_bits:
-                        nw = _side_code(fst, fbuf, sm, side_bits,
-                                        KIND_FIRST if k == 0 else KIND_INNER,
-                                        lev if k == 0 else k, 0, lv1, prev_cls, ids,
-                                        np.int64(t + k), n_words, shapes, unknown)
+                        nw, fst = _side_code(fst, fbuf, sm, side_bits,
+                                             KIND_FIRST if k == 0 else KIND_INNER,
+                                             lev if k == 0 else k, 0, lv1, prev_cls, ids,
+                                             np.int64(t + k), n_words, shapes, unknown)
                     elif phrase:
-                        nw = code_bit(fst, fbuf, newword_p,
-                                      NEWWORD_FIRST if k == 0 else NEWWORD_INNER, unknown)
+                        nw, fst = code_bit(fst, fbuf, newword_p,
+                                           NEWWORD_FIRST if k == 0 else NEWWORD_INNER, unknown)
                     else:
                         nw = 1 if lev == LEVEL_NEW else 0
                     ps = _pair_slot(ids, t + k, n_words, pair_bits)
@@ -451,15 +453,15 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                         _pair_learn(ptab, ps, w)
                     else:
                         if word_chain:
-                            w = _chain_known_code(
-                                st, buf, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree, o0_cnt,
-                                o0_tot, pw, unknown,
-                                (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp,
-                                 ex0, rword, rlink, rslot, rsorted), ids, np.int64(t + k),
-                                n_words, blend)
+                            w, st = _chain_known_code(st, buf, pair_p, ptab, ps, w1, w1pool, wsc,
+                                                      o0_tree, o0_cnt, o0_tot, pw, unknown,
+                                                      (w2, pool2, sc2, tag2, wk, poolk, sck, tagk,
+                                                       see_p, stamp, ex0, rword, rlink, rslot,
+                                                       rsorted), ids, np.int64(t + k), n_words,
+                                                      blend)
                         else:
-                            w = _known_code(st, buf, pair_p, ptab, ps, w1, w1pool, wsc,
-                                            o0_tree, o0_cnt, o0_tot, pw, unknown)
+                            w, st = _known_code(st, buf, pair_p, ptab, ps, w1, w1pool, wsc, o0_tree,
+                                                o0_cnt, o0_tot, pw, unknown)
                         if w < 0:
                             return ids, flags, False
                     ids[t + k] = w
@@ -475,7 +477,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                             ckey[cctx] = w * 16 + lev
                             ctab[s] = cctx
                             n_ctx += 1
-                        j = _list_code(st, buf, c1, c1pool, cctx, unknown, 0)
+                        j, st = _list_code(st, buf, c1, c1pool, cctx, unknown, 0)
                         if j < _list_len(c1, c1pool, cctx):
                             is_new = False
                             val = _list_sym(c1, c1pool, cctx, j)
@@ -504,9 +506,10 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                 f = 0
                 if info & 1:
                     fctx = _flag_ctx(info, prev_flag, prev_cls)
-                    f = code_bit(fst, fbuf, flag_p, fctx, unknown)
+                    f, fst = code_bit(fst, fbuf, flag_p, fctx, unknown)
                     if f:
-                        f += code_bit(fst, fbuf, flag_p, fctx + 1, unknown)
+                        f2, fst = code_bit(fst, fbuf, flag_p, fctx + 1, unknown)
+                        f += f2
                     prev_flag = f
                 winfo[w] = _word_seen(info, f if info & 1 else -1, side_ctx)
                 prev_cls = (info >> 1) & 7

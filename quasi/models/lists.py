@@ -158,11 +158,11 @@ def _list_code(st, buf, where, pool, ctx, sym, skip):
     Decoding, sym is not read: the slot says which symbol was coded."""
     b = where[ctx]
     if b < 0:
-        return 0
+        return 0, st
     ln = np.int64(pool[b])
     esc = np.int64(pool[b + 3])
     tot = np.int64(pool[b + 2]) - (pool[b + HDR + 1] if skip else 0)
-    target = code_target(st, buf, tot + esc)
+    target, st = code_target(st, buf, tot + esc)
     j = skip
     cum = 0
     i = b + HDR + 2 * skip
@@ -180,7 +180,7 @@ def _list_code(st, buf, where, pool, ctx, sym, skip):
             j += 1
             i += 2
     if j < ln:
-        code_interval(st, buf, cum, pool[i + 1], tot + esc)
+        st = code_interval(st, buf, cum, pool[i + 1], tot + esc)
     else:
-        code_interval(st, buf, tot, esc, tot + esc)
-    return j
+        st = code_interval(st, buf, tot, esc, tot + esc)
+    return j, st

@@ -75,15 +75,15 @@ def _known_code(st, buf, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_t
     pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
     hit = 0
     if pred >= 0:
-        hit = code_bit(st, buf, pair_p, pctx, 1 if pred == sym else 0)
+        hit, st = code_bit(st, buf, pair_p, pctx, 1 if pred == sym else 0)
     if hit:  # a hit updates no other model
         sym = pred
     else:
-        sym = _word_code(st, buf, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, pred, top)
+        sym, st = _word_code(st, buf, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, pred, top)
         if sym < 0:
-            return -1
+            return -1, st
     _pair_learn(ptab, s, sym)
-    return sym
+    return sym, st
 
 
 @njit_leaf

@@ -301,7 +301,7 @@ def _code_counted(st, buf, ids, ws_ids, head, last, length, ws_len, ws_tail):
         s = np.int64(ws_ids[t])
         sym = s if s < DIRECT else ESCAPE
         total = np.int64(rows[ctx, TOTAL])
-        target = code_target(st, buf, total)
+        target, st = code_target(st, buf, total)
         cum = 0
         if dec:
             sym = 0
@@ -311,34 +311,34 @@ def _code_counted(st, buf, ids, ws_ids, head, last, length, ws_len, ws_tail):
         else:
             for k in range(sym):
                 cum += np.int64(rows[ctx, k])
-        code_interval(st, buf, cum, np.int64(rows[ctx, sym]), total)
+        st = code_interval(st, buf, cum, np.int64(rows[ctx, sym]), total)
         _learn(rows, ctx, sym)
         _learn(rows, low, sym)
         if sym == ESCAPE:
             if n_ws <= DIRECT:
-                return False
-            v = code_target(st, buf, n_ws - DIRECT)
+                return False, st
+            v, st = code_target(st, buf, n_ws - DIRECT)
             if not dec:
                 v = s - DIRECT
-            code_interval(st, buf, v, 1, n_ws - DIRECT)
+            st = code_interval(st, buf, v, 1, n_ws - DIRECT)
             sym = v + DIRECT
         s = sym
         if s >= n_ws or not coder_ok(st, buf):
-            return False
+            return False, st
         ws_ids[t] = s
         col = _advance(col, s, ws_len, ws_tail)
         if ws_tail[s] >= 0:
             indent = ws_tail[s]
         prev = s
-    return True
+    return True, st
 
 
 @njit
 def _encode_counted(ids, ws_ids, head, last, length, ws_len, ws_tail):
     """encode_spaces by the counting model of codec revision 3."""
     out = np.empty(64 + 4 * ids.shape[0], np.uint8)
-    st = coder_new(ENCODE, out)
-    _code_counted(st, out, ids, ws_ids.astype(np.int32), head, last, length, ws_len, ws_tail)
+    _ok, st = _code_counted(coder_new(ENCODE, out), out, ids, ws_ids.astype(np.int32), head, last,
+                            length, ws_len, ws_tail)
     return out[:coder_finish(st, out)].copy()
 
 
@@ -347,8 +347,8 @@ def _decode_spaces_r3(inp, ids, head, last, length, ws_len, ws_tail):
     """decode_spaces for codec revision 3."""
     ws_ids = np.zeros(ids.shape[0], np.int32)
     buf = inp.copy()
-    ok = _code_counted(coder_new(DECODE, buf), buf, ids, ws_ids, head, last, length, ws_len,
-                       ws_tail)
+    ok, _st = _code_counted(coder_new(DECODE, buf), buf, ids, ws_ids, head, last, length, ws_len,
+                            ws_tail)
     return ws_ids, ok
 
 
@@ -529,14 +529,14 @@ def _code_mixed(st, buf, ids, ws_ids, n_words, head, last, length, ws_len, ws_ta
         wd = ids[t]
         col += length[wd]
         s = np.int64(ws_ids[t])
-        sel = _mix_contexts(hashes, ids, t, n_words, head, last, length, last_ws, prev, prev2,
-                            col, indent, line_pos, prev_indent)
+        sel = _mix_contexts(hashes, ids, t, n_words, head, last, length, last_ws, prev, prev2, col,
+                            indent, line_pos, prev_indent)
         coded = direct
         for k in range(direct):
             if k % BUCKET == 0:
                 _mix_buckets(idx, hashes, k // BUCKET, bits)
             p, wset, p0, j = _mix_decision(table, idx, stv, w, apm, hashes, k, sel)
-            y = code_bit_p(st, buf, p0, 1 if s == k else 0)
+            y, st = code_bit_p(st, buf, p0, 1 if s == k else 0)
             _mix_update(table, idx, stv, w, apm, wset, k, p, j, y)
             if y:
                 coded = k
@@ -549,7 +549,7 @@ def _code_mixed(st, buf, ids, ws_ids, n_words, head, last, length, ws_len, ws_ta
                 while (v >> (nb + 1)) > 0:
                     nb += 1
             for e in range(top):
-                y = code_bit_p(st, buf, _esc_p0(esc_prob, e), 1 if e == nb else 0)
+                y, st = code_bit_p(st, buf, _esc_p0(esc_prob, e), 1 if e == nb else 0)
                 counter_update(esc_prob, esc_cnt, e, y, MIX_COUNT_LIMIT)
                 if y:
                     nb = e
@@ -557,27 +557,26 @@ def _code_mixed(st, buf, ids, ws_ids, n_words, head, last, length, ws_len, ws_ta
             prefix = 1
             for b in range(nb - 1, -1, -1):
                 j = _esc_body_slot(nb, prefix)
-                y = code_bit_p(st, buf, _esc_p0(esc_prob, j), (v >> b) & 1)
+                y, st = code_bit_p(st, buf, _esc_p0(esc_prob, j), (v >> b) & 1)
                 counter_update(esc_prob, esc_cnt, j, y, MIX_COUNT_LIMIT)
                 prefix = 2 * prefix + y
             if prefix > n_ws - direct:
-                return False
+                return False, st
             coded = prefix + direct - 1
         s = coded
         ws_ids[t] = s
-        col, indent, prev_indent, line_pos = _after_entry(s, wd, col, indent, prev_indent,
-                                                          line_pos, last_ws, ws_len, ws_tail)
+        col, indent, prev_indent, line_pos = _after_entry(s, wd, col, indent, prev_indent, line_pos,
+                                                          last_ws, ws_len, ws_tail)
         prev2 = prev
         prev = s
-    return True
+    return True, st
 
 
 @njit
 def _encode_mixed(ids, ws_ids, n_words, head, last, length, ws_len, ws_tail, bits):
     out = np.empty(64 + 4 * ids.shape[0], np.uint8)
-    st = coder_new(ENCODE, out)
-    _code_mixed(st, out, ids, ws_ids.astype(np.int32), n_words, head, last, length, ws_len,
-                ws_tail, bits)
+    _ok, st = _code_mixed(coder_new(ENCODE, out), out, ids, ws_ids.astype(np.int32), n_words, head,
+                          last, length, ws_len, ws_tail, bits)
     return out[:coder_finish(st, out)].copy()
 
 
@@ -586,8 +585,8 @@ def _decode_mixed(inp, ids, n_words, head, last, length, ws_len, ws_tail, bits):
     """Inverse of _encode_mixed: (ws_ids, ok)."""
     ws_ids = np.zeros(ids.shape[0], np.int32)
     buf = inp.copy()
-    ok = _code_mixed(coder_new(DECODE, buf), buf, ids, ws_ids, n_words, head, last, length,
-                     ws_len, ws_tail, bits)
+    ok, _st = _code_mixed(coder_new(DECODE, buf), buf, ids, ws_ids, n_words, head, last, length,
+                          ws_len, ws_tail, bits)
     return ws_ids, ok
 
 
@@ -595,7 +594,6 @@ def decode_spaces(inp, ids, head, last, length, ws_len, ws_tail, revision: int,
                   mix_bits: int = 0):
     """(ws_ids, ok): the inverse of encode_spaces, or of revision 2's coder."""
     if mix_bits:
-        return _decode_mixed(inp, ids, head.shape[0], head, last, length, ws_len, ws_tail,
-                             mix_bits)
+        return _decode_mixed(inp, ids, head.shape[0], head, last, length, ws_len, ws_tail, mix_bits)
     decode = _decode_spaces_r2 if revision == 2 else _decode_spaces_r3
     return decode(inp, ids, head, last, length, ws_len, ws_tail)

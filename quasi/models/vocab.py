@@ -201,15 +201,15 @@ def _code_decision(st, buf, prob, cnt, idx, n, slot, stv, w, wbase, apm, refined
     if refined:
         wbase2 = (N_SETS + set2) * (n + 1)
         row2 = APM_ROWS1 + _bucket(key2, APM_BITS2)
-        p, p1, p2, j1, j2 = _predict_refined(prob, idx, n, slot, stv, w, wbase, wbase2, apm,
-                                             set2, row2)
-        y = code_bit_p(st, buf, 65536 - p, y)
+        p, p1, p2, j1, j2 = _predict_refined(prob, idx, n, slot, stv, w, wbase, wbase2, apm, set2,
+                                             row2)
+        y, st = code_bit_p(st, buf, 65536 - p, y)
         _update_refined(prob, cnt, idx, n, slot, stv, w, wbase, wbase2, apm, p1, p2, j1, j2, y)
     else:
         p = _predict(prob, idx, n, slot, stv, w, wbase)
-        y = code_bit_p(st, buf, _p0(p), y)
+        y, st = code_bit_p(st, buf, _p0(p), y)
         _update(prob, cnt, idx, n, slot, stv, w, wbase, p, y)
-    return y
+    return y, st
 
 
 @njit_inline
@@ -249,7 +249,7 @@ def _code_words_n(st, buf, prob, cnt, w, base, bits, apm, models, vbytes, voffs,
         _byte_contexts(hashes, idx, models, n, base, bits, hist, 0)
         while True:
             if i >= n_bytes or not coder_ok(st, buf):
-                return False
+                return False, st
             cls = _class(hist[0]) * 9
             key = _apm_key(hist)
             c = np.int64(vbytes[i])
@@ -275,14 +275,14 @@ def _code_words_n(st, buf, prob, cnt, w, base, bits, apm, models, vbytes, voffs,
                     y = 1 if i == voffs[wd + 1] else 0
                     dslot, wbase = END_SLOT, _class(hist[0]) * 9 * (n + 1)
                 # one call site: each model set's decision is compiled in once
-                y = _code_decision(st, buf, prob, cnt, idx, n, dslot, stv, w, wbase, apm, refined,
-                                   set2, key2, y)
+                y, st = _code_decision(st, buf, prob, cnt, idx, n, dslot, stv, w, wbase, apm,
+                                       refined, set2, key2, y)
                 c0 = (c0 << 1) | y
                 slot = (slot << 1) | y
             if y == 1:
                 break
         voffs[wd + 1] = i
-    return i == n_bytes
+    return i == n_bytes, st
 
 
 def _room(vbytes, voffs):
@@ -299,8 +299,8 @@ def _primed_model(n_bytes, models, refined, max_bits, pbytes, poffs):
     buckets) that has learnt the priming words pbytes[poffs[i]:poffs[i+1]]."""
     prob, cnt, w, base, bits, apm = _model_new(n_bytes + poffs[-1], models, refined, max_bits)
     scratch = np.empty(poffs[-1] * 14 + 64, np.uint8)
-    _code_words(coder_new(ENCODE, scratch), scratch, prob, cnt, w, base, bits, apm, models,
-                refined, pbytes, poffs)
+    _code_words(coder_new(ENCODE, scratch), scratch, prob, cnt, w, base, bits, apm, models, refined,
+                pbytes, poffs)
     return prob, cnt, w, base, bits, apm
 
 
@@ -324,8 +324,7 @@ def _start_state(n_bytes, model_set, max_bits, pbytes, poffs):
     key = (model_set, layout, hash(pbytes[:poffs[-1]].tobytes()), poffs.shape[0])
     state = _PRIMED.get(key)
     if state is None:
-        state = _primed_model(n_bytes, models, REFINED[model_set], max_bits,
-                              *_room(pbytes, poffs))
+        state = _primed_model(n_bytes, models, REFINED[model_set], max_bits, *_room(pbytes, poffs))
         if sum(1 << b for b in layout) > CACHE_MAX_BUCKETS:
             return state
         if key not in _USED_ONCE and n_bytes >= CACHE_AT_ONCE_BYTES:
@@ -342,8 +341,8 @@ def _start_state(n_bytes, model_set, max_bits, pbytes, poffs):
 def _encode(prob, cnt, w, base, bits, apm, models, refined, vbytes, voffs):
     out = np.empty(voffs[-1] * 14 + 64, np.uint8)  # at most 12 bits per decision; pages
     # past the coded bytes are never touched, so never resident
-    st = coder_new(ENCODE, out)
-    _code_words(st, out, prob, cnt, w, base, bits, apm, models, refined, vbytes, voffs)
+    _ok, st = _code_words(coder_new(ENCODE, out), out, prob, cnt, w, base, bits, apm, models,
+                          refined, vbytes, voffs)
     return out[:coder_finish(st, out)].copy()
 
 
@@ -368,6 +367,6 @@ def _decode(prob, cnt, w, base, bits, apm, models, refined, inp, n_words, n_byte
     vbytes = np.zeros(n_bytes + 8, np.uint8)
     voffs = np.zeros(n_words + 1, np.int64)
     buf = inp.copy()
-    ok = _code_words(coder_new(DECODE, buf), buf, prob, cnt, w, base, bits, apm, models, refined,
-                     vbytes, voffs)
+    ok, _st = _code_words(coder_new(DECODE, buf), buf, prob, cnt, w, base, bits, apm, models,
+                          refined, vbytes, voffs)
     return vbytes, voffs, ok

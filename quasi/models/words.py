@@ -46,26 +46,26 @@ def _word_code(st, buf, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym, ex, 
     """Code known word sym (never ex) after word ctx, with word ex (if >= 0) excluded
     from the order-0 model, and from the list if it leads it (ex_top); returns the
     word coded, or -1 if a decoder met a code no word has (corrupt input)."""
-    j = _list_code(st, buf, w1, w1pool, ctx, sym, 1 if ex_top else 0)
+    j, st = _list_code(st, buf, w1, w1pool, ctx, sym, 1 if ex_top else 0)
     if j < _list_len(w1, w1pool, ctx):
         sym = _list_sym(w1, w1pool, ctx, j)
     else:
         cex = o0_cnt[ex] if ex >= 0 else 0
         total = o0_tot[0] - cex
         if total <= 0:
-            return -1
-        target = code_target(st, buf, total)
+            return -1, st
+        target, st = code_target(st, buf, total)
         if decoding(st):
             if ex >= 0 and target >= fw_prefix(o0_tree, 0, ex):
                 target += cex   # the excluded word's interval is skipped
             sym, cum = fw_find(o0_tree, 0, o0_tree.shape[0], target)
             if sym >= o0_cnt.shape[0] or o0_cnt[sym] == 0 or sym == ex:
-                return -1
+                return -1, st
         else:
             cum = fw_prefix(o0_tree, 0, sym)
         if ex >= 0 and ex < sym:
             cum -= cex
-        code_interval(st, buf, cum, o0_cnt[sym], total)
+        st = code_interval(st, buf, cum, o0_cnt[sym], total)
         _o0_add(o0_tree, o0_cnt, o0_tot, sym)
     _list_update(w1, w1pool, wsc, ctx, sym, j)
-    return sym
+    return sym, st
