@@ -15,7 +15,7 @@ def _py_bit_update(v, bit):
 
 
 class PyRangeEncoder:
-    """Twin of enc_encode/enc_finish using Python integers."""
+    """Twin of the coder encoding (code_interval, code_bit_p, coder_finish)."""
 
     def __init__(self):
         self.low, self.rng, self.out = 0, (1 << 64) - 1, bytearray()
@@ -59,7 +59,7 @@ class PyRangeEncoder:
 
 
 class PyRangeDecoder:
-    """Twin of dec_target/dec_consume."""
+    """Twin of the coder decoding (code_target, code_interval, code_bit_p)."""
 
     def __init__(self, data):
         self.data, self.pos = data, 8

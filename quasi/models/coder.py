@@ -7,9 +7,11 @@ buffer. The decoder tracks ``code - low`` and never reads past its input (bytes
 past the end read as zero), so corrupt input decodes to garbage that the block
 checksum rejects, never to an out-of-bounds access.
 
-The encoder's state lives in a small uint64 array ``[low, range, pos]``; the
-decoder's state is three local values (code, range, input position) that every
-decoding function takes and returns, so that they stay in registers.
+Every model codes through the coder of either direction at the end of this module
+(coder_new, code_bit_p, code_target / code_interval, ...): its state is a tuple of
+integers that each step takes and hands back, so that it stays in registers. The
+decoding steps below it (dec_new, dec_target, dec_consume, small_decode) also serve
+the decode-only whitespace model of codec revision 2.
 """
 import numpy as np
 
@@ -19,55 +21,6 @@ TOP = np.uint64(1) << np.uint64(56)
 MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 SHIFT = np.uint64(56)
 EIGHT = np.uint64(8)
-
-
-@njit
-def enc_new():
-    st = np.zeros(3, np.uint64)
-    st[1] = MASK64
-    return st
-
-
-@njit_inline
-def _enc_set(st, out, add, rng):
-    """Move low up by add (propagating a carry into the output) and narrow the
-    range to rng, then shift out settled bytes."""
-    low = st[0]
-    nl = low + add
-    if nl < low:  # carry into the bytes already written
-        i = np.int64(st[2]) - 1
-        while out[i] == 255:
-            out[i] = 0
-            i -= 1
-        out[i] += 1
-    pos = np.int64(st[2])
-    while rng < TOP:
-        out[pos] = np.uint8(nl >> SHIFT)
-        pos += 1
-        nl = nl << EIGHT
-        rng = rng << EIGHT
-    st[0] = nl
-    st[1] = rng
-    st[2] = np.uint64(pos)
-
-
-@njit_inline
-def enc_encode(st, out, start, size, total):
-    """Code the interval [start, start+size) out of total (total <= 2**32)."""
-    r = st[1] // np.uint64(total)
-    _enc_set(st, out, r * np.uint64(start), r * np.uint64(size))
-
-
-@njit_inline
-def enc_finish(st, out):
-    """Flush the coder; returns the number of bytes written."""
-    pos = np.int64(st[2])
-    low = st[0]
-    for _ in range(8):
-        out[pos] = np.uint8(low >> SHIFT)
-        pos += 1
-        low = low << EIGHT
-    return pos
 
 
 @njit
@@ -157,68 +110,6 @@ def _bit_update(probs, i, bit):
     probs[i] = COUNTED + ((c + 1 if c < COUNT_LIMIT else c) << 16) + p
 
 
-@njit_inline
-def enc_bit(st, out, probs, i, bit):
-    enc_bit_p(st, out, probs[i] & PROB_MASK, bit)
-    _bit_update(probs, i, bit)
-
-
-@njit_inline
-def dec_bit(code, rng, pos, inp, probs, i):
-    """(bit, code, range, position)."""
-    bit, code, rng, pos = dec_bit_p(code, rng, pos, inp, probs[i] & PROB_MASK)
-    _bit_update(probs, i, bit)
-    return bit, code, rng, pos
-
-
-# ---------------------------------------------------------------------------
-# Bits with a probability given by the caller (the adaptive bits above, and
-# mixing models): p0 is P(bit = 0) in 1/65536, 0 < p0 < 65536.
-
-@njit_inline
-def enc_bit_p(st, out, p0, bit):
-    bound = (st[1] >> np.uint64(16)) * np.uint64(p0)
-    if bit == 0:
-        _enc_set(st, out, np.uint64(0), bound)
-    else:
-        _enc_set(st, out, bound, st[1] - bound)
-
-
-@njit_inline
-def dec_bit_p(code, rng, pos, inp, p0):
-    """(bit, code, range, position)."""
-    bound = (rng >> np.uint64(16)) * np.uint64(p0)
-    if code < bound:
-        code, rng, pos = _dec_norm(code, bound, pos, inp)
-        return 0, code, rng, pos
-    code, rng, pos = _dec_norm(code - bound, rng - bound, pos, inp)
-    return 1, code, rng, pos
-
-
-# ---------------------------------------------------------------------------
-# Raw bits (uniform), up to 16 at a time
-
-@njit_inline
-def enc_bits(st, out, value, nbits):
-    while nbits > 0:
-        k = 16 if nbits > 16 else nbits
-        nbits -= k
-        enc_encode(st, out, (value >> nbits) & ((1 << k) - 1), 1, 1 << k)
-
-
-@njit_inline
-def dec_bits(code, rng, pos, inp, nbits):
-    """(value, code, range, position)."""
-    value = 0
-    while nbits > 0:
-        k = 16 if nbits > 16 else nbits
-        nbits -= k
-        r, v = dec_target(code, rng, 1 << k)
-        code, rng, pos = dec_consume(code, pos, inp, r, v, 1)
-        value = (value << k) | v
-    return value, code, rng, pos
-
-
 # ---------------------------------------------------------------------------
 # Small adaptive model: counts[ctx, sym], totals[ctx]; linear search.
 
@@ -240,14 +131,6 @@ def small_update(counts, totals, ctx, sym, inc, limit):
             counts[ctx, s] = c
             t += c
         totals[ctx] = t
-
-
-@njit_inline
-def small_encode(st, out, counts, totals, ctx, sym):
-    cum = 0
-    for s in range(sym):
-        cum += counts[ctx, s]
-    enc_encode(st, out, cum, counts[ctx, sym], totals[ctx])
 
 
 @njit_inline
