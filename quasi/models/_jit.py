@@ -3,8 +3,9 @@
 Kernels are compiled lazily on first call and cached on disk: in the ``__pycache__``
 beside each kernel module (quasi/text, quasi/models, quasi/codec) when those are
 writable, else in ``$XDG_CACHE_HOME/quasi/numba`` (default ``~/.cache/quasi/numba``),
-else in a private directory under the system temporary directory; ``NUMBA_CACHE_DIR`` overrides all three. With no writable
-place at all, kernels compile in every process instead of failing.
+else in a private directory under the system temporary directory; ``NUMBA_CACHE_DIR``
+overrides all three. With no writable place at all, kernels compile in every process
+instead of failing.
 ``compile_notice`` lets the command line tell the user when a kernel is being
 compiled rather than loaded from the cache, and how far it is.
 """

@@ -6,7 +6,7 @@ import numpy as np
 from ._jit import njit, njit_inline, njit_leaf
 from .coder import bits_new, code_bit, code_interval, code_target, decoding, fw_find, fw_prefix
 from .lists import HDR, _list_len, _list_update, _lists_new
-from .pair import _pair_ctx, _pair_learn
+from .pair import _pair_hit, _pair_learn
 from .recent import NO_WORD, RECENT_WORDS, _recent_offer
 from .words import _o0_add
 
@@ -358,10 +358,7 @@ def _chain_known_code(st, buf, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt
     chain's models): the pair prediction's hit decision, then on a miss the chain;
     returns the word coded, or -1 on corrupt input. Not inlined: the levels without
     the chain keep pair._known_code's lean loop."""
-    pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
-    hit = 0
-    if pred >= 0:
-        hit, st = code_bit(st, buf, pair_p, pctx, 1 if pred == sym else 0)
+    pred, _top, hit, st = _pair_hit(st, buf, pair_p, ptab, s, w1, w1pool, ctx, sym)
     if hit:  # a hit updates no other model
         sym = pred
     else:

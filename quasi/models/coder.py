@@ -9,9 +9,8 @@ checksum rejects, never to an out-of-bounds access.
 
 Every model codes through the coder of either direction at the end of this module
 (coder_new, code_bit_p, code_target / code_interval, ...): its state is a tuple of
-integers that each step takes and hands back, so that it stays in registers. The
-decoding steps below it (dec_new, dec_target, dec_consume, small_decode) also serve
-the decode-only whitespace model of codec revision 2.
+integers that each step takes and hands back, so that it stays in registers; the
+decoding steps at the top (dec_new, dec_target, dec_consume) are its decoding half.
 """
 import numpy as np
 
@@ -131,20 +130,6 @@ def small_update(counts, totals, ctx, sym, inc, limit):
             counts[ctx, s] = c
             t += c
         totals[ctx] = t
-
-
-@njit_inline
-def small_decode(code, rng, pos, inp, counts, totals, ctx):
-    """(symbol, code, range, position)."""
-    r, target = dec_target(code, rng, totals[ctx])
-    cum = 0
-    sym = 0
-    n_sym = counts.shape[1]
-    while sym < n_sym - 1 and cum + counts[ctx, sym] <= target:
-        cum += counts[ctx, sym]
-        sym += 1
-    code, rng, pos = dec_consume(code, pos, inp, r, cum, counts[ctx, sym])
-    return sym, code, rng, pos
 
 
 # ---------------------------------------------------------------------------

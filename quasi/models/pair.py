@@ -2,7 +2,7 @@
 first for every known word (numba)."""
 import numpy as np
 
-from ._jit import njit_leaf
+from ._jit import njit_inline, njit_leaf
 from .coder import code_bit
 from .lists import _list_len, _list_sym, _list_update
 from .words import _o0_add, _word_code
@@ -67,15 +67,24 @@ def _pair_ctx(ptab, s, w1, w1pool, ctx):
     return pred, top, (np.int64(ptab[s]) & 15) * 2 + (1 if top else 0)
 
 
+@njit_inline
+def _pair_hit(st, buf, pair_p, ptab, s, w1, w1pool, ctx, sym):
+    """Code whether known word sym after word ctx is the pair prediction (pair slot
+    s): (the prediction or -1 if none, whether it leads ctx's order-1 list, 1 if it
+    was the word, the coder)."""
+    pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
+    hit = 0
+    if pred >= 0:
+        hit, st = code_bit(st, buf, pair_p, pctx, 1 if pred == sym else 0)
+    return pred, top, hit, st
+
+
 @njit_leaf
 def _known_code(st, buf, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym):
     """Code known word sym after word ctx (pair slot s, -1 without the predictor): a
     hit of the prediction, else the word by its lists; returns the word coded, or -1
     on corrupt input."""
-    pred, top, pctx = _pair_ctx(ptab, s, w1, w1pool, ctx)
-    hit = 0
-    if pred >= 0:
-        hit, st = code_bit(st, buf, pair_p, pctx, 1 if pred == sym else 0)
+    pred, top, hit, st = _pair_hit(st, buf, pair_p, ptab, s, w1, w1pool, ctx, sym)
     if hit:  # a hit updates no other model
         sym = pred
     else:

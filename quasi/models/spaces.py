@@ -39,9 +39,8 @@ their rank past those is coded as an Elias-gamma number with adaptive bits.
 import numpy as np
 
 from ._jit import njit, njit_inline
-from .coder import (DECODE, ENCODE, P_EDGE, code_bit_p, code_interval, code_target, coder_finish,
-                    coder_new, coder_ok, dec_consume, dec_new, dec_target, decoding, small_decode,
-                    small_new, small_update)
+from .coder import (DECODE, ENCODE, P_EDGE, code_bit_p, code_interval, code_small, code_target,
+                    coder_finish, coder_new, coder_ok, decoding, small_new, small_update)
 from .mixing import (apm_new, apm_predict, apm_update, blend_p0, clamp_p, counter_update,
                      counts_update, hash_pair, mixer_dot, mixer_update, squash, stretches)
 
@@ -145,20 +144,16 @@ def _advance(col, s, ws_len, ws_tail):
 
 
 @njit_inline
-def _entry(sym, code, rng, pos, inp, n_ws):
-    """(whitespace entry, code, range, position) of a decoded symbol: an escape
-    reads the entry, uniform over those from DIRECT on; -1 for an entry that
-    cannot be, or once the input has run out."""
-    s = sym
-    if sym == ESCAPE:
-        if n_ws <= DIRECT:
-            return -1, code, rng, pos
-        r, v = dec_target(code, rng, n_ws - DIRECT)
-        code, rng, pos = dec_consume(code, pos, inp, r, v, 1)
-        s = v + DIRECT
-    if s >= n_ws or pos > inp.shape[0] + 8:
-        return -1, code, rng, pos
-    return s, code, rng, pos
+def _escaped(st, buf, s, n_ws):
+    """(whitespace entry, the coder) after the counting models' escape: entry s
+    (encoding; decoding reads it), uniform over those from DIRECT on; -1 if there
+    are none."""
+    if n_ws <= DIRECT:
+        return -1, st
+    v, st = code_target(st, buf, n_ws - DIRECT)
+    if not decoding(st):
+        v = s - DIRECT
+    return v + DIRECT, code_interval(st, buf, v, 1, n_ws - DIRECT)
 
 
 @njit
@@ -169,17 +164,21 @@ def _decode_spaces_r2(inp, ids, head, last, length, ws_len, ws_tail):
     n_ctx = _n_ctx(n_tok)
     counts, totals = small_new(n_ctx, DIRECT + 1)
     ws_ids = np.zeros(n_tok, np.int32)
-    code, rng, pos = dec_new(inp)
+    buf = inp.copy()
+    st = coder_new(DECODE, buf)
+    unknown = np.int64(-1)  # what a coder is given for the symbol it decodes
     col = 0
     prev = 0
     for t in range(n_tok):
         w = ids[t]
         col += length[w]
         ctx = _token_context_r2(ids, t, last[w], head, length, prev, col, n_ctx - 1)
-        sym, code, rng, pos = small_decode(code, rng, pos, inp, counts, totals, ctx)
+        sym, st = code_small(st, buf, counts, totals, ctx, unknown)
         small_update(counts, totals, ctx, sym, INC, LIMIT)
-        s, code, rng, pos = _entry(sym, code, rng, pos, inp, n_ws)
-        if s < 0:
+        s = sym
+        if sym == ESCAPE:
+            s, st = _escaped(st, buf, unknown, n_ws)
+        if s < 0 or s >= n_ws or not coder_ok(st, buf):
             return ws_ids, False
         ws_ids[t] = s
         col = _advance(col, s, ws_len, ws_tail)
@@ -315,15 +314,9 @@ def _code_counted(st, buf, ids, ws_ids, head, last, length, ws_len, ws_tail):
         _learn(rows, ctx, sym)
         _learn(rows, low, sym)
         if sym == ESCAPE:
-            if n_ws <= DIRECT:
-                return False, st
-            v, st = code_target(st, buf, n_ws - DIRECT)
-            if not dec:
-                v = s - DIRECT
-            st = code_interval(st, buf, v, 1, n_ws - DIRECT)
-            sym = v + DIRECT
+            sym, st = _escaped(st, buf, s, n_ws)
         s = sym
-        if s >= n_ws or not coder_ok(st, buf):
+        if s < 0 or s >= n_ws or not coder_ok(st, buf):
             return False, st
         ws_ids[t] = s
         col = _advance(col, s, ws_len, ws_tail)
