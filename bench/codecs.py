@@ -294,7 +294,7 @@ def quasi_streams(packed: bytes) -> dict:
     by name, ``stored`` and ``lzma`` block payloads; the container's own bytes; the
     number of stored and lzma blocks. Read from the headers only, compiling nothing."""
     from quasi.codec.container import BLOCK_LZMA, BLOCK_RAW, StreamReader
-    from quasi.codec.sections import codec_revision, stream_sizes
+    from quasi.codec.config import codec_revision, stream_sizes
 
     sizes = {}  # stream name -> bytes, in order of first appearance
     revisions = set()

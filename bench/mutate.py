@@ -27,16 +27,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import quasi
-from quasi.codec.block import CODEC_REVISION, N_META
-from quasi.models.case import MAX_CASE_BITS, MIN_CASE_BITS
 from quasi.codec.container import (FOOTER2_MAGIC, MAGIC, BlockRecord, _read_varint,
                                    block_header_crc_v2, read_frame_infos)
-from quasi.models.decisions import MAX_SIDE_BITS, MIN_SIDE_BITS
-from quasi.models.pair import PAIR_MAX_BITS
-from quasi.codec.sections import SECTION_NAMES, meta_fields
-from quasi.models.spaces import MAX_MIX_BITS, MIN_MIX_BITS
+from quasi.codec.config import CODEC_REVISION, META_FIELDS, SECTION_NAMES, meta_count, meta_fields
 from quasi.stream import decode_record
-from quasi.models.vocab import DICTIONARIES, MAX_TABLE_BITS, MIN_TABLE_BITS, MODEL_SETS
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden"
 TEXT = (b"Alice was beginning to get very tired of sitting by her sister on the bank, and of "
@@ -818,15 +812,23 @@ def _meta_set(meta: bytes, i: int, value: int) -> bytes:
 
 def meta_bounds(vals: list, raw_size: int) -> list:
     """(smallest, largest) valid value of each field of a meta section whose fields are
-    ``vals`` (FORMAT.md section 8.1; for codec revision 1 the first 18 apply)."""
-    n_tok = vals[1] if len(vals) > 1 else raw_size
-    entries = sum(vals[5:18])
-    bounds = [(1, CODEC_REVISION), (1, raw_size), (1, n_tok), (1, 1 << 16), (0, 1 << 16)]
-    bounds += [(0, n_tok - entries + v) for v in vals[5:18]]
-    bounds += [(vals[2] if len(vals) > 2 else 1, raw_size), (1, n_tok),
-               (0, len(MODEL_SETS) - 1), (0, len(DICTIONARIES) - 1), (0, PAIR_MAX_BITS),
-               (MIN_MIX_BITS, MAX_MIX_BITS), (MIN_TABLE_BITS, MAX_TABLE_BITS),
-               (MIN_CASE_BITS, MAX_CASE_BITS), (MIN_SIDE_BITS, MAX_SIDE_BITS)]
+    ``vals``, from the codec configuration's bounds (quasi.codec.config.META_FIELDS);
+    an entry count's range leaves room for the other entries. A field that is off
+    (0) where its model is not used is valid at 0 as well."""
+    revision = vals[0] if vals and 1 <= vals[0] <= CODEC_REVISION else CODEC_REVISION
+    fields, bounds, place = {}, [], 0
+    for field in META_FIELDS:
+        if field.since > revision:
+            fields[field.name] = field.absent
+            continue
+        got = vals[place:place + field.count] or [1] * field.count
+        place += field.count
+        fields[field.name] = tuple(got) if field.count > 1 else got[0]
+        lowest, highest = field.bounds(fields, revision, raw_size)
+        if field.count > 1:
+            bounds += [(lowest, highest - sum(got) + v) for v in got]
+        else:
+            bounds.append((lowest, highest))
     return bounds[:len(vals)]
 
 
@@ -851,9 +853,9 @@ def _revise(secs: list, rng: random.Random) -> int:
     that revision's layout. Returns the revision."""
     vals = meta_fields(secs[0])
     rev = rng.choice([r for r in range(1, CODEC_REVISION + 2) if not vals or r != vals[0]])
-    n = N_META.get(rev, len(vals))
-    vals = [rev] + vals[1:n] + [MIN_TABLE_BITS if j == 24 else 0
-                                for j in range(max(len(vals), 1), n)]
+    n = meta_count(rev) if rev <= CODEC_REVISION else len(vals)
+    absent = [v for field in META_FIELDS for v in [field.absent] * field.count]
+    vals = [rev] + vals[1:n] + absent[max(len(vals), 1):n]
     n_secs = len(SECTION_NAMES.get(rev, secs))
     secs[:] = ([leb128(vals)] + secs[1:] + [b""] * n_secs)[:n_secs]
     return rev

@@ -14,12 +14,12 @@ import click
 from quasi.analysis import EVENT_LEVELS
 from quasi.codec.container import BLOCK_CODED, StreamReader
 from quasi.errors import QuasiError
-from quasi.codec.sections import (RECORD_STREAMS, SECTION_NAMES, codec_revision, meta_fields,
-                                  stream_sizes)
+from quasi.codec.config import (META_FIELDS, RECORD_STREAMS, SECTION_NAMES, VOCAB_MODEL_NAMES,
+                                codec_revision, meta_values, stream_sizes)
 
-# meta fields shared by codec revisions 1 to 4: revision, n_tokens, n_words (distinct),
-# o1_cap, min_match, then phrase entries per event level
-META_TOKENS, META_WORDS, META_ENTRIES = 1, 2, 5
+# the meta fields shown as what the coded blocks ran (all but the counts)
+SETTINGS = ("codec_revision", "vocab_models", "dictionary", "o1_cap", "min_match", "pair_bits",
+            "mix_bits", "vocab_bits", "case_bits", "side_bits")
 
 
 def _read(name):
@@ -39,13 +39,14 @@ def list_files(files, verbose=False):
         streams = {}  # stream name -> bytes, in order of first appearance
         kinds = {}    # record type -> blocks
         parse = [0] * (2 + len(EVENT_LEVELS))  # tokens, distinct words, entries per level
+        settings = {}  # meta field -> the values the coded blocks hold
         try:
             for _hdr, rec in reader:
                 kinds[rec.type] = kinds.get(rec.type, 0) + 1
                 for stream, size in stream_sizes(rec.type, rec.sections).items():
                     streams[stream] = streams.get(stream, 0) + size
                 if rec.type == BLOCK_CODED and codec_revision(rec.sections[0]) in SECTION_NAMES:
-                    _add_meta(parse, rec.sections[0])
+                    _add_meta(parse, settings, rec.sections[0])
         except QuasiError as exc:
             raise QuasiError(f"{label}: {exc}") from None
         frames = reader.frames
@@ -63,6 +64,7 @@ def list_files(files, verbose=False):
             container = len(data) - sum(streams.values())
             click.echo(f"{'':>14}{container:>13,}  container")
             _echo_parse(parse)
+            _echo_settings(settings)
 
 
 def _blocks_of(stream: str, kinds: dict) -> str:
@@ -73,15 +75,15 @@ def _blocks_of(stream: str, kinds: dict) -> str:
     return ""
 
 
-def _add_meta(parse: list, meta) -> None:
-    """Add one coded block's token, word and entry counts to parse."""
-    fields = meta_fields(meta)
-    if len(fields) < META_ENTRIES + len(EVENT_LEVELS):
-        raise QuasiError("corrupt block meta section")
-    counts = [fields[META_TOKENS], fields[META_WORDS]]
-    counts += fields[META_ENTRIES:META_ENTRIES + len(EVENT_LEVELS)]
+def _add_meta(parse: list, settings: dict, meta) -> None:
+    """Add one coded block's token, word and entry counts to parse, its settings to
+    settings (the fields of the codec configuration, by name)."""
+    fields = meta_values(meta)
+    counts = [fields["n_tokens"], fields["n_words"], *fields["entries"]]
     for i, c in enumerate(counts):
         parse[i] += c
+    for name in SETTINGS:
+        settings.setdefault(name, set()).add(fields[name])
 
 
 def _echo_parse(parse: list) -> None:
@@ -91,3 +93,19 @@ def _echo_parse(parse: list) -> None:
     defined = [f"{name} {n:,}" for name, n in zip(EVENT_LEVELS, entries) if n]
     click.echo("  phrase entries (defined in-band at first use): "
                + (", ".join(defined) if defined else "none"))
+
+
+def _echo_settings(settings: dict) -> None:
+    """What the coded blocks ran, one meta field after another (several values: the
+    blocks differ); a field that a block's revision does not have shows the value
+    that revision runs with."""
+    if not settings:
+        return
+    shown = []
+    for field in META_FIELDS:
+        if field.name in settings:
+            values = sorted(settings[field.name])
+            if field.name == "vocab_models":
+                values = [VOCAB_MODEL_NAMES[v] for v in values]
+            shown.append(f"{field.name} {'/'.join(str(v) for v in values)}")
+    click.echo("  coded blocks ran: " + ", ".join(shown))

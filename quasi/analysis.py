@@ -4,7 +4,7 @@
 blocks, same frame, same bytes) and reports:
 
 * bytes per stream, summing to the compressed size: each section of the coded blocks under its
-  name (``quasi/codec/sections.py``, by codec revision), ``lzma`` (payloads of blocks LZMA2 coded
+  name (``quasi/codec/config.py``, by codec revision), ``lzma`` (payloads of blocks LZMA2 coded
   smaller, ``quasi/codec/fallback.py``), ``stored`` (raw bytes of blocks stored because no coding
   paid) and ``container`` (frame header, block headers and checksums, end mark, index,
   footer). In codec revision 2 the issue's categories map as follows:
@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 
 from .codec.container import BLOCK_CODED, BLOCK_LZMA, BLOCK_RAW, FrameWriter
 from .options import DEFAULT_TILING, check_block_size, level_params
-from .codec.sections import stream_sizes
+from .codec.config import stream_sizes
 
 KINDS = {BLOCK_RAW: "stored", BLOCK_CODED: "coded", BLOCK_LZMA: "lzma"}
 """The kind of each block record type, as ``Analysis.blocks`` names it."""

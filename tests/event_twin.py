@@ -9,8 +9,8 @@ from quasi.models.coder import COUNTED
 from quasi.models.decisions import KIND_FIRST, KIND_INNER, KIND_NEW, KIND_OTHER
 from quasi.models.chain import (N_SEE, O0_EXCLUDED, O1_EXCLUDED, O2_CAP, O2_SALT, SEE_ORDERS,
                                 SKIP_CAP, SKIP_SALT)
-from quasi.models.events import (MATCH_HASH_BITS, NEWWORD_FIRST, NEWWORD_INNER, N_FLAG_CTX, O0_INC,
-                                 O0_LIMIT)
+from quasi.codec.config import O0_INC, O0_LIMIT
+from quasi.models.events import MATCH_HASH_BITS, NEWWORD_FIRST, NEWWORD_INNER, N_FLAG_CTX
 from quasi.models.levels import N_SEEN_BUCKETS, N_SIDE_EXTRA, SMALL_INC, SMALL_LIMIT
 from quasi.models.lists import LIST_INITIAL_CAP, LIST_LIMIT
 from quasi.models.pair import N_PAIR_CTX, PAIR_CONF_MAX
@@ -189,7 +189,7 @@ class Models:
         self.defined = [0] * N_LEVELS
         self.winfo = list(winfo)
         self.pair_bits, self.pairs, self.pair_p = pair_bits, {}, [bit] * N_PAIR_CTX
-        self.side_ctx = side_ctx  # 0: revisions 1-4; 1, 2: revision 5 (see events.side_ctx_for)
+        self.side_ctx = side_ctx  # 0: revisions 1-4; 1, 2: revision 5 (see config.BlockConfig.side_ctx)
         self.seen = [0] * n_words  # tokens of each word so far
         self.flag_before = {}  # word -> its flag before the last one (3: none)
         self.word_chain, self.n_words = word_chain, n_words

@@ -119,9 +119,12 @@ def test_listing_reports_the_meta_of_every_block(tmp_path, capsys):
              for line in lines[2:]
              if line.startswith(" " * 14)}
     assert sizes == report.streams
-    assert f"{report.n_tokens:,} tokens, {report.n_words:,} distinct words" in lines[-2]
+    assert f"{report.n_tokens:,} tokens, {report.n_words:,} distinct words" in lines[-3]
     defined = [f"{name} {n:,}" for name, n in zip(EVENT_LEVELS, report.entries) if n]
-    assert len(defined) >= 3 and lines[-1].endswith(", ".join(defined))
+    assert len(defined) >= 3 and lines[-2].endswith(", ".join(defined))
+    # the level's settings, read by name from every block's meta
+    assert lines[-1].startswith("  coded blocks ran: codec_revision 15, o1_cap 256, min_match ")
+    assert "vocab_models full, dictionary 1, pair_bits 0, mix_bits 10/16," in lines[-1]
 
 
 def test_import_compiles_nothing():

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from quasi.codec.block import BlockParams, decode_block, encode_block
-from quasi.models.case import (MAX_CASE_BITS, MIN_CASE_BITS, case_bits_for, decode_case,
-                               encode_case, ws_classes)
+from quasi.codec.config import MAX_CASE_BITS, MIN_CASE_BITS, case_bits_for
+from quasi.models.case import decode_case, encode_case, ws_classes
 from quasi.text.tokens import word_info
 
 from case_twin import py_code_case

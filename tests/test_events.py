@@ -4,7 +4,8 @@ from hypothesis import given, settings, strategies as st
 
 from quasi.models._jit import njit
 from quasi.models.decisions import side_shapes
-from quasi.models.events import O0_INC, O0_LIMIT, encode_events
+from quasi.codec.config import O0_INC, O0_LIMIT
+from quasi.models.events import encode_events
 from quasi.models.lists import (HDR, LIST_INITIAL_CAP, _grow_pool, _list_cap, _list_len, _list_sym,
                                 _list_update, _lists_new)
 from quasi.text.hierarchy import lookup_mask

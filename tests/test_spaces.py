@@ -5,8 +5,9 @@ from hypothesis import given, settings, strategies as st
 
 from coder_twin import PyRangeDecoder, PyRangeEncoder
 from quasi.models.spaces import (DIRECT, ESCAPE, INC, INDENT_BUCKET, INHERIT, LARGE_BLOCK_TOKENS,
-                                 LIMIT, MAX_COLUMN_BUCKET, MIN_MIX_BITS, core_shapes, decode_spaces,
-                                 encode_spaces, mix_bits_for, space_shapes)
+                                 LIMIT, MAX_COLUMN_BUCKET, core_shapes, decode_spaces,
+                                 encode_spaces, space_shapes)
+from quasi.codec.config import MIN_MIX_BITS, mix_bits_for
 from quasi.text.tokens import build_vocab, case_split, core_ends, emit_text, py_tokens, token_starts
 
 from conftest import word_soup
@@ -140,7 +141,7 @@ def test_spaces_coder_matches_twin_and_round_trips(data, n_rare, revision):
         assert encode_spaces(ids, ws_ids, *shapes, 0).tobytes() == coded
     assert py_code_spaces(ids.tolist(), vocab, spaces, PyRangeDecoder(coded),
                           revision=revision) == ws_ids.tolist()
-    got, ok = decode_spaces(np.frombuffer(coded, np.uint8), ids, *shapes, revision)
+    got, ok = decode_spaces(np.frombuffer(coded, np.uint8), ids, *shapes, revision >= 3)
     assert ok and got.tolist() == ws_ids.tolist()
     out, ok = emit_text(ids, flags, got, vb, vo, wb, wo, len(data))
     assert ok and out.tobytes() == data
@@ -154,7 +155,7 @@ def test_spaces_decoder_rejects_garbage_without_crashing():
     rng = np.random.default_rng(5)
     for n in (0, 1, 9, 200):
         junk = read_only(rng.integers(0, 256, n).astype(np.uint8))
-        got, ok = decode_spaces(junk, ids, *shapes, 3)
+        got, ok = decode_spaces(junk, ids, *shapes, True)
         assert not ok or got.max(initial=0) < len(spaces)
 
 
@@ -184,7 +185,7 @@ def test_spaces_twin_agrees_on_indented_source():
         coded = enc.finish()
         if revision == 3:
             assert encode_spaces(ids, ws_ids, *shapes, 0).tobytes() == coded
-        got, ok = decode_spaces(np.frombuffer(coded, np.uint8), ids, *shapes, revision)
+        got, ok = decode_spaces(np.frombuffer(coded, np.uint8), ids, *shapes, revision >= 3)
         assert ok and got.tolist() == ws_ids.tolist()
         sizes[revision] = len(coded)
     assert sizes[3] < 0.9 * sizes[2]
@@ -206,7 +207,7 @@ def test_mixed_spaces_coder_round_trips(data, n_rare, bits):
         assert enc.finish() == coded.tobytes()
         assert py_code_mixed(ids.tolist(), *(a.tolist() for a in shapes), bits,
                              PyRangeDecoder(coded.tobytes())) == ws_ids.tolist()
-        got, ok = decode_spaces(read_only(coded), ids, *shapes, 9, bits)
+        got, ok = decode_spaces(read_only(coded), ids, *shapes, True, bits)
         assert ok and got.tolist() == ws_ids.tolist()
         assert emit_text(ids, flags, got, vb, vo, wb, wo, len(data))[0].tobytes() == data
 
@@ -224,7 +225,7 @@ def test_mixed_spaces_escapes_in_a_large_block():
     shapes = core_shapes(vb, vo) + space_shapes(wb, wo)
     bits = mix_bits_for(len(ids), 16)
     coded = encode_spaces(ids, ws_ids, *shapes, bits)
-    got, ok = decode_spaces(read_only(coded), ids, *shapes, 9, bits)
+    got, ok = decode_spaces(read_only(coded), ids, *shapes, True, bits)
     assert ok and got.tolist() == ws_ids.tolist()
 
 
@@ -237,7 +238,7 @@ def test_mixed_spaces_decoder_rejects_garbage_without_crashing():
     rng = np.random.default_rng(5)
     for n in (0, 1, 9, 200, 2000):
         junk = read_only(rng.integers(0, 256, n).astype(np.uint8))
-        got, ok = decode_spaces(junk, ids, *shapes, 9, MIN_MIX_BITS)
+        got, ok = decode_spaces(junk, ids, *shapes, True, MIN_MIX_BITS)
         assert not ok or got.max(initial=0) < len(spaces)
 
 

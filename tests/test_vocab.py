@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from quasi.models.mixing import SQUASH, STRETCH
-from quasi.models.vocab import (FULL, LIGHT, STRONG, TABLE_BITS, decode_vocab, encode_vocab,
-                                priming_words)
+from quasi.codec.config import FULL, LIGHT, STRONG, TABLE_BITS
+from quasi.models.vocab import decode_vocab, encode_vocab, priming_words
 
 from vocab_twin import py_decode_vocab, py_encode_vocab
 

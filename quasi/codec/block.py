@@ -1,80 +1,39 @@
 """One block: raw bytes <-> the coded sections the container frames.
 
 A token is a core (a run of letters, or any other single byte) and the
-whitespace after it. Sections of a coded block (codec revisions 2 to 9), in order:
-  0 meta: varints codec revision, n_tokens, n_words, o1_cap, min_match, entries
-    per event level (13 values), vocabulary bytes, whitespace entries,
-    vocabulary model set (vocab.LIGHT, FULL or, from revision 8, STRONG), priming
-    dictionary (vocab.DICTIONARIES), pair predictor table bits (from revision 4),
-    whitespace model table bits (from revision 9)
-  1 vocabulary: the distinct cores in first-occurrence order, spelled by the
-    context-mixing model of vocab.py
-  2 whitespace vocabulary: a zstd frame of varint lengths, then the entries
-    back to back
-  3 events: the range-coded event stream over the cores (see events.py)
-  4 side: the range-coded binary decisions (word or not, new word or not, case flags)
-  5 spaces: the range-coded whitespace entry of every token (see spaces.py)
-
-Codec revision 3 differs from 2 only in the whitespace model (spaces.py).
-Codec revision 4 adds the events' pair predictor (events.py): meta ends with one
-more varint, log2 of its table (0: none, which codes the events as revision 3).
-Codec revision 5 gives the side stream's bits richer contexts (events.py): the
-word-or-not and new-word decisions also see the previous token's class and how
-often the previous word has been seen, a case flag also the word's flag before
-its last.
-Codec revision 6 codes a known word the pair prediction missed, in blocks with
-the pair predictor (level 9), down the word-context chain of events.py: order-2,
-order-1 and skip-word lists with learnt escapes and exclusion, then order 0.
-Codec revision 7 lets the events' binary decisions (side stream, pair predictor,
-chain escapes) adapt at rates that follow their counts (coder.bits_new).
-Codec revision 8 adds the vocabulary model set STRONG (vocab.py), used at levels 7-9.
-Codec revision 9 adds the whitespace mixing model (spaces.py), used from level 5 on:
-meta ends with log2 of its buckets per model (0: revision 3's counting model). From
-revision 9 the encoder numbers the whitespace entries by frequency.
-
-Codec revision 13 moves the case flags of a block with a case table (levels 8-9)
-out of the side stream into a seventh section, case (see case.py), coded after the
-whitespace: meta ends with log2 of that table (0: the flags stay in the side stream).
-Codec revision 14 predicts the side stream's decisions (other than a word, new word)
-of a block with a side table (levels 8-9) by a mixed model (decisions.py): meta ends
-with log2 of its buckets (0: revision 13's adaptive bits in context).
-Codec revision 15 codes, in a block with a side table, the level of an event other
-than a word in the side stream with that mixed model (decisions.level_predict)
-instead of in the main stream (meta as in revision 14).
-
-Codec revision 1 (still decoded) had no whitespace split: its vocabulary entries
-carried their whitespace and came as two zstd frames (varint lengths, bytes), in
-sections 1 and 2 of 5.
+whitespace run after it. The encoder splits a block into tokens, numbers the
+distinct cores and whitespace runs, parses the core numbers into events (words,
+phrases of the Fibonacci hierarchy, LZ matches; parse.py) and codes seven
+sections: meta (config.py: the fields and what they select), the vocabulary
+(vocab.py), the whitespace vocabulary (a zstd frame), the event and side
+streams (events.py), the whitespace stream (spaces.py) and the case stream
+(case.py). ``BlockParams`` is what a compression level chooses; the decoder
+needs none of it, reading everything from meta. FORMAT.md section 8 defines the
+sections; CHANGELOG.md lists what each codec revision changed.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import zstandard
 
 from . import heap
 from .. import progress
-from ..models.case import (MAX_CASE_BITS, MIN_CASE_BITS, case_bits_for, decode_case, encode_case,
-                           ws_classes)
-from ..models.decisions import (MAX_SIDE_BITS, MIN_SIDE_BITS, mixed_levels_for, side_bits_for,
-                                side_shapes)
-from ..text.hierarchy import lookup_mask
 from ..errors import QuasiError
-from ..models.chain import counted_bits_for, word_chain_for
-from ..models.events import O0_INC, O0_LIMIT, decode_events, encode_events
-from ..models.levels import side_ctx_for
-from ..models.pair import pair_bits_for
+from ..models.case import decode_case, encode_case, ws_classes
+from ..models.decisions import side_shapes
+from ..models.events import decode_events, encode_events
+from ..models.spaces import core_shapes, decode_spaces, encode_spaces, space_shapes
+from ..models.vocab import decode_vocab, encode_vocab, priming_words
+from ..text.hierarchy import lookup_mask
 from ..text.parse import N_LEVELS, count_phrases, parse
-from .sections import SECTION_NAMES, codec_revision
-from ..models.spaces import (MAX_MIX_BITS, MIN_MIX_BITS, core_shapes, decode_spaces, encode_spaces,
-                             mix_bits_for, space_shapes)
 from ..text.tokens import (build_vocab, case_split, core_ends, emit_text, gather_strings,
                            token_starts, word_info)
+from .config import (CODEC_REVISION, FULL, LIGHT, MAX_CASE_BITS, MAX_SIDE_BITS, STRONG,
+                     TABLE_BITS, BlockConfig, case_bits_for, decode_meta, encode_meta,
+                     mix_bits_for, pair_bits_for, side_bits_for)
 from .varint import decode_varints, encode_varints
-from ..models.vocab import (DICTIONARIES, FULL, LIGHT, MAX_TABLE_BITS, MIN_TABLE_BITS, MODEL_SETS,
-                            STRONG, TABLE_BITS, decode_vocab, encode_vocab, priming_words)
 from .workers import Workers
 
-CODEC_REVISION = 15  # bump whenever the models change what a stream means
 ZSTD_LEVEL = 19
 AUTO_VOCAB_MODELS = -1
 FULL_VOCAB_BYTES = 1 << 18
@@ -82,10 +41,6 @@ MATCH_TRIAL_EVENTS = 1 << 16
 MATCH_TRIAL_SHARE = 8
 MATCH_TRIAL_MARGIN = 256
 NO_SHAPES = np.zeros(1, np.int64)  # encode_events' shapes when side_bits is 0 (unread)
-N_META = {1: 5 + N_LEVELS, 2: 9 + N_LEVELS, 3: 9 + N_LEVELS, 4: 10 + N_LEVELS,
-          5: 10 + N_LEVELS, 6: 10 + N_LEVELS, 7: 10 + N_LEVELS, 8: 10 + N_LEVELS,
-          9: 11 + N_LEVELS, 10: 12 + N_LEVELS, 11: 12 + N_LEVELS,
-          12: 12 + N_LEVELS, 13: 13 + N_LEVELS, 14: 14 + N_LEVELS, 15: 14 + N_LEVELS}
 
 
 @dataclass(frozen=True)
@@ -157,7 +112,7 @@ def encode_block(data: bytes, spec, params: BlockParams, stats: dict | None = No
     The parse keeps a phrase entry only if it occurs min_count times: every
     threshold params.min_counts(len(data)) names is tried and the smallest event
     streams win (the decoder needs no word of it); in a block that uses the
-    word-context chain (events.word_chain_for) the trials code without it, and
+    word-context chain (config.BlockConfig.word_chain) the trials code without it, and
     the winner is coded once more with it.
 
     stats: if a dict, it receives what the parse did: n_tokens, n_words,
@@ -197,16 +152,19 @@ def _encode_block(data, spec, params, stats, workers, meter):
                           case_bits) if case_bits else None
     del ws_ids  # the coders' own references keep it while they run
     pair_bits = pair_bits_for(n_tok, n_words) if params.pair_predictor else 0
-    side_ctx = side_ctx_for(CODEC_REVISION, n_tok)
-    word_chain = word_chain_for(CODEC_REVISION, pair_bits)
-    counted_bits = counted_bits_for(CODEC_REVISION)
+    side_bits = side_bits_for(n_tok, params.side_bits) if params.side_bits else 0
+    # min_match and the entries are set once the parse is chosen
+    config = BlockConfig(CODEC_REVISION, n_tok, n_words, params.o1_cap, 0, (), vbytes.shape[0],
+                         ws_first.shape[0], vocab_models, params.dictionary, pair_bits,
+                         mix_bits, params.vocab_bits, case_bits, side_bits)
+    side_ctx, word_chain, counted_bits = config.side_ctx, config.word_chain, config.counted_bits
     mask = lookup_mask(spec, n_tok)
     best = None
     min_match = None
     tried = params.min_counts(len(data))
     counts = count_phrases(ids, mask, min(tried), workers)  # one count for every trial
     # passes of the event coder: every trial at most, and the final one with the chain
-    meter.start(n_tok, len(tried) + (1 if word_chain or params.side_bits else 0))
+    meter.start(n_tok, len(tried) + (1 if word_chain or side_bits else 0))
 
     def trial(min_count, last):
         """Parse with min_count, code the events without the chain and keep the
@@ -220,12 +178,12 @@ def _encode_block(data, spec, params, stats, workers, meter):
         if best is None:  # the first parse picks the shortest match for all
             min_match, coded = _pick_min_match(params, ids, flags, first,
                                                _event_info(winfo, case_bits), e_pos,
-                                               e_lev, e_val, n_entries, pair_bits, side_ctx,
-                                               counted_bits, workers)
+                                               e_lev, e_val, n_entries, config.order0,
+                                               pair_bits, side_ctx, counted_bits, workers)
         if coded is None:
             coded = encode_events(ids, flags, first, _event_info(winfo, case_bits),
                                   e_pos, e_lev, e_val, n_entries, n_words, params.o1_cap,
-                                  min_match, O0_INC, O0_LIMIT, pair_bits, side_ctx, 0,
+                                  min_match, *config.order0, pair_bits, side_ctx, 0,
                                   counted_bits, 0, 0, NO_SHAPES, meter.position)
         meter.next_pass()
         events, side = coded
@@ -238,23 +196,18 @@ def _encode_block(data, spec, params, stats, workers, meter):
     mask = counts = None
     _size, events, side, (e_pos, e_lev, e_val, n_entries) = best
     del best
-    side_bits = side_bits_for(n_tok, params.side_bits) if params.side_bits else 0
     if word_chain or side_bits:  # the trials rank the parses without either (faster)
         events, side = encode_events(ids, flags, first, _event_info(winfo, case_bits),
                                      e_pos, e_lev, e_val, n_entries, n_words, params.o1_cap,
-                                     min_match, O0_INC, O0_LIMIT, pair_bits, side_ctx,
-                                     word_chain, counted_bits, side_bits,
-                                     mixed_levels_for(CODEC_REVISION, side_bits),
+                                     min_match, *config.order0, pair_bits, side_ctx,
+                                     word_chain, counted_bits, side_bits, config.mixed_levels,
                                      side_shapes(vbytes, voffs), meter.position)
     if stats is not None:
         stats.update(_parse_stats(e_lev, e_val, n_entries, n_tok, n_words))
     del e_pos, e_lev, e_val
-    meta = encode_varints(np.array([CODEC_REVISION, n_tok, n_words, params.o1_cap,
-                                    min_match] + [int(x) for x in n_entries]
-                                   + [vbytes.shape[0], ws_first.shape[0], vocab_models,
-                                      params.dictionary, pair_bits, mix_bits,
-                                      params.vocab_bits, case_bits, side_bits],
-                                   np.int64)).tobytes()
+    meta = encode_meta(replace(config, min_match=min_match,
+                               entries=tuple(int(x) for x in n_entries)))
+    decode_meta(meta, len(data))  # what the decoder will check: refuse to write otherwise
     return [meta, vocab.result().tobytes(), ws_section.result(), events.tobytes(),
             side.tobytes(), spaces.result().tobytes(),
             case.result().tobytes() if case_bits else b""]
@@ -306,7 +259,7 @@ def _zstd(blob: bytes) -> bytes:
 
 
 def _pick_min_match(params, ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
-                    pair_bits, side_ctx, counted_bits, workers):
+                    order0, pair_bits, side_ctx, counted_bits, workers):
     """The shortest LZ match over events among params.min_matches whose events
     and side streams (coded without the word-context chain) come out smallest on
     the first MATCH_TRIAL_EVENTS events
@@ -324,7 +277,7 @@ def _pick_min_match(params, ids, flags, first, winfo, e_pos, e_lev, e_val, n_ent
     def trial(min_match):
         return encode_events(ids, flags, first, winfo.copy(), e_pos[:n], e_lev[:n],
                              e_val[:n], n_entries, first.shape[0], params.o1_cap, min_match,
-                             O0_INC, O0_LIMIT, pair_bits, side_ctx, 0, counted_bits, 0, 0,
+                             *order0, pair_bits, side_ctx, 0, counted_bits, 0, 0,
                              NO_SHAPES, np.zeros(1, np.int64))   # sampled: not metered
 
     trials = workers.map(trial, params.min_matches)
@@ -341,78 +294,47 @@ def decode_block(sections, raw_size: int) -> np.ndarray:
 
 
 def _decode_block(sections, raw_size, meter):
-    revision = codec_revision(sections[0]) if sections else -1
-    if revision not in SECTION_NAMES:
-        raise QuasiError(f"unsupported codec revision {revision} "
-                         f"(this quasi reads {sorted(SECTION_NAMES)})")
-    if len(sections) != len(SECTION_NAMES[revision]):
+    config = decode_meta(sections[0] if sections else b"", raw_size)
+    if len(sections) != len(config.section_names):
         raise QuasiError(f"coded block has {len(sections)} sections, "
-                         f"expected {len(SECTION_NAMES[revision])}")
-    meta = decode_varints(np.frombuffer(sections[0], np.uint8), N_META[revision])
-    if meta is None:
-        raise QuasiError("corrupt block meta section")
-    n_tok, n_words, o1_cap, min_match = (int(x) for x in meta[1:5])
-    n_entries = meta[5:5 + N_LEVELS].astype(np.int64)   # summed in Python: no int64 wrap
-    if not (1 <= n_tok <= raw_size and 1 <= n_words <= n_tok and 1 <= o1_cap <= 1 << 16
-            and 0 <= min_match <= 1 << 16 and sum(int(x) for x in n_entries) <= n_tok):
-        raise QuasiError("corrupt block meta section")
+                         f"expected {len(config.section_names)}")
+    n_tok, n_words = config.n_tokens, config.n_words
     meter.start(n_tok, 1)
-    pair_bits = case_bits = side_bits = 0
-    if revision == 1:
+    if config.codec_revision == 1:
         vbytes, voffs = _zstd_vocab(sections[1], sections[2], n_words, raw_size)
         wbytes = np.zeros(8, np.uint8)
         woffs = np.zeros(1, np.int64)
     else:
-        n_vbytes, n_ws, vocab_models, dictionary = (int(x) for x in meta[5 + N_LEVELS:9 + N_LEVELS])
-        pair_bits = int(meta[9 + N_LEVELS]) if revision >= 4 else 0
-        mix_bits = int(meta[10 + N_LEVELS]) if revision >= 9 else 0
-        vocab_bits = int(meta[11 + N_LEVELS]) if revision >= 10 else TABLE_BITS
-        case_bits = int(meta[12 + N_LEVELS]) if revision >= 13 else 0
-        side_bits = int(meta[13 + N_LEVELS]) if revision >= 14 else 0
-        if not (n_words <= n_vbytes <= raw_size and 1 <= n_ws <= n_tok
-                and 0 <= vocab_models < (len(MODEL_SETS) if revision >= 8 else STRONG)
-                and 0 <= dictionary < len(DICTIONARIES)
-                # every table no bigger than the block's tokens call for (what the
-                # encoder writes): 2**22 whitespace buckets in a small block would cost
-                # 700 MiB to decode, the largest pair, side and case tables 24-64 MiB
-                and (pair_bits == 0 or 0 < pair_bits <= pair_bits_for(n_tok, n_words))
-                and (mix_bits == 0
-                     or MIN_MIX_BITS <= mix_bits <= mix_bits_for(n_tok, MAX_MIX_BITS))
-                and MIN_TABLE_BITS <= vocab_bits <= MAX_TABLE_BITS
-                and (case_bits == 0
-                     or MIN_CASE_BITS <= case_bits <= case_bits_for(n_tok, MAX_CASE_BITS))
-                and (side_bits == 0
-                     or MIN_SIDE_BITS <= side_bits <= side_bits_for(n_tok, MAX_SIDE_BITS))):
-            raise QuasiError("corrupt block meta section")
-        vbytes, voffs, ok = decode_vocab(np.frombuffer(sections[1], np.uint8), n_words, n_vbytes,
-                                         vocab_models, vocab_bits, *priming_words(dictionary))
+        vbytes, voffs, ok = decode_vocab(np.frombuffer(sections[1], np.uint8), n_words,
+                                         config.n_vocab_bytes, config.vocab_models,
+                                         config.vocab_bits, *priming_words(config.dictionary))
         if not ok:
             raise QuasiError("corrupt vocabulary section")
-        wbytes, woffs = _ws_vocab(sections[2], n_ws, raw_size)
+        wbytes, woffs = _ws_vocab(sections[2], config.n_spaces, raw_size)
     winfo = word_info(vbytes, voffs)
+    side_bits = config.side_bits
     ids, flags, ok = decode_events(np.frombuffer(sections[3], np.uint8),
                                    np.frombuffer(sections[4], np.uint8), n_tok, n_words,
-                                   _event_info(winfo, case_bits), n_entries, o1_cap, min_match,
-                                   *((1, 1 << 62) if revision == 1 else (O0_INC, O0_LIMIT)),
-                                   pair_bits, side_ctx_for(revision, n_tok),
-                                   word_chain_for(revision, pair_bits),
-                                   counted_bits_for(revision), side_bits,
-                                   mixed_levels_for(revision, side_bits),
+                                   _event_info(winfo, config.case_bits),
+                                   np.array(config.entries, np.int64), config.o1_cap,
+                                   config.min_match, *config.order0, config.pair_bits,
+                                   config.side_ctx, config.word_chain, config.counted_bits,
+                                   side_bits, config.mixed_levels,
                                    side_shapes(vbytes, voffs) if side_bits else NO_SHAPES,
                                    meter.position)
     if not ok:
         raise QuasiError("corrupt event stream")
-    if revision == 1:
+    if config.codec_revision == 1:
         ws_ids = np.zeros(0, np.int32)
     else:
         ws_ids, ok = decode_spaces(np.frombuffer(sections[5], np.uint8), ids,
                                    *core_shapes(vbytes, voffs), *space_shapes(wbytes, woffs),
-                                   revision, mix_bits)
+                                   config.line_contexts, config.mix_bits)
         if not ok:
             raise QuasiError("corrupt whitespace stream")
-    if case_bits:
+    if config.case_bits:
         flags, ok = decode_case(np.frombuffer(sections[6], np.uint8), ids, winfo, ws_ids,
-                                ws_classes(wbytes, woffs), case_bits)
+                                ws_classes(wbytes, woffs), config.case_bits)
         if not ok:
             raise QuasiError("corrupt case stream")
     elif len(sections) > 6 and len(sections[6]):

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
 from ..errors import QuasiError, TrailingGarbage
+from .varint import MAX_VARINT_BYTES, read_varint, varint_bytes
 
 __all__ = [
     "MAGIC", "FOOTER_MAGIC", "FORMAT_VERSION", "MAX_BLOCK_SIZE", "MAX_SECTIONS",
@@ -97,7 +98,6 @@ FOOTER2_SIZE = _FOOTER2.size           # 10
 _MIN_HEADER2 = 7 + 1 + 1 + 4           # spec of 1 byte, 1-byte block_size
 _MIN_TAIL2 = 4 + FOOTER2_SIZE          # end mark of an empty frame, footer
 _MIN_RECORD2 = 1 + 1 + 4 + 4 + 1       # stored 1-byte block
-_MAX_VARINT = 10
 
 
 def block_header_crc_v2(head, number: int) -> int:
@@ -116,32 +116,12 @@ def _is_printable_ascii(b: bytes) -> bool:
     return all(0x21 <= x <= 0x7E for x in b)
 
 
-def _varint(value: int) -> bytes:
-    """The LEB128 encoding of a non-negative int (shortest form)."""
-    out = bytearray()
-    while value >= 0x80:
-        out.append(value & 0x7F | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
 def _read_varint(buf, pos: int, end: int, truncated: str) -> tuple[int, int]:
-    """(value, position after it) of the varint at ``pos``; ``_Truncated(truncated)`` if it
-    runs past ``end``, QuasiError if it is longer than 10 bytes, not in its shortest form
-    or not below 2^64."""
-    value = shift = 0
-    for i in range(pos, min(end, pos + _MAX_VARINT)):
-        b = buf[i]
-        value |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            if (b == 0 and i > pos) or value >> 64:
-                raise QuasiError(f"malformed varint at offset {i}")
-            return value, i + 1
-    if end - pos >= _MAX_VARINT:
-        raise QuasiError(f"malformed varint at offset {pos}")
-    raise _Truncated(truncated)
+    """varint.read_varint, with ``_Truncated(truncated)`` where the varint runs past ``end``."""
+    value, after = read_varint(buf, pos, end)
+    if value is None:
+        raise _Truncated(truncated)
+    return value, after
 
 
 # --------------------------------------------------------------------------- writer
@@ -191,7 +171,7 @@ class FrameWriter:
                     + spec_b + _U32.pack(block_size))
         else:
             head = (MAGIC + bytes((2, flags | level << 4, len(spec_b))) + spec_b
-                    + _varint(block_size))
+                    + varint_bytes(block_size))
         self._header = head + _U32.pack(zlib.crc32(head))
         self._state = 0            # 0: header not yet returned, 1: blocks, 2: finished
         self._pos = 0              # bytes of this frame emitted so far
@@ -264,17 +244,17 @@ class FrameWriter:
         return b"".join((head, _U32.pack(zlib.crc32(head)), *sections, self._raw_crc(raw)))
 
     def _stored_v2(self, raw) -> bytes:
-        head = bytes((BLOCK_RAW,)) + _varint(raw.nbytes) + _U32.pack(zlib.crc32(raw))
+        head = bytes((BLOCK_RAW,)) + varint_bytes(raw.nbytes) + _U32.pack(zlib.crc32(raw))
         return b"".join((head, _U32.pack(block_header_crc_v2(head, len(self._index))), raw))
 
     def _coded_v2(self, raw, sections, btype) -> bytes:
-        head = bytearray((btype,)) + _varint(raw.nbytes)
+        head = bytearray((btype,)) + varint_bytes(raw.nbytes)
         if btype == BLOCK_CODED:
             head.append(len(sections))
             for sec in sections:
-                head += _varint(sec.nbytes)
+                head += varint_bytes(sec.nbytes)
         else:
-            head += _varint(sections[0].nbytes)
+            head += varint_bytes(sections[0].nbytes)
         head += _U32.pack(_crc_all(sections))
         return b"".join((head, _U32.pack(block_header_crc_v2(head, len(self._index))), *sections,
                          self._raw_crc(raw)))
@@ -302,12 +282,12 @@ class FrameWriter:
 
     def _tail_v2(self) -> bytes:
         n = len(self._index)
-        body = [bytes((BLOCK_END,)), _varint(n), _varint(self._content_size), _varint(self._pos)]
+        body = [bytes((BLOCK_END,)), varint_bytes(n), varint_bytes(self._content_size), varint_bytes(self._pos)]
         if self.checksum and n >= 2:
             body.append(_U32.pack(self._content_crc))
         offsets = [off for off, _ in self._index] + [self._pos]
         for i, (off, size) in enumerate(self._index):
-            body.append(_varint(offsets[i + 1] - off) + _varint(size))
+            body.append(varint_bytes(offsets[i + 1] - off) + varint_bytes(size))
         blob = b"".join(body)
         blob += _U32.pack(len(blob) + FOOTER2_SIZE)
         return blob + _U32.pack(zlib.crc32(blob)) + FOOTER2_MAGIC
@@ -463,7 +443,7 @@ class _BlockHead:
     record_size: int       # the whole record, raw_crc included
 
 
-_MAX_BLOCK_HEAD = 1 + _MAX_VARINT + 1 + _MAX_VARINT * MAX_SECTIONS + 4 + 4
+_MAX_BLOCK_HEAD = 1 + MAX_VARINT_BYTES + 1 + MAX_VARINT_BYTES * MAX_SECTIONS + 4 + 4
 
 
 def _parse_block_head(buf, pos: int, hdr: FrameHeader, index: int, base: int = 0) -> _BlockHead:
@@ -577,7 +557,7 @@ def _max_tail(hdr: FrameHeader, n_blocks: int) -> int:
     """An upper bound on the size of the end mark, index and footer of a frame."""
     if hdr.version == 1:
         return END_MARK_SIZE + n_blocks * INDEX_ENTRY_SIZE + FOOTER_SIZE
-    return 1 + 3 * _MAX_VARINT + 4 + 2 * _MAX_VARINT * n_blocks + FOOTER2_SIZE
+    return 1 + 3 * MAX_VARINT_BYTES + 4 + 2 * MAX_VARINT_BYTES * n_blocks + FOOTER2_SIZE
 
 
 def _parse_end(buf, pos: int, hdr: FrameHeader, blocks: list, base: int = 0):
@@ -636,7 +616,7 @@ def _parse_end_v2(buf, pos: int, hdr: FrameHeader, blocks: list, base: int):
         (content_crc,) = _U32.unpack_from(buf, p)
         p += 4
     ends = [off for off, _, _ in blocks[1:]] + [at - fo]
-    index = b"".join(_varint(e - off) + _varint(size) for e, (off, size, _) in zip(ends, blocks))
+    index = b"".join(varint_bytes(e - off) + varint_bytes(size) for e, (off, size, _) in zip(ends, blocks))
     tail_size = p - pos + len(index) + FOOTER2_SIZE
     if end - pos < tail_size:
         raise _Truncated(f"truncated index/footer at offset {at} (needs {tail_size} bytes, "

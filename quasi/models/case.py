@@ -25,12 +25,9 @@ import numpy as np
 from ._jit import njit, njit_inline
 from .coder import DECODE, ENCODE, code_bit_p, coder_finish, coder_new, coder_ok
 from .mixing import (apm_new, apm_predict, apm_update, blend_p0, counts_update, hash_pair,
-                     mixer_dot, mixer_update, squash, stretches, table_bits)
+                     mixer_dot, mixer_update, squash, stretches)
 
 CASE_MODELS = 12
-MIN_CASE_BITS = 12
-MAX_CASE_BITS = 22
-BUCKETS_PER_TOKEN = 8
 CASE_RATE = 32
 CASE_COUNT_LIMIT = 30
 CASE_W_INIT = 20000  # about 0.3 in 16.16 fixed point
@@ -38,12 +35,6 @@ APM_RATE = 5
 N_APM_ROWS = 16 * 3  # the word's last two flags (4 x 4, 3: none yet) x the previous flag
 N_SELECT = N_APM_ROWS * 8  # ... x the previous token's class
 WS_START = 4  # the whitespace class before a block's first token: a line start
-
-
-def case_bits_for(n_tok: int, max_bits: int) -> int:
-    """log2 of the case model's buckets for a block of n_tok tokens: about
-    BUCKETS_PER_TOKEN per token, at least 2**MIN_CASE_BITS, at most 2**max_bits."""
-    return table_bits(BUCKETS_PER_TOKEN * n_tok, MIN_CASE_BITS, max_bits)
 
 
 @njit

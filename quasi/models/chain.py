@@ -55,21 +55,6 @@ N_RECENT_CTX = 2 * RECENT_SHARES
 RECENT_BASE = SEE_ORDERS * N_SEE  # the cache decision's probabilities follow the escapes'
 
 
-def word_chain_for(revision: int, pair_bits: int) -> int:
-    """1 if a block codes known words through the word-context chain (which
-    follows a missed pair prediction: no chain without the pair predictor), 2
-    if its lists blend in order 0 (revision 11), 3 if order 0 also has the
-    recency cache (revision 12), 0 without the chain."""
-    if revision < 6 or pair_bits == 0:
-        return 0
-    return 3 if revision >= 12 else 2 if revision >= 11 else 1
-
-
-def counted_bits_for(revision: int) -> int:
-    """1 if a block's binary decisions adapt at rates that follow their counts."""
-    return 1 if revision >= 7 else 0
-
-
 @njit
 def _chain_new(n_words, pair_bits, word_chain, counted_bits):
     """The chain's models: order-2 and skip lists (where, pool, sc, tags), the

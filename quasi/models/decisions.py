@@ -31,12 +31,9 @@ import numpy as np
 
 from ._jit import njit, njit_leaf
 from .mixing import (apm_new, apm_predict, apm_update, blend_p0, hash_pair, mixer_dot, mixer_update,
-                     packed_stretch, packed_update, squash, table_bits)
+                     packed_stretch, packed_update, squash)
 
 SIDE_MODELS = 11
-MIN_SIDE_BITS = 12
-MAX_SIDE_BITS = 22
-BUCKETS_PER_TOKEN = 4  # of two counters
 SIDE_RATE = 24
 SIDE_COUNT_LIMIT = 60
 SIDE_W_INIT = 12000  # about 0.18 in 16.16 fixed point
@@ -71,18 +68,6 @@ def side_shapes(vbytes, voffs):
         out[v] = head * 4 + (0 if length == 1 else 1 if length == 2 else 2 if length <= 4 else 3)
     out[n] = NO_CORE_SHAPE
     return out
-
-
-def mixed_levels_for(revision: int, side_bits: int) -> int:
-    """1 if a block of codec revision with side table bits codes the levels of its
-    events other than a word with the mixed model (revision 15 on, side_bits > 0)."""
-    return 1 if revision >= 15 and side_bits > 0 else 0
-
-
-def side_bits_for(n_tok: int, max_bits: int) -> int:
-    """log2 of the side model's buckets for a block of n_tok tokens: about
-    BUCKETS_PER_TOKEN per token, at least 2**MIN_SIDE_BITS, at most 2**max_bits."""
-    return table_bits(BUCKETS_PER_TOKEN * n_tok, MIN_SIDE_BITS, max_bits)
 
 
 @njit

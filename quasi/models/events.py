@@ -47,8 +47,6 @@ from .recent import _recent_touch
 from ..text.parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
 
 CHOICE_CAP = 1 << 30  # phrase choice lists never evict: their escape means "new entry"
-O0_INC = 64  # codec revision 2; revision 1 counted 1 and never halved
-O0_LIMIT = 1 << 20
 MATCH_HASH_BITS = 18
 PROGRESS_STEP = 1 << 12  # tokens between two writes of the coders' position
 N_FLAG_CTX = 4 * 4 * 3 * 8
@@ -169,9 +167,9 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     total above which they halve; pair_bits: log2 of the pair predictor's table
     (0: no predictor, as in codec revisions 1-3; words < 2**27 if not 0); side_ctx:
     the side stream's contexts: 0 as in revisions 1-4, 1 with the case flag before a
-    word's last (_flag_ctx), 2 also richer level decisions (_side_ctx); revision 5
-    uses side_ctx_for(n_tok); word_chain: 1 to code known words through the
-    word-context chain (revision 6, word_chain_for), 2 with its lists blended with
+    word's last (_flag_ctx), 2 also richer level decisions (_side_ctx); word_chain
+    (as config.BlockConfig's): 1 to code known words through the
+    word-context chain (revision 6), 2 with its lists blended with
     order 0 (revision 11), 3 also with order 0's recency cache (revision 12), 0 as
     in revisions 4 and 5;
     counted_bits: 1 for binary decisions whose rates follow their counts (revision 7,

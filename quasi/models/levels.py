@@ -13,7 +13,6 @@ SMALL_INC = 24
 SMALL_LIMIT = 1 << 16
 N_SEEN_BUCKETS = 7  # codec revision 5: how often the previous word was seen, log2-bucketed
 N_SIDE_EXTRA = 8 * N_SEEN_BUCKETS  # ... and the previous token's class
-SIDE_CTX_MIN_TOKENS = 1 << 16  # smaller blocks: too few events to fill those contexts
 SEEN_SHIFT = 9  # a word's info (tokens.word_info) counts its tokens from this bit on
 
 # ---------------------------------------------------------------------------
@@ -22,17 +21,10 @@ SEEN_SHIFT = 9  # a word's info (tokens.word_info) counts its tokens from this b
 # on them while the main stream is still busy; the other levels go through a
 # frequency model in the main stream.
 
-def side_ctx_for(revision: int, n_tok: int) -> int:
-    """The side stream's contexts (encode_events' side_ctx) of a block."""
-    if revision < 5:
-        return 0
-    return 2 if n_tok >= SIDE_CTX_MIN_TOKENS else 1
-
-
 @njit_leaf
 def _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok):
     """Context of the binary level decisions: the two previous levels (ctx) and,
-    with side_ctx 2 (codec revision 5, blocks of SIDE_CTX_MIN_TOKENS or more), the
+    with side_ctx 2 (blocks of config.SIDE_CTX_MIN_TOKENS tokens or more), the
     previous token's class and how often the previous word has been seen (0, 1,
     2-3, 4-7, ..., 32 or more times)."""
     if side_ctx < 2:

@@ -45,15 +45,6 @@ SQUASH = _squash_table()
 STRETCH = _stretch_table(SQUASH)
 
 
-def table_bits(n: int, min_bits: int, max_bits: int) -> int:
-    """log2 of a table for n items: the smallest b >= min_bits with 2**b >= n, at
-    most max_bits."""
-    bits = min_bits
-    while bits < max_bits and (1 << bits) < n:
-        bits += 1
-    return bits
-
-
 @njit_inline
 def squash(d):
     if d > 2047:

@@ -18,16 +18,6 @@ from .words import _o0_add, _word_code
 
 PAIR_CONF_MAX = 15
 N_PAIR_CTX = 2 * (PAIR_CONF_MAX + 1)
-PAIR_MAX_WORDS = 1 << 27  # pred * 16 fits an int32
-PAIR_MAX_BITS = 22
-
-
-def pair_bits_for(n_tok: int, n_words: int) -> int:
-    """The pair table the encoder uses for a block: two slots per token up to
-    2**PAIR_MAX_BITS (0, no predictor, if the words do not fit its entries)."""
-    if n_words >= PAIR_MAX_WORDS:
-        return 0
-    return max(10, min(PAIR_MAX_BITS, (2 * n_tok - 1).bit_length()))
 
 
 @njit_leaf

@@ -355,22 +355,11 @@ MIX_W_INIT = 20000  # about 0.3 in 16.16 fixed point
 MIX_DIRECT_SMALL = 15  # entries coded by the mixed decisions, on small blocks
 MIX_DIRECT_LARGE = 31  # ... and from LARGE_BLOCK_TOKENS tokens on
 LARGE_BLOCK_TOKENS = 1 << 18
-MIN_MIX_BITS = 10  # log2 of a model's buckets: the bounds the block meta may name
-MAX_MIX_BITS = 22
 BUCKET = 4  # decisions per bucket
 ESC_EXP = 32  # escape counters: the length of the escaped rank's binary form,
 ESC_BODY = 1 << 13  # ... then its bits below the leading one, by the bits above them
 APM_ROWS = 1 << 12
 APM_RATE = 6
-
-
-def mix_bits_for(n_tok: int, max_bits: int) -> int:
-    """log2 of each model's buckets for a block of n_tok tokens: one per token,
-    at least 2**MIN_MIX_BITS and at most 2**max_bits."""
-    bits = MIN_MIX_BITS
-    while bits < max_bits and (1 << bits) < n_tok:
-        bits += 1
-    return bits
 
 
 @njit_inline
@@ -583,10 +572,11 @@ def _decode_mixed(inp, ids, n_words, head, last, length, ws_len, ws_tail, bits):
     return ws_ids, ok
 
 
-def decode_spaces(inp, ids, head, last, length, ws_len, ws_tail, revision: int,
+def decode_spaces(inp, ids, head, last, length, ws_len, ws_tail, line_contexts: bool = True,
                   mix_bits: int = 0):
-    """(ws_ids, ok): the inverse of encode_spaces, or of revision 2's coder."""
+    """(ws_ids, ok): the inverse of encode_spaces; with line_contexts False, of the
+    counting model with one shared context (codec revision 2)."""
     if mix_bits:
         return _decode_mixed(inp, ids, head.shape[0], head, last, length, ws_len, ws_tail, mix_bits)
-    decode = _decode_spaces_r2 if revision == 2 else _decode_spaces_r3
+    decode = _decode_spaces_r3 if line_contexts else _decode_spaces_r2
     return decode(inp, ids, head, last, length, ws_len, ws_tail)

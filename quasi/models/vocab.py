@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..codec.config import DICTIONARIES
 from ._jit import njit, njit_inline
 from .coder import DECODE, ENCODE, P_EDGE, code_bit_p, coder_finish, coder_new, coder_ok
 from .mixing import (apm_new, apm_predict, apm_update, clamp_p, counts_update, mixer_dot,
@@ -37,9 +38,6 @@ from .mixing import (apm_new, apm_predict, apm_update, clamp_p, counts_update, m
 # (order, with position in the word) of every model, by model set
 _FULL_MODELS = np.array([[1, 0], [2, 0], [3, 0], [4, 0], [6, 0], [1, 1], [0, 0]], np.int64)
 MODEL_SETS = (np.array([[2, 0], [1, 1], [4, 0]], np.int64), _FULL_MODELS, _FULL_MODELS)
-LIGHT = 0
-FULL = 1
-STRONG = 2
 REFINED = (0, 0, 1)  # by model set: 1 with the second mixer and the APM stages
 N_SETS = 9 * 4  # (end decision or bit 0..7) x class of the last byte
 N_SETS2 = 256 + 32  # second mixer: partial byte 1..255, or 256 + position for the end
@@ -50,12 +48,6 @@ COUNT_LIMIT = 255
 MIX_RATE = 14
 W_INIT = 20000  # about 0.3 in 16.16 fixed point
 END_SLOT = 0  # slot 0 of a context's first bucket: the end-of-word decision
-TABLE_BITS = 16  # codec revisions up to 9: at most 2**16 buckets per model
-MIN_TABLE_BITS = 16  # from revision 10 the block meta names the bound (vocab_bits)
-MAX_TABLE_BITS = 22
-
-
-DICTIONARIES = (None, "dictionary.txt")  # by the id block meta records; 0: no priming
 
 
 @functools.lru_cache(maxsize=None)

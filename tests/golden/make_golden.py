@@ -5,7 +5,9 @@
 
 Each tests/golden/vN-rM/NAME.qz (format version N, codec revision M) decodes to
 its NAME.raw forever; files
-in tests/golden/bad/ must fail with the message in bad/EXPECTED.tsv. Existing
+in tests/golden/bad/ must fail with the message in bad/EXPECTED.tsv: broken
+containers, and (codec-*.qz) valid containers around a coded block that is
+not. Existing
 files are never overwritten: golden files of a released version are frozen."""
 import random
 import struct
@@ -16,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 import quasi  # noqa: E402
-from quasi.codec.block import CODEC_REVISION  # noqa: E402
+from quasi.codec.config import CODEC_REVISION  # noqa: E402
 from quasi.codec.container import FORMAT_VERSION  # noqa: E402
 
 
@@ -115,6 +117,55 @@ def bad_cases_v2():
             "corrupt lzma block"
 
 
+def bad_cases_codec():
+    """Version 2 files with valid CRCs around one coded block of level 9 (every section
+    in use) whose codec content is wrong: the meta section, the section count or a
+    coded stream. Each is refused by the block decoder with a message naming what is
+    wrong."""
+    from quasi.codec.block import BlockParams, encode_block
+    from quasi.codec.config import meta_fields, meta_index
+    from quasi.codec.container import FrameWriter
+    from quasi.codec.varint import encode_varints
+
+    raw = text(1500, 11).replace(b"the", b"The", 40)
+    good = encode_block(raw, "multi", BlockParams.for_level(9))
+    fields = meta_fields(good[0])
+
+    def meta_with(**changes):
+        values = list(fields)
+        for name, value in changes.items():
+            values[meta_index(name)] = value
+        return encode_varints(values).tobytes()
+
+    def cut(i):
+        return good[:i] + [good[i][:len(good[i]) // 2]] + good[i + 1:]
+
+    for name, sections, size, pattern in (
+            ("codec-unknown-revision", [meta_with(codec_revision=99)] + good[1:], len(raw),
+             "unsupported codec revision 99"),
+            ("codec-meta-field-out-of-range", [meta_with(vocab_models=3)] + good[1:], len(raw),
+             "corrupt block meta section: vocab_models 3"),
+            ("codec-meta-table-too-large", [meta_with(mix_bits=22)] + good[1:], len(raw),
+             "corrupt block meta section: mix_bits 22"),
+            ("codec-meta-short", [good[0][:10]] + good[1:], len(raw),
+             "corrupt block meta section: it ends before"),
+            ("codec-meta-trailing", [good[0] + b"\x00"] + good[1:], len(raw),
+             "corrupt block meta section: 1 bytes after its fields"),
+            ("codec-section-missing", good[:6], len(raw), "coded block has 6 sections, expected 7"),
+            ("codec-vocabulary-truncated", cut(1), len(raw), "corrupt vocabulary section"),
+            ("codec-events-truncated", cut(3), len(raw), "corrupt event stream"),
+            # the whitespace decoder reads zeros past its end without reaching its
+            # limit here; the runs it makes up do not add up to the block's size
+            ("codec-whitespace-truncated", cut(5), len(raw),
+             "corrupt whitespace stream|does not have its declared size"),
+            ("codec-case-truncated", cut(6), len(raw), "corrupt case stream"),
+            ("codec-size-mismatch", good, len(raw) + 1,
+             "decoded block does not have its declared size")):
+        block_raw = raw + b" " * (size - len(raw))  # the record's raw CRC and size
+        w = FrameWriter(9, "multi", size)
+        yield name, w.header() + w.block(block_raw, sections) + w.finish(), pattern
+
+
 def main():
     out = HERE / f"v{FORMAT_VERSION}-r{CODEC_REVISION}"
     out.mkdir(exist_ok=True)
@@ -128,7 +179,7 @@ def main():
     bad.mkdir(exist_ok=True)
     good = (HERE / "v1-r1" / "tiling-multi.qz").read_bytes()
     rows = []
-    for name, data, pattern in [*bad_cases(good), *bad_cases_v2()]:
+    for name, data, pattern in [*bad_cases(good), *bad_cases_v2(), *bad_cases_codec()]:
         p = bad / f"{name}.qz"
         if not p.exists():
             p.write_bytes(data)
