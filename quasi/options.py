@@ -10,7 +10,7 @@ from .errors import QuasiError
 
 DEFAULT_LEVEL = 6
 DEFAULT_TILING = "multi"
-DEFAULT_BLOCK_SIZE = 8 << 20   # levels 1-6, chosen by measurement: FORMAT.md section 9
+DEFAULT_BLOCK_SIZE = 8 << 20   # levels 1-6 (measured: bench/results/block-size.md)
 STRONG_BLOCK_SIZE = 64 << 20   # levels 7-9 (measured: bench/results/texts/README.md)
 STRONG_LEVEL = 7               # the first level of STRONG_BLOCK_SIZE
 

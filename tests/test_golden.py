@@ -192,7 +192,7 @@ def test_golden_r13_holds_blocks_with_and_without_the_case_stream():
 
 def test_golden_r14_holds_blocks_with_and_without_the_side_model():
     """Revision 14's meta names the mixed side model's table (0: revision 13's bits in
-    context, levels 1-6): its golden files hold both kinds of block, each decoded above."""
+    context, levels 1-7): its golden files hold both kinds of block, each decoded above."""
     bits = {m.side_bits for m in _coded_metas(14)}
     assert 0 in bits and bits - {0} and all(MIN_SIDE_BITS <= b <= MAX_SIDE_BITS
                                             for b in bits - {0})

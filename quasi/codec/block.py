@@ -1,7 +1,7 @@
 """One block: raw bytes <-> the coded sections the container frames.
 
-A token is a core (a run of letters, or any other single byte) and the
-whitespace run after it. The encoder splits a block into tokens, numbers the
+A token is a core (a run of letters, a run of digits, or any other single byte)
+and the whitespace run after it. The encoder splits a block into tokens, numbers the
 distinct cores and whitespace runs, parses the core numbers into events (words,
 phrases of the Fibonacci hierarchy, LZ matches; parse.py) and codes seven
 sections: meta (config.py: the fields and what they select), the vocabulary

@@ -39,7 +39,7 @@ _SECTIONS_1 = ("meta", "vocabulary lengths", "vocabulary", "events (main)",
 _SECTIONS_2 = ("meta", "vocabulary", "whitespace vocabulary", "events (main)",
                "side: decisions + case", "whitespace")
 _SECTIONS_13 = ("meta", "vocabulary", "whitespace vocabulary", "events (main)",
-                "side: decisions + case (levels 1-6)", "whitespace", "case")
+                "side: decisions + case (levels 1-7)", "whitespace", "case")
 SECTION_NAMES = {r: (_SECTIONS_1 if r < WHITESPACE_SECTION else
                      _SECTIONS_2 if r < CASE_SECTION else _SECTIONS_13)
                  for r in range(OLDEST_REVISION, CODEC_REVISION + 1)}

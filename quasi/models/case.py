@@ -18,12 +18,13 @@ the words since the last '.', '!' or '?' with the previous flag, class and the
 whitespace; the next two cores.
 
 Revisions 1-12 code the flags in the events' side stream (events.py), and so does
-revision 13 in a block whose meta names no case table (levels 1-6).
+revision 13 in a block whose meta names no case table (levels 1-7).
 """
 import numpy as np
 
 from ._jit import njit, njit_inline
 from .coder import DECODE, ENCODE, code_bit_p, coder_finish, coder_new, coder_ok
+from ..text.tokens import info_caseable, info_class, info_flags
 from .mixing import (apm_new, apm_predict, apm_update, blend_p0, counts_update, hash_pair,
                      mixer_dot, mixer_update, squash, stretches)
 
@@ -67,8 +68,7 @@ def _case_new(winfo, bits):
         w[k * (CASE_MODELS + 1) + CASE_MODELS] = 0
     hist = np.empty(winfo.shape[0], np.int64)
     for v in range(winfo.shape[0]):
-        info = np.int64(winfo[v])
-        hist[v] = ((info >> 5) & 3) * 4 + ((info >> 7) & 3)
+        hist[v] = info_flags(np.int64(winfo[v]))
     return (prob, cnt, w, apm_new(N_APM_ROWS * 2), hist, np.zeros(CASE_MODELS, np.int64),
             np.zeros(CASE_MODELS + 1, np.int64))
 
@@ -125,7 +125,7 @@ def _case_before(idx, bits, ids, t, winfo, hist, ws_ids, ws_cls, state):
     if wsb >= 4:  # a line feed before the token
         state[LINE_POS] = 0
         state[LINE_FIRST] = v
-    if not winfo[v] & 1:
+    if not info_caseable(np.int64(winfo[v])):
         return -1
     hw = hist[v]
     _case_buckets(idx, bits, ids, t, winfo.shape[0], v, hw, wsb, state)
@@ -137,13 +137,13 @@ def _case_after(ids, t, winfo, hist, state, f):
     """The state after token t, whose flag is f (if its core carries one)."""
     v = np.int64(ids[t])
     info = np.int64(winfo[v])
-    if info & 1:
+    if info_caseable(info):
         hist[v] = f * 4 + (hist[v] >> 2)
         state[PREV_FLAG] = f
         state[LAST_WORD] = v
         state[LAST_FLAG] = f
         state[SINCE_STOP] += 1
-    state[PREV_CLS] = (info >> 1) & 7
+    state[PREV_CLS] = info_class(info)
     if state[PREV_CLS] >> 1 == 1:  # '.', '!' or '?'
         state[SINCE_STOP] = 0
     state[PPREV_ID] = state[PREV_ID]

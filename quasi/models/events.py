@@ -38,13 +38,15 @@ from .chain import O2_CAP, SKIP_CAP, _bucket, _chain_known_code, _chain_new
 from .coder import (DECODE, ENCODE, bits_new, code_bit, code_bits, code_small, coder_finish,
                     coder_new, coder_ok, fw_size, small_new, small_update)
 from .decisions import KIND_FIRST, KIND_INNER, side_new
-from .levels import (N_SIDE_EXTRA, SEEN_SHIFT, SMALL_INC, SMALL_LIMIT, _level_code, _side_code,
+from .levels import (N_SIDE_EXTRA, SMALL_INC, SMALL_LIMIT, _level_code, _side_code,
                      _side_ctx)
 from .lists import (HDR, _grow_pool, _list_cap, _list_code, _list_len, _list_sym, _list_update,
                     _lists_new, _pool_room)
 from .pair import N_PAIR_CTX, _known_code, _new_word_update, _pair_learn, _pair_slot
 from .recent import _recent_touch
 from ..text.parse import LEVEL_MATCH, LEVEL_NEW, LEVEL_WORD, N_LEVELS, PHRASE_LENGTHS
+from ..text.tokens import (INFO_FLAG_BEFORE, INFO_LAST_FLAG, INFO_SEEN, info_caseable, info_class,
+                           info_flags, info_seen)
 
 CHOICE_CAP = 1 << 30  # phrase choice lists never evict: their escape means "new entry"
 MATCH_HASH_BITS = 18
@@ -76,7 +78,7 @@ def _flag_ctx(info, prev_flag, prev_cls):
     """Context of a word's case flag: its last flag and, from codec revision 5,
     the one before (both from its info, see tokens.word_info; 3: none), the
     previous flag and the previous token's class."""
-    return (((((info >> 5) & 3) * 4 + ((info >> 7) & 3)) * 3 + prev_flag) * 8 + prev_cls) * 2
+    return ((info_flags(info) * 3 + prev_flag) * 8 + prev_cls) * 2
 
 
 @njit_leaf
@@ -86,10 +88,11 @@ def _word_seen(info, f, side_ctx):
     side_ctx > 1 its count of tokens goes up (it stops at SEEN_MAX)."""
     if f >= 0:
         if side_ctx > 0:
-            info = (info & ~(3 << 7)) | (((info >> 5) & 3) << 7)
-        info = (info & ~(3 << 5)) | (f << 5)
-    if side_ctx > 1 and (info >> SEEN_SHIFT) < SEEN_MAX:
-        info += 1 << SEEN_SHIFT
+            info = ((info & ~(3 << INFO_FLAG_BEFORE))
+                    | (((info >> INFO_LAST_FLAG) & 3) << INFO_FLAG_BEFORE))
+        info = (info & ~(3 << INFO_LAST_FLAG)) | (f << INFO_LAST_FLAG)
+    if side_ctx > 1 and info_seen(info) < SEEN_MAX:
+        info += 1 << INFO_SEEN
     return info
 
 
@@ -309,14 +312,14 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                 w = np.int64(ids[p + k])
                 info = np.int64(winfo[w])
                 f = -1
-                if info & 1:
+                if info_caseable(info):
                     f = np.int64(flags[p + k])
                     fctx = _flag_ctx(info, prev_flag, prev_cls)
                     _, fst = code_bit(fst, fout, flag_p, fctx, 1 if f else 0)
                     if f:
                         _, fst = code_bit(fst, fout, flag_p, fctx + 1, f - 1)
                     prev_flag = f
-                prev_cls = (info >> 1) & 7
+                prev_cls = info_class(info)
                 winfo[w] = _word_seen(info, f, side_ctx)
                 if rword.shape[0] > 0:
                     _recent_touch(rword, rlink, rslot, rsorted, w)
@@ -502,15 +505,15 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                 w = np.int64(ids[t + k])
                 info = np.int64(winfo[w])
                 f = 0
-                if info & 1:
+                if info_caseable(info):
                     fctx = _flag_ctx(info, prev_flag, prev_cls)
                     f, fst = code_bit(fst, fbuf, flag_p, fctx, unknown)
                     if f:
                         f2, fst = code_bit(fst, fbuf, flag_p, fctx + 1, unknown)
                         f += f2
                     prev_flag = f
-                winfo[w] = _word_seen(info, f if info & 1 else -1, side_ctx)
-                prev_cls = (info >> 1) & 7
+                winfo[w] = _word_seen(info, f if info_caseable(info) else -1, side_ctx)
+                prev_cls = info_class(info)
                 flags[t + k] = f
                 if rword.shape[0] > 0:
                     _recent_touch(rword, rlink, rslot, rsorted, w)

@@ -8,12 +8,12 @@ from .coder import code_bit, code_bit_p, code_small, small_update
 from .decisions import (KIND_LEVEL, KIND_NEW, KIND_OTHER, LEVEL_ORDER, level_predict, side_level,
                         side_predict, side_update)
 from ..text.parse import LEVEL_NEW, LEVEL_WORD, N_LEVELS
+from ..text.tokens import info_seen
 
 SMALL_INC = 24
 SMALL_LIMIT = 1 << 16
 N_SEEN_BUCKETS = 7  # codec revision 5: how often the previous word was seen, log2-bucketed
 N_SIDE_EXTRA = 8 * N_SEEN_BUCKETS  # ... and the previous token's class
-SEEN_SHIFT = 9  # a word's info (tokens.word_info) counts its tokens from this bit on
 
 # ---------------------------------------------------------------------------
 # Levels: "a word?" and "a new word?" are binary decisions coded in the side
@@ -29,7 +29,7 @@ def _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok):
     2-3, 4-7, ..., 32 or more times)."""
     if side_ctx < 2:
         return ctx * N_SIDE_EXTRA
-    c = np.int64(winfo[prev_tok]) >> SEEN_SHIFT if prev_tok < winfo.shape[0] else 0
+    c = info_seen(np.int64(winfo[prev_tok])) if prev_tok < winfo.shape[0] else 0
     b = 0
     while c > 0 and b < N_SEEN_BUCKETS - 1:
         c >>= 1

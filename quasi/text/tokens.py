@@ -194,12 +194,44 @@ def gather_strings(src, starts, ends, which):
     return out, offs
 
 
+# The fields of a word's info (word_info): bit 0, bits 1-3, 5-6, 7-8 and 9-14.
+INFO_LAST_FLAG = 5
+INFO_FLAG_BEFORE = 7
+INFO_SEEN = 9
+
+
+@njit_leaf
+def info_caseable(info):
+    """1 if a case flag is coded for the word (its core has a lower-case ASCII letter
+    and no upper-case one), else 0."""
+    return info & 1
+
+
+@njit_leaf
+def info_class(info):
+    """The class of the word's core, 0..7 (see word_info)."""
+    return (info >> 1) & 7
+
+
+@njit_leaf
+def info_flags(info):
+    """The word's last two case flags, 4 x the last + the one before (3: none yet)."""
+    return ((info >> INFO_LAST_FLAG) & 3) * 4 + ((info >> INFO_FLAG_BEFORE) & 3)
+
+
+@njit_leaf
+def info_seen(info):
+    """How many of the word's tokens the event coders have coded (as they count them)."""
+    return info >> INFO_SEEN
+
+
 @njit
 def word_info(vbytes, voffs):
     """One uint16 per vocabulary entry: bit 0 whether a case flag is coded for it,
     bits 1-3 its class, bits 5-6 its last flag and bits 7-8 the one before (3 =
     none yet), bits 9-14 how many of its tokens were coded (the event coders
-    update bits 5-14).
+    update bits 5-14). Read them with info_caseable, info_class, info_flags and
+    info_seen.
 
     A flag is coded only when the entry has a lower-case ASCII letter and no
     upper-case one. Class (0..7): letter word / '.!?' / other byte / whitespace
@@ -232,7 +264,7 @@ def word_info(vbytes, voffs):
             else:
                 k = 2
         info[v] = ((1 if has_low and not has_up else 0) | ((k * 2 + (1 if has_lf else 0)) << 1)
-                   | (3 << 5) | (3 << 7))
+                   | (3 << INFO_LAST_FLAG) | (3 << INFO_FLAG_BEFORE))
     return info
 
 
