@@ -194,7 +194,7 @@ def _chain_exclude(where, pool, ctx, stamp, mark, limit):
             stamp[pool[b + HDR + 2 * k]] = mark
 
 
-@njit
+@njit_leaf
 def _chain_list_code(st, buf, see_p, base, where, pool, ctx, limit, sym, stamp, mark, pred_on,
                      o0_cnt, o0_total, bw):
     """Code sym in ctx's list (or its escape, when the list offers anything), the
@@ -248,7 +248,7 @@ def _exclude_into(ex0, n, where, pool, ctx, limit, stamp, mark):
     return n
 
 
-@njit
+@njit_leaf
 def _o0_exclusions(ex0, pred, w2, pool2, c2, w1, w1pool, ctx, wk, poolk, ck, o0_cnt, stamp,
                    mark):
     """Order 0's excluded words in ex0[:n], unordered (the encoder only adds up their
@@ -273,7 +273,8 @@ def _merge_runs(a, n, m):
     """Merge ascending a[:n] and a[n:n + m] into a[:n + m], through the second half
     of a as scratch: a must hold at least 2 * (n + m) (ex0 does, see _chain_new)."""
     half = a.shape[0] // 2
-    a[half:half + n] = a[:n]
+    for i in range(n):  # a loop, not a slice copy: a copy may allocate, which needs NRT
+        a[half + i] = a[i]
     i = 0
     j = n
     k = 0
@@ -289,6 +290,20 @@ def _merge_runs(a, n, m):
         a[k] = a[half + i]
         i += 1
         k += 1
+
+
+@njit_leaf
+def _sort_prefix(a, n):
+    """Sort a[:n] ascending in place: an insertion sort, which allocates nothing (so
+    the chain's coders stay leaves, without numba's reference counting) and on the
+    at most 129 excluded words is as fast as numpy's sort."""
+    for i in range(1, n):
+        v = a[i]
+        j = i
+        while j >= 1 and a[j - 1] > v:
+            a[j] = a[j - 1]
+            j -= 1
+        a[j] = v
 
 
 @njit_leaf
@@ -336,13 +351,13 @@ def _chain_update(ch, w1, w1pool, wsc, ctx, c2, ck, sym, j2, j1, jk):
     _list_update(wk, poolk, sck, ck, sym, jk)
 
 
-@njit
+@njit_leaf
 def _chain_known_code(st, buf, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx,
                       sym, ch, ids, q, n_words, blend):
     """Code known word sym at token q after word ctx (pair slot s, never -1; ch: the
     chain's models): the pair prediction's hit decision, then on a miss the chain;
-    returns the word coded, or -1 on corrupt input. Not inlined: the levels without
-    the chain keep pair._known_code's lean loop."""
+    returns the word coded, or -1 on corrupt input. A call, not inlined: the levels
+    without the chain keep pair._known_code's lean loop."""
     pred, _top, hit, st = _pair_hit(st, buf, pair_p, ptab, s, w1, w1pool, ctx, sym)
     if hit:  # a hit updates no other model
         sym = pred
@@ -355,14 +370,13 @@ def _chain_known_code(st, buf, pair_p, ptab, s, w1, w1pool, wsc, o0_tree, o0_cnt
     return sym, st
 
 
-@njit_inline
+@njit_leaf
 def _chain_code(st, buf, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ctx, sym,
                 pred, blend):
     """Code known word sym at token q (after word ctx; pred: the pair prediction
     that missed, or -1) down the chain, and update its lists; blend: 1 to blend
     the lists with order 0 (codec revision 11). Returns the word coded, or -1 on
-    corrupt input. Inlined into its one caller: decoding sorts (which needs numba's
-    reference counting, so this cannot be a leaf)."""
+    corrupt input."""
     (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0,
      rword, rlink, rslot, rsorted) = ch
     dec = decoding(st)
@@ -419,7 +433,7 @@ def _chain_code(st, buf, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, 
             if dec:
                 for i in range(n, n + m):
                     stamp[ex0[i]] = mark + 1
-                ex0[:n].sort()
+                _sort_prefix(ex0, n)
                 _merge_runs(ex0, n, m)
                 adj = 0
                 for i in range(n + m):
