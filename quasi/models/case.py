@@ -22,7 +22,7 @@ revision 13 in a block whose meta names no case table (levels 1-7).
 """
 import numpy as np
 
-from ._jit import njit, njit_inline
+from ._jit import njit, njit_inline, njit_leaf
 from .coder import DECODE, ENCODE, code_bit_p, coder_finish, coder_new, coder_ok
 from ..text.tokens import info_caseable, info_class, info_flags
 from .mixing import (apm_new, apm_predict, apm_update, blend_p0, counts_update, hash_pair,
@@ -170,14 +170,14 @@ def _case_update(prob, cnt, idx, stv, w, apm, wset, j, p, k, y):
     counts_update(prob, cnt, idx, CASE_MODELS, j, y, CASE_COUNT_LIMIT)
 
 
-@njit
-def _code_case(st, buf, ids, flags, winfo, ws_ids, ws_cls, bits):
-    """Code the case flags of a block's tokens with coder st: encoding reads them
-    from flags, decoding writes them there. False once a decoder has read past the
-    end of its input."""
+@njit_leaf
+def _code_case(st, buf, ids, flags, winfo, ws_ids, ws_cls, bits, model, state):
+    """Code the case flags of a block's tokens with coder st and the model (_case_new's)
+    and running state (_state_new's): encoding reads them from flags, decoding writes
+    them there. False once a decoder has read past the end of its input. A leaf: its
+    loop runs without numba's reference counting."""
     n_tok = ids.shape[0]
-    prob, cnt, w, apm, hist, idx, stv = _case_new(winfo, bits)
-    state = _state_new(winfo.shape[0])
+    prob, cnt, w, apm, hist, idx, stv = model
     for t in range(n_tok):
         if not coder_ok(st, buf):
             return False, st
@@ -205,7 +205,7 @@ def encode_case(ids, flags, winfo, ws_ids, ws_cls, bits):
     ws_cls: ws_classes of the whitespace vocabulary that ws_ids number)."""
     out = np.empty(64 + 4 * ids.shape[0], np.uint8)
     _ok, st = _code_case(coder_new(ENCODE, out), out, ids, flags.copy(), winfo, ws_ids, ws_cls,
-                         bits)
+                         bits, _case_new(winfo, bits), _state_new(winfo.shape[0]))
     return out[:coder_finish(st, out)].copy()
 
 
@@ -215,5 +215,6 @@ def decode_case(inp, ids, winfo, ws_ids, ws_cls, bits):
     read past its end."""
     flags = np.zeros(ids.shape[0], np.uint8)
     buf = inp.copy()
-    ok, _st = _code_case(coder_new(DECODE, buf), buf, ids, flags, winfo, ws_ids, ws_cls, bits)
+    ok, _st = _code_case(coder_new(DECODE, buf), buf, ids, flags, winfo, ws_ids, ws_cls, bits,
+                         _case_new(winfo, bits), _state_new(winfo.shape[0]))
     return flags, ok

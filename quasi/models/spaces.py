@@ -38,7 +38,7 @@ their rank past those is coded as an Elias-gamma number with adaptive bits.
 """
 import numpy as np
 
-from ._jit import njit, njit_inline
+from ._jit import njit, njit_inline, njit_leaf
 from .coder import (DECODE, ENCODE, P_EDGE, code_bit_p, code_interval, code_small, code_target,
                     coder_finish, coder_new, coder_ok, decoding, small_new, small_update)
 from .mixing import (apm_new, apm_predict, apm_update, blend_p0, clamp_p, counter_update,
@@ -488,19 +488,19 @@ def _mix_start(n_tok, n_ws, n_words, bits):
         np.zeros(MIX_MODELS + 1, np.int64))
 
 
-@njit
-def _code_mixed(st, buf, ids, ws_ids, n_words, head, last, length, ws_len, ws_tail, bits):
-    """Code every token's whitespace entry with the mixing model and coder st:
-    encoding reads them from ws_ids, decoding writes them there. Entry s is "is it
-    k?" for k = 0, 1, ... below the block's direct count, else an escape and
-    s - direct + 1 in Elias-gamma form (its length in unary, then its bits below the
-    leading one), each bit by its own adaptive counter. False if a decoder met an
-    entry past the vocabulary (corrupt input)."""
+@njit_leaf
+def _code_mixed(st, buf, ids, ws_ids, n_words, head, last, length, ws_len, ws_tail, bits, model):
+    """Code every token's whitespace entry with the mixing model (model: _mix_start's)
+    and coder st: encoding reads them from ws_ids, decoding writes them there. Entry
+    s is "is it k?" for k = 0, 1, ... below the block's direct count, else an escape
+    and s - direct + 1 in Elias-gamma form (its length in unary, then its bits below
+    the leading one), each bit by its own adaptive counter. False if a decoder met
+    an entry past the vocabulary (corrupt input). A leaf: its loop runs without
+    numba's reference counting."""
     dec = decoding(st)
     n_tok = ids.shape[0]
     n_ws = ws_len.shape[0]
-    (direct, top, table, esc_prob, esc_cnt, w, apm, last_ws, hashes, idx,
-     stv) = _mix_start(n_tok, n_ws, n_words, bits)
+    direct, top, table, esc_prob, esc_cnt, w, apm, last_ws, hashes, idx, stv = model
     col = 0
     prev = 0
     prev2 = 0
@@ -558,7 +558,8 @@ def _code_mixed(st, buf, ids, ws_ids, n_words, head, last, length, ws_len, ws_ta
 def _encode_mixed(ids, ws_ids, n_words, head, last, length, ws_len, ws_tail, bits):
     out = np.empty(64 + 4 * ids.shape[0], np.uint8)
     _ok, st = _code_mixed(coder_new(ENCODE, out), out, ids, ws_ids.astype(np.int32), n_words, head,
-                          last, length, ws_len, ws_tail, bits)
+                          last, length, ws_len, ws_tail, bits,
+                          _mix_start(ids.shape[0], ws_len.shape[0], n_words, bits))
     return out[:coder_finish(st, out)].copy()
 
 
@@ -568,7 +569,8 @@ def _decode_mixed(inp, ids, n_words, head, last, length, ws_len, ws_tail, bits):
     ws_ids = np.zeros(ids.shape[0], np.int32)
     buf = inp.copy()
     ok, _st = _code_mixed(coder_new(DECODE, buf), buf, ids, ws_ids, n_words, head, last, length,
-                          ws_len, ws_tail, bits)
+                          ws_len, ws_tail, bits,
+                          _mix_start(ids.shape[0], ws_len.shape[0], n_words, bits))
     return ws_ids, ok
 
 

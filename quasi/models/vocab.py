@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ..codec.config import DICTIONARIES
-from ._jit import njit, njit_inline
+from ._jit import njit, njit_inline, njit_leaf
 from .coder import DECODE, ENCODE, P_EDGE, code_bit_p, coder_finish, coder_new, coder_ok
 from .mixing import (apm_new, apm_predict, apm_update, clamp_p, counts_update, mixer_dot,
                      mixer_update, squash, stretches)
@@ -218,21 +218,27 @@ def _code_words(st, buf, prob, cnt, w, base, bits, apm, models, refined, vbytes,
     vbytes or its input, or did not fill vbytes (corrupt input)."""
     # literal model counts and refinement (MODEL_SETS, REFINED) let the compiler
     # unroll the loops and drop the branches
+    n = models.shape[0]
+    scratch = (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n + 1, np.int64),
+               np.zeros(6, np.int64))
     if refined:
-        return _code_words_n(st, buf, prob, cnt, w, base, bits, apm, models, vbytes, voffs, 7, 1)
-    if models.shape[0] == 3:
-        return _code_words_n(st, buf, prob, cnt, w, base, bits, apm, models, vbytes, voffs, 3, 0)
-    return _code_words_n(st, buf, prob, cnt, w, base, bits, apm, models, vbytes, voffs, 7, 0)
+        return _code_words_n(st, buf, prob, cnt, w, base, bits, apm, models, vbytes, voffs,
+                             scratch, 7, 1)
+    if n == 3:
+        return _code_words_n(st, buf, prob, cnt, w, base, bits, apm, models, vbytes, voffs,
+                             scratch, 3, 0)
+    return _code_words_n(st, buf, prob, cnt, w, base, bits, apm, models, vbytes, voffs,
+                         scratch, 7, 0)
 
 
-@njit_inline
-def _code_words_n(st, buf, prob, cnt, w, base, bits, apm, models, vbytes, voffs, n, refined):
-    """_code_words for n = models.shape[0] models. Every byte is 8 decisions, high
-    bit first, then "does the word end here?"."""
-    idx = np.zeros(n, np.int64)
-    hashes = np.zeros(n, np.int64)
-    stv = np.zeros(n + 1, np.int64)
-    hist = np.zeros(6, np.int64)
+@njit_leaf
+def _code_words_n(st, buf, prob, cnt, w, base, bits, apm, models, vbytes, voffs, scratch, n,
+                  refined):
+    """_code_words for n = models.shape[0] models (scratch: zeroed arrays for their
+    buckets, hashes and stretches and the byte history). Every byte is 8 decisions,
+    high bit first, then "does the word end here?". A leaf: its loops run without
+    numba's reference counting."""
+    idx, hashes, stv, hist = scratch
     n_bytes = vbytes.shape[0] - 8
     i = 0
     for wd in range(voffs.shape[0] - 1):
