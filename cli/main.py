@@ -182,6 +182,10 @@ def _level_flags(f):
 @click.option("-T", "--threads", type=click.IntRange(min=0), default=1, show_default=True,
               metavar="N", help="code N blocks at once, compressing or decompressing a "
                                 "file (0: one per CPU); same output")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="code each file's blocks on a Dask cluster: tcp://HOST:PORT of a running "
+                   "scheduler (its workers read the files by the same names), or local:N "
+                   "for N worker processes here; same output (needs the dask extra)")
 @click.option("-M", "--memory", metavar="LIMIT", callback=_size_option("memory limit"),
               help="with -d/-t: refuse to produce more than LIMIT bytes per input, "
                    "checked before each block is decoded (so no block beyond it is allocated)")
@@ -199,12 +203,12 @@ def _level_flags(f):
 @click.version_option(quasi.__version__, "-V", "--version", prog_name="quasi")
 @click.pass_context
 def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, force, suffix,
-        tiling, block_size, threads, memory, recursive, verbose, quiet, no_progress, demo,
-        show_levels, warm_up):
+        tiling, block_size, threads, scheduler, memory, recursive, verbose, quiet, no_progress,
+        demo, show_levels, warm_up):
     """Compress FILEs to FILE.qz (or decompress, test, list them)."""
     level = (ctx.obj or {}).get("level")
     _check_usage(files, decompress, test, list_, to_stdout, output, keep, remove, suffix,
-                 block_size, memory=memory, recursive=recursive)
+                 block_size, memory=memory, recursive=recursive, scheduler=scheduler)
     if show_levels:
         click.echo(LEVELS_TABLE)
         return
@@ -238,7 +242,8 @@ def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, fo
               block_size=block_size, threads=threads, memory=memory, verbose=verbose,
               quiet=quiet, progress=not (quiet or no_progress) and _stderr_is_terminal())
     try:
-        status = job.run(_walk(files, job) if recursive else files or ("-",))
+        with _scheduler(scheduler, ctx) as job.executor:
+            status = job.run(_walk(files, job) if recursive else files or ("-",))
     except BaseException as exc:
         signum = _signal_of(exc)
         if signum is None:
@@ -248,7 +253,7 @@ def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, fo
 
 
 def _check_usage(files, decompress, test, list_, to_stdout, output, keep, remove, suffix,
-                 block_size, *, memory, recursive):
+                 block_size, *, memory, recursive, scheduler=None):
     modes = [flag for flag, on in (("-d", decompress and not test), ("-t", test),
                                    ("-l", list_)) if on]
     if len(modes) > 1:
@@ -272,6 +277,31 @@ def _check_usage(files, decompress, test, list_, to_stdout, output, keep, remove
         raise UsageError(f"invalid suffix {suffix!r}")
     if block_size is not None and not 1 <= block_size <= 1 << 30:
         raise UsageError("block size must be from 1 to 1G")
+    if scheduler is not None and (list_ or "-" in (files or ("-",))):
+        raise UsageError("--scheduler codes named files (not standard input, not -l)")
+
+
+@contextlib.contextmanager
+def _scheduler(address, ctx):
+    """The executor of --scheduler ADDRESS for the job (None without it): a Dask
+    cluster's, open while the files are coded. Dask missing or a scheduler not
+    answering is a clean error, before any file."""
+    if address is None:
+        yield None
+        return
+    try:
+        from quasi.cluster import scheduler_executor
+    except ImportError:
+        _say("quasi: --scheduler needs Dask's distributed: pip install 'quasi[dask]'")
+        ctx.exit(EXIT_ERROR)
+    stack = contextlib.ExitStack()
+    try:
+        executor = stack.enter_context(scheduler_executor(address))
+    except (QuasiError, OSError, TimeoutError) as exc:
+        _say(f"quasi: --scheduler {address}: {_describe(exc)}")
+        ctx.exit(EXIT_ERROR)
+    with stack:
+        yield executor
 
 
 class Job:
@@ -293,6 +323,7 @@ class Job:
         self.verbose = verbose
         self.quiet = quiet
         self.progress = progress
+        self.executor = None  # --scheduler's: each file's blocks coded there
         self.garbage = None   # (offset, size) of trailing garbage in the current input
 
     def run(self, names):
@@ -433,6 +464,8 @@ class Job:
 
     def _transform(self, name, src, out, src_stat):
         """Stream src to out; returns (bytes read, bytes written)."""
+        if self.executor is not None:
+            return self._on_cluster(name, out, src_stat)
         bar = None
         if self.progress:   # decoding is measured by output: its size is in the index
             by_output = self.mode != "compress"
@@ -473,6 +506,21 @@ class Job:
             if bar:
                 bar.close()
         return (self.garbage[0] if self.garbage else reader.count), written
+
+    def _on_cluster(self, name, out, src_stat):
+        """--scheduler: the blocks of the regular file name coded on the cluster,
+        written to out in order; (bytes read, bytes written)."""
+        from quasi.parallel import compress_into, decompress_into
+
+        if src_stat is None:
+            raise CliError("--scheduler codes regular files only")
+        if self.mode == "compress":
+            return src_stat.st_size, compress_into(name, out, level=self.level,
+                                                   tiling=self.tiling,
+                                                   block_size=self.block_size,
+                                                   executor=self.executor)
+        return src_stat.st_size, decompress_into(name, out, executor=self.executor,
+                                                 max_output_size=self.memory)
 
     def _warn_garbage(self, name):
         """gzip's rule: the frames before trailing garbage are decoded; warn, exit 2."""

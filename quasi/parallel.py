@@ -292,9 +292,11 @@ def _replacing(dst: str, mode_of: str) -> Iterator[BinaryIO]:
         raise
 
 
-def _write_pieces(out: BinaryIO, pieces: list) -> None:
+def _write_pieces(out: BinaryIO, pieces: list) -> int:
+    """Write every piece; returns their bytes."""
     for piece in pieces:
         write_all(out, piece)
+    return sum(len(piece) for piece in pieces)
 
 
 # --------------------------------------------------------------------------- files
@@ -315,33 +317,44 @@ def compress_file(src: FilePath, dst: FilePath, *, level: int | None = None,
     complete (with ``src``'s permission bits); on any error it is left untouched.
     The caller reads each block again to frame it (its CRCs, or the block itself when
     stored) and refuses a ``src`` that changed meanwhile. Returns the compressed size."""
+    src, dst = _path(src), _path(dst)
+    with _replacing(dst, src) as out:
+        return compress_into(src, out, level=level, tiling=tiling, block_size=block_size,
+                             checksum=checksum, executor=executor, window=window)
+
+
+def compress_into(src: FilePath, out: BinaryIO, *, level: int | None = None,
+                  tiling: str = DEFAULT_TILING, block_size: int | None = None,
+                  checksum: bool = True, executor: Executor | None = None,
+                  window: int | None = None) -> int:
+    """compress_file writing into the open binary file ``out`` (any file object: the
+    caller owns it and what happens to it on an error). Returns the bytes written."""
     from .text.tiling import parse_spec
 
     level = level_params(level)[0]
     spec = parse_spec(tiling).canonical
     block_size = check_block_size(block_size, level)
     window = _window(executor, window)
-    src, dst = _path(src), _path(dst)
+    src = _path(src)
     versions = library_versions()
     framer = Framer(level, spec, block_size, bool(checksum))
+    written = 0
     with _open_source(src) as fp:
         size = fp.seek(0, os.SEEK_END)
         tasks = (CompressTask(src, offset, min(block_size, size - offset), level, spec, n,
                               versions)
                  for n, offset in enumerate(range(0, size, block_size)))
-        with _replacing(dst, src) as out, \
-                closing(_in_order(executor, compress_block, tasks, window)) as results:
+        with closing(_in_order(executor, compress_block, tasks, window)) as results:
             for task, (btype, sections, crc) in results:
                 raw = _read_range(fp, task.offset, task.length)
                 if zlib.crc32(raw) != crc:
                     raise QuasiError(f"{src} changed while being compressed (block {task.number})")
                 pieces: list = []
                 framer.block(raw, btype, sections, pieces)
-                _write_pieces(out, pieces)
+                written += _write_pieces(out, pieces)
             pieces = []
             framer.end(pieces)
-            _write_pieces(out, pieces)
-            return out.tell()
+            return written + _write_pieces(out, pieces)
 
 
 def decompress_file(src: FilePath, dst: FilePath, *, executor: Executor | None = None,
@@ -352,23 +365,48 @@ def decompress_file(src: FilePath, dst: FilePath, *, executor: Executor | None =
     QuasiError. ``max_output_size``: refuse (QuasiError) a stream whose content would
     exceed it, before decoding anything. ``dst`` appears only when complete; on any
     error it is left untouched. Returns the decompressed size."""
-    limit = check_max_output_size(max_output_size)
-    window = _window(executor, window)
     src, dst = _path(src), _path(dst)
-    versions = library_versions()
+    with _source_index(src, max_output_size) as (fp, frames), _replacing(dst, src) as out:
+        return _decode_frames(src, fp, frames, out, executor, window)
+
+
+def decompress_into(src: FilePath, out: BinaryIO, *, executor: Executor | None = None,
+                    window: int | None = None, max_output_size: int | None = None) -> int:
+    """decompress_file writing into the open binary file ``out`` (any file object: the
+    caller owns it and what happens to it on an error; nothing is written before the
+    whole index is read and checked). Returns the decompressed size."""
+    src = _path(src)
+    with _source_index(src, max_output_size) as (fp, frames):
+        return _decode_frames(src, fp, frames, out, executor, window)
+
+
+@contextmanager
+def _source_index(src: str, max_output_size):
+    """(the open file src, its frames from read_stream_index), refusing a content over
+    max_output_size before anything is decoded."""
+    limit = check_max_output_size(max_output_size)
     with _open_source(src) as fp:
-        read_at = partial(_read_range, fp)
-        frames = read_stream_index(read_at, 0, fp.seek(0, os.SEEK_END))
+        frames = read_stream_index(partial(_read_range, fp), 0, fp.seek(0, os.SEEK_END))
         total = sum(info.content_size for _hdr, info in frames)
         if limit is not None and total > limit:
             raise QuasiError(f"content exceeds max_output_size ({limit} bytes)")
-        tasks = (DecodeTask(src, span, versions) for span in block_spans(read_at, frames))
-        check = _ContentCheck()
-        with _replacing(dst, src) as out, \
-                closing(_in_order(executor, decompress_block, tasks, window)) as results:
-            for task, raw in results:
-                check.add(task.span, raw)
-                write_all(out, raw)
+        yield fp, frames
+
+
+def _decode_frames(src, fp, frames, out, executor, window) -> int:
+    """Decode the blocks of frames (of the open file fp, named src) on executor into out,
+    in order, checking every block and frame checksum; returns the bytes written."""
+    versions = library_versions()
+    tasks = (DecodeTask(src, span, versions)
+             for span in block_spans(partial(_read_range, fp), frames))
+    check = _ContentCheck()
+    total = 0
+    with closing(_in_order(executor, decompress_block, tasks, _window(executor, window))) \
+            as results:
+        for task, raw in results:
+            check.add(task.span, raw)
+            write_all(out, raw)
+            total += len(raw)
     return total
 
 

@@ -433,3 +433,32 @@ def test_warm_ups_of_one_cache_take_turns(tmp_path):
         fcntl.flock(lock, fcntl.LOCK_UN)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0 and out.strip() == "in"
+
+
+def test_cli_scheduler_codes_files_on_a_local_cluster(tmp_path):
+    """quasi --scheduler local:2: the same bytes as quasi alone, decoded and tested on the
+    cluster too; standard input and a bad address are refused before any file."""
+    pytest.importorskip("distributed")
+    import subprocess
+    import sys
+
+    exe = [sys.executable, "-c", "from quasi_cli.main import main; main()"]
+    src = tmp_path / "src"
+    src.write_bytes(DATA)
+    alone = subprocess.run(exe + ["-1", "-B", str(BLOCK), "-c", str(src)], capture_output=True)
+    done = subprocess.run(exe + ["-1", "-B", str(BLOCK), "--scheduler", "local:2", "-v", str(src)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    packed = (tmp_path / "src.qz").read_bytes()
+    assert packed == alone.stdout == PACKED
+    src.unlink()
+    done = subprocess.run(exe + ["-d", "--scheduler", "local:2", str(tmp_path / "src.qz")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and src.read_bytes() == DATA, done.stderr
+    done = subprocess.run(exe + ["-t", "--scheduler", "local:1", str(tmp_path / "src.qz")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    for args, message in ((["--scheduler", "local:0", str(src)], "N >= 1"),
+                          (["--scheduler", "local:2", "-"], "named files")):
+        done = subprocess.run(exe + args, capture_output=True, text=True, input="")
+        assert done.returncode != 0 and message in done.stderr, done.stderr
