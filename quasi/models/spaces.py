@@ -279,17 +279,17 @@ def encode_spaces(ids, ws_ids, head, last, length, ws_len, ws_tail, mix_bits: in
     return _encode_counted(ids, ws_ids, head, last, length, ws_len, ws_tail)
 
 
-@njit
-def _code_counted(st, buf, ids, ws_ids, head, last, length, ws_len, ws_tail):
+@njit_leaf
+def _code_counted(st, buf, ids, ws_ids, head, last, length, ws_len, ws_tail, rows):
     """Code every token's whitespace entry with the counting model of codec revision 3
-    and coder st: encoding reads them from ws_ids, decoding writes them there. An
-    entry below DIRECT is a symbol of its context's counts, any other the escape and
-    then the entry, uniform over those from DIRECT on. False if a decoder met an
-    entry that cannot be, or ran out of input."""
+    (its context rows: _rows_new's) and coder st: encoding reads them from ws_ids,
+    decoding writes them there. An entry below DIRECT is a symbol of its context's
+    counts, any other the escape and then the entry, uniform over those from DIRECT
+    on. False if a decoder met an entry that cannot be, or ran out of input. A leaf:
+    its loop runs without numba's reference counting."""
     dec = decoding(st)
     n_tok = ids.shape[0]
     n_ws = ws_len.shape[0]
-    rows = _rows_new(_n_ctx(n_tok))
     col = 0
     prev = 0
     indent = 0
@@ -331,7 +331,7 @@ def _encode_counted(ids, ws_ids, head, last, length, ws_len, ws_tail):
     """encode_spaces by the counting model of codec revision 3."""
     out = np.empty(64 + 4 * ids.shape[0], np.uint8)
     _ok, st = _code_counted(coder_new(ENCODE, out), out, ids, ws_ids.astype(np.int32), head, last,
-                            length, ws_len, ws_tail)
+                            length, ws_len, ws_tail, _rows_new(_n_ctx(ids.shape[0])))
     return out[:coder_finish(st, out)].copy()
 
 
@@ -341,7 +341,7 @@ def _decode_spaces_r3(inp, ids, head, last, length, ws_len, ws_tail):
     ws_ids = np.zeros(ids.shape[0], np.int32)
     buf = inp.copy()
     ok, _st = _code_counted(coder_new(DECODE, buf), buf, ids, ws_ids, head, last, length, ws_len,
-                            ws_tail)
+                            ws_tail, _rows_new(_n_ctx(ids.shape[0])))
     return ws_ids, ok
 
 
