@@ -17,9 +17,9 @@ from quasi.errors import QuasiError
 from quasi.codec.config import (META_FIELDS, RECORD_STREAMS, SECTION_NAMES, VOCAB_MODEL_NAMES,
                                 codec_revision, meta_values, stream_sizes)
 
-# the meta fields shown as what the coded blocks ran (all but the counts)
-SETTINGS = ("codec_revision", "vocab_models", "dictionary", "o1_cap", "min_match", "pair_bits",
-            "mix_bits", "vocab_bits", "case_bits", "side_bits")
+# the meta fields shown as what the coded blocks ran: all but the counts
+COUNTS = ("n_tokens", "n_words", "entries", "n_vocab_bytes", "n_spaces")
+SETTINGS = tuple(field.name for field in META_FIELDS if field.name not in COUNTS)
 
 
 def _read(name):

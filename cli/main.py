@@ -208,7 +208,8 @@ def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, fo
     """Compress FILEs to FILE.qz (or decompress, test, list them)."""
     level = (ctx.obj or {}).get("level")
     _check_usage(files, decompress, test, list_, to_stdout, output, keep, remove, suffix,
-                 block_size, memory=memory, recursive=recursive, scheduler=scheduler)
+                 block_size, memory=memory, recursive=recursive, scheduler=scheduler,
+                 threads=threads)
     if show_levels:
         click.echo(LEVELS_TABLE)
         return
@@ -253,7 +254,7 @@ def cli(ctx, files, decompress, test, list_, to_stdout, output, keep, remove, fo
 
 
 def _check_usage(files, decompress, test, list_, to_stdout, output, keep, remove, suffix,
-                 block_size, *, memory, recursive, scheduler=None):
+                 block_size, *, memory, recursive, scheduler=None, threads=1):
     modes = [flag for flag, on in (("-d", decompress and not test), ("-t", test),
                                    ("-l", list_)) if on]
     if len(modes) > 1:
@@ -279,6 +280,9 @@ def _check_usage(files, decompress, test, list_, to_stdout, output, keep, remove
         raise UsageError("block size must be from 1 to 1G")
     if scheduler is not None and (list_ or "-" in (files or ("-",))):
         raise UsageError("--scheduler codes named files (not standard input, not -l)")
+    if scheduler is not None and threads != 1:
+        raise UsageError("--scheduler and -T cannot be combined (the cluster's workers code "
+                         "the blocks)")
 
 
 @contextlib.contextmanager

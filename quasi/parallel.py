@@ -366,8 +366,9 @@ def decompress_file(src: FilePath, dst: FilePath, *, executor: Executor | None =
     exceed it, before decoding anything. ``dst`` appears only when complete; on any
     error it is left untouched. Returns the decompressed size."""
     src, dst = _path(src), _path(dst)
-    with _source_index(src, max_output_size) as (fp, frames), _replacing(dst, src) as out:
-        return _decode_frames(src, fp, frames, out, executor, window)
+    with _replacing(dst, src) as out:
+        return decompress_into(src, out, executor=executor, window=window,
+                               max_output_size=max_output_size)
 
 
 def decompress_into(src: FilePath, out: BinaryIO, *, executor: Executor | None = None,
@@ -375,38 +376,22 @@ def decompress_into(src: FilePath, out: BinaryIO, *, executor: Executor | None =
     """decompress_file writing into the open binary file ``out`` (any file object: the
     caller owns it and what happens to it on an error; nothing is written before the
     whole index is read and checked). Returns the decompressed size."""
-    src = _path(src)
-    with _source_index(src, max_output_size) as (fp, frames):
-        return _decode_frames(src, fp, frames, out, executor, window)
-
-
-@contextmanager
-def _source_index(src: str, max_output_size):
-    """(the open file src, its frames from read_stream_index), refusing a content over
-    max_output_size before anything is decoded."""
     limit = check_max_output_size(max_output_size)
+    window = _window(executor, window)
+    src = _path(src)
+    versions = library_versions()
     with _open_source(src) as fp:
-        frames = read_stream_index(partial(_read_range, fp), 0, fp.seek(0, os.SEEK_END))
+        read_at = partial(_read_range, fp)
+        frames = read_stream_index(read_at, 0, fp.seek(0, os.SEEK_END))
         total = sum(info.content_size for _hdr, info in frames)
         if limit is not None and total > limit:
             raise QuasiError(f"content exceeds max_output_size ({limit} bytes)")
-        yield fp, frames
-
-
-def _decode_frames(src, fp, frames, out, executor, window) -> int:
-    """Decode the blocks of frames (of the open file fp, named src) on executor into out,
-    in order, checking every block and frame checksum; returns the bytes written."""
-    versions = library_versions()
-    tasks = (DecodeTask(src, span, versions)
-             for span in block_spans(partial(_read_range, fp), frames))
-    check = _ContentCheck()
-    total = 0
-    with closing(_in_order(executor, decompress_block, tasks, _window(executor, window))) \
-            as results:
-        for task, raw in results:
-            check.add(task.span, raw)
-            write_all(out, raw)
-            total += len(raw)
+        tasks = (DecodeTask(src, span, versions) for span in block_spans(read_at, frames))
+        check = _ContentCheck()
+        with closing(_in_order(executor, decompress_block, tasks, window)) as results:
+            for task, raw in results:
+                check.add(task.span, raw)
+                write_all(out, raw)
     return total
 
 

@@ -189,7 +189,7 @@ class Models:
         self.defined = [0] * N_LEVELS
         self.winfo = list(winfo)
         self.pair_bits, self.pairs, self.pair_p = pair_bits, {}, [bit] * N_PAIR_CTX
-        self.side_ctx = side_ctx  # 0: revisions 1-4; 1, 2: revision 5 (see config.BlockConfig.side_ctx)
+        self.side_ctx = side_ctx  # 0: revisions 1-4; 1, 2: from 5 (config.BlockConfig.side_ctx)
         self.seen = [0] * n_words  # tokens of each word so far
         self.flag_before = {}  # word -> its flag before the last one (3: none)
         self.word_chain, self.n_words = word_chain, n_words

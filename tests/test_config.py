@@ -90,6 +90,9 @@ def test_trailing_and_missing_fields_are_refused():
         decode_meta(meta[:-1], 500000)
     with pytest.raises(QuasiError, match="unsupported codec revision -1"):
         decode_meta(b"", 500000)
+    # a varint not in its shortest form (1 written as 0x81 0x00) is a corrupt meta section
+    with pytest.raises(QuasiError, match="corrupt block meta section: malformed varint"):
+        decode_meta(meta[:1] + b"\x81\x00" + meta[2:], 500000)
 
 
 def test_reading_the_configuration_compiles_nothing():

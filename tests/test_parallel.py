@@ -459,6 +459,7 @@ def test_cli_scheduler_codes_files_on_a_local_cluster(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     for args, message in ((["--scheduler", "local:0", str(src)], "N >= 1"),
-                          (["--scheduler", "local:2", "-"], "named files")):
+                          (["--scheduler", "local:2", "-"], "named files"),
+                          (["--scheduler", "local:2", "-T", "2", str(src)], "-T")):
         done = subprocess.run(exe + args, capture_output=True, text=True, input="")
         assert done.returncode != 0 and message in done.stderr, done.stderr

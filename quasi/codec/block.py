@@ -300,7 +300,7 @@ def _decode_block(sections, raw_size, meter):
                          f"expected {len(config.section_names)}")
     n_tok, n_words = config.n_tokens, config.n_words
     meter.start(n_tok, 1)
-    if config.codec_revision == 1:
+    if not config.whitespace_section:
         vbytes, voffs = _zstd_vocab(sections[1], sections[2], n_words, raw_size)
         wbytes = np.zeros(8, np.uint8)
         woffs = np.zeros(1, np.int64)
@@ -324,7 +324,7 @@ def _decode_block(sections, raw_size, meter):
                                    meter.position)
     if not ok:
         raise QuasiError("corrupt event stream")
-    if config.codec_revision == 1:
+    if not config.whitespace_section:
         ws_ids = np.zeros(0, np.int32)
     else:
         ws_ids, ok = decode_spaces(np.frombuffer(sections[5], np.uint8), ids,

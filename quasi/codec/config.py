@@ -185,20 +185,26 @@ class BlockConfig:
     o1_cap: int
     min_match: int
     entries: tuple
-    n_vocab_bytes: int = 0
-    n_spaces: int = 0
-    vocab_models: int = 0
-    dictionary: int = 0
-    pair_bits: int = 0
-    mix_bits: int = 0
-    vocab_bits: int = TABLE_BITS
-    case_bits: int = 0
-    side_bits: int = 0
+    n_vocab_bytes: int
+    n_spaces: int
+    vocab_models: int
+    dictionary: int
+    pair_bits: int
+    mix_bits: int
+    vocab_bits: int
+    case_bits: int
+    side_bits: int
+
+    @property
+    def whitespace_section(self) -> bool:
+        """Whitespace runs have a vocabulary and a stream of their own (else each
+        vocabulary entry carries its run, and sections 1 and 2 are zstd frames)."""
+        return self.codec_revision >= WHITESPACE_SECTION
 
     @property
     def order0(self) -> tuple:
         """Order 0's (increment, halving limit)."""
-        return (O0_INC, O0_LIMIT) if self.codec_revision >= WHITESPACE_SECTION else (1, 1 << 62)
+        return (O0_INC, O0_LIMIT) if self.whitespace_section else (1, 1 << 62)
 
     @property
     def side_ctx(self) -> int:
@@ -248,10 +254,18 @@ def encode_meta(config: BlockConfig) -> bytes:
     return b"".join(varint_bytes(int(v)) for v in values)
 
 
+def _meta_varint(meta: bytes, pos: int) -> tuple:
+    """read_varint in a meta section: a malformed varint is a corrupt meta section."""
+    try:
+        return read_varint(meta, pos, len(meta))
+    except QuasiError as exc:
+        raise QuasiError(f"corrupt block meta section: {exc}") from None
+
+
 def meta_values(meta: bytes) -> dict:
     """The fields of a meta section by name, as written (entries: a tuple), without
     bounds checks; QuasiError if it does not hold its revision's fields exactly."""
-    revision, pos = read_varint(meta, 0, len(meta))
+    revision, pos = _meta_varint(meta, 0)
     if revision is None or not OLDEST_REVISION <= revision <= CODEC_REVISION:
         raise QuasiError(f"unsupported codec revision {-1 if revision is None else revision} "
                          f"(this quasi reads {OLDEST_REVISION} to {CODEC_REVISION})")
@@ -262,7 +276,7 @@ def meta_values(meta: bytes) -> dict:
             continue
         values = []
         for _ in range(field.count):
-            value, pos = read_varint(meta, pos, len(meta))
+            value, pos = _meta_varint(meta, pos)
             if value is None:
                 raise QuasiError(f"corrupt block meta section: it ends before {field.name}")
             values.append(value)

@@ -282,7 +282,8 @@ class FrameWriter:
 
     def _tail_v2(self) -> bytes:
         n = len(self._index)
-        body = [bytes((BLOCK_END,)), varint_bytes(n), varint_bytes(self._content_size), varint_bytes(self._pos)]
+        body = [bytes((BLOCK_END,)), varint_bytes(n), varint_bytes(self._content_size),
+                varint_bytes(self._pos)]
         if self.checksum and n >= 2:
             body.append(_U32.pack(self._content_crc))
         offsets = [off for off, _ in self._index] + [self._pos]
@@ -616,7 +617,8 @@ def _parse_end_v2(buf, pos: int, hdr: FrameHeader, blocks: list, base: int):
         (content_crc,) = _U32.unpack_from(buf, p)
         p += 4
     ends = [off for off, _, _ in blocks[1:]] + [at - fo]
-    index = b"".join(varint_bytes(e - off) + varint_bytes(size) for e, (off, size, _) in zip(ends, blocks))
+    index = b"".join(varint_bytes(e - off) + varint_bytes(size)
+                     for e, (off, size, _) in zip(ends, blocks))
     tail_size = p - pos + len(index) + FOOTER2_SIZE
     if end - pos < tail_size:
         raise _Truncated(f"truncated index/footer at offset {at} (needs {tail_size} bytes, "
