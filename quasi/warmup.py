@@ -45,7 +45,10 @@ def cache_location() -> str:
     if numba.config.CACHE_DIR:
         return numba.config.CACHE_DIR
     package = os.path.dirname(os.path.dirname(os.path.abspath(_jit.__file__)))
-    return os.path.join(package, "*", "__pycache__")
+    where = os.path.join(package, "*", "__pycache__")
+    if _jit.PREBUILT_TARGET is not None:
+        where += f" (the wheel's prebuilt cache, CPU target {_jit.PREBUILT_TARGET[0]})"
+    return where
 
 
 def _lock_directory() -> str:

@@ -252,3 +252,30 @@ def test_identity_record_then_check_finds_a_changed_byte(tmp_path):
     ref.write_text(json.dumps(doc))
     res = CliRunner().invoke(identity, ["check", str(ref), *args])
     assert res.exit_code == 1 and "DIFFERS synth:20KB level 9" in res.output, res.output
+
+
+@needs_corpora
+def test_scale_input_is_the_text_set_repeated_and_cut_at_a_line(tmp_path):
+    from bench.scale import build_input
+
+    first = quasi_corpora.load(quasi_corpora.expand("texts")[0])
+    size = 2 * len(first) + 1000
+    sha = build_input(tmp_path / "a.txt", size)
+    data = (tmp_path / "a.txt").read_bytes()
+    assert build_input(tmp_path / "b.txt", size) == sha
+    assert size - 1000 < len(data) <= size and data.endswith(b"\n")
+    assert data.startswith(first + quasi_corpora.load(quasi_corpora.expand("texts")[1]))
+
+
+@needs_corpora
+def test_scale_runs_the_three_ways_and_checks_them(tmp_path):
+    pytest.importorskip("distributed")
+    from bench.scale import WAYS, scale
+
+    r = CliRunner().invoke(scale, ["--size", "200KB", "--level", "1", "--workdir",
+                                   str(tmp_path / "work"), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    report = json.loads(next((tmp_path / "out").glob("results-*.json")).read_text())
+    assert [row["way"] for row in report["rows"]] == [way for way, _ in WAYS]
+    assert len({row["bytes"] for row in report["rows"]}) == 1
+    assert report["rows"][2]["compress"]["worker_peak_mib"] > 50   # the workers were seen

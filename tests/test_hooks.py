@@ -1,4 +1,5 @@
-"""quasi in the data ecosystem: fsspec's compressions and shutil's archive formats."""
+"""quasi in the data ecosystem: fsspec's compressions (and dask.bag through them),
+shutil's archive formats and numcodecs' codecs."""
 import shutil
 import subprocess
 import sys
@@ -24,12 +25,40 @@ def test_fsspec_reads_and_writes_qz_by_name_and_by_suffix():
         assert f.read() == TEXT.decode()
 
 
+def test_dask_bag_reads_qz_files(tmp_path):
+    bag = pytest.importorskip("dask.bag")
+    quasi.register_fsspec()
+    lines = [f"line {i} of {name}\n" for name in "ab" for i in range(50)]
+    for name in "ab":
+        (tmp_path / f"{name}.txt.qz").write_bytes(
+            quasi.compress("".join(x for x in lines if x.endswith(f"{name}\n")).encode()))
+    read = bag.read_text(str(tmp_path / "*.txt.qz"), compression="infer")
+    assert sorted(read.compute(scheduler="sync")) == sorted(lines)
+
+
+def test_numcodecs_finds_the_quasi_codec_by_id():
+    numcodecs = pytest.importorskip("numcodecs")
+    np = pytest.importorskip("numpy")
+    codec = numcodecs.get_codec({"id": "quasi", "level": 1})
+    assert codec.get_config() == {"id": "quasi", "level": 1}
+    data = np.frombuffer(TEXT[:4000], dtype="<u8").reshape(50, 10)   # 2-D, 8-byte items
+    packed = codec.encode(data)
+    assert quasi.decompress(packed) == data.tobytes()
+    assert bytes(codec.decode(packed)) == data.tobytes()
+    out = np.empty_like(data)
+    codec.decode(packed, out=out)
+    assert (out == data).all()
+    assert numcodecs.get_codec({"id": "quasi"}).level is None
+    with pytest.raises(quasi.QuasiError, match="level"):
+        numcodecs.get_codec({"id": "quasi", "level": 12})
+
+
 def test_importing_quasi_after_fsspec_registers_it():
     pytest.importorskip("fsspec")
     code = ("import fsspec, fsspec.compression as c, quasi; "
             "assert c.compr['quasi'] is quasi.hooks._fsspec_open")
     subprocess.run([sys.executable, "-c", code], check=True)
-    code = "import sys, quasi; assert 'fsspec' not in sys.modules and 'dask' not in sys.modules"
+    code = ("import sys, quasi; assert not {'fsspec', 'dask', 'numcodecs'} & set(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -177,5 +177,6 @@ def test_help_lists_the_public_modules_only():
     contents = text.split("PACKAGE CONTENTS")[1].split("\n\n")[0].split()
     listed = {name for name in contents if name != "(package)"}
     assert listed == {"analysis", "api", "cluster", "codec", "data", "errors", "file", "hooks",
-                      "models", "options", "parallel", "progress", "stream", "text", "warmup"}
+                      "models", "numcodecs", "options", "parallel", "progress", "stream",
+                      "text", "warmup"}
     assert all(hasattr(quasi, name) for name in quasi.__all__)

@@ -6,11 +6,21 @@ writable, else in ``$XDG_CACHE_HOME/quasi/numba`` (default ``~/.cache/quasi/numb
 else in a private directory under the system temporary directory; ``NUMBA_CACHE_DIR``
 overrides all three. With no writable place at all, kernels compile in every process
 instead of failing.
+
+A wheel built by the project's backend (quasi/_build) carries that cache prebuilt for
+a portable CPU target, described by ``prebuilt-cache.json`` beside this module. numba
+finds a cached kernel only when the process compiles for the CPU the kernel was built
+for, so when the prebuilt cache applies (see ``_prebuilt_target``) this module sets
+``NUMBA_CPU_NAME`` and ``NUMBA_CPU_FEATURES`` to that target before numba is imported;
+kernels compiled later in that installation are compiled for the same target.
 ``compile_notice`` lets the command line tell the user when a kernel is being
 compiled rather than loaded from the cache, and how far it is.
 """
+import json
 import os
+import platform
 import stat
+import sys
 import tempfile
 from contextlib import contextmanager
 
@@ -55,9 +65,50 @@ def _cache_dir():
     return ""
 
 
-CACHE_DIR = _cache_dir()
+PREBUILT_INFO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "prebuilt-cache.json")
 
-import numba  # noqa: E402  (after the cache directory is settled)
+
+def _prebuilt_target():
+    """The (CPU name, features) of the installed package's prebuilt kernel cache, if
+    this process can use it; None otherwise. It can when the cache is the package's own
+    ``__pycache__`` (writable, no ``NUMBA_CACHE_DIR``), numba is not imported yet (its
+    target is then fixed), the user chose no CPU target, and ``prebuilt_applies``."""
+    if not os.path.exists(PREBUILT_INFO) or CACHE_DIR is not None or "numba" in sys.modules:
+        return None
+    if any(name in os.environ
+           for name in ("NUMBA_CACHE_DIR", "NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES")):
+        return None
+    try:
+        with open(PREBUILT_INFO, encoding="utf-8") as f:
+            info = json.load(f)
+        if prebuilt_applies(info):
+            return info["cpu_name"], info["cpu_features"]
+    except (OSError, ValueError, KeyError, TypeError, ImportError):
+        pass   # an unreadable description: compile for the host, as without one
+    return None
+
+
+def prebuilt_applies(info: dict) -> bool:
+    """True if a cache described by ``info`` (prebuilt-cache.json) was built for this
+    machine, Python and numba, for a CPU target whose features this host's CPU has."""
+    from importlib.metadata import version
+
+    if (info["machine"] != platform.machine()
+            or info["cache_tag"] != sys.implementation.cache_tag
+            or info["numba"] != version("numba")):
+        return False
+    import llvmlite.binding
+
+    host = llvmlite.binding.get_host_cpu_features()
+    return all(host.get(flag, False) for flag in info["cpu_flags"])
+
+
+CACHE_DIR = _cache_dir()
+PREBUILT_TARGET = _prebuilt_target()
+if PREBUILT_TARGET is not None:
+    os.environ["NUMBA_CPU_NAME"], os.environ["NUMBA_CPU_FEATURES"] = PREBUILT_TARGET
+
+import numba  # noqa: E402  (after the cache directory and CPU target are settled)
 
 if CACHE_DIR:
     numba.config.CACHE_DIR = CACHE_DIR
