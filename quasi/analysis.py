@@ -7,10 +7,10 @@ blocks, same frame, same bytes) and reports:
   name (``quasi/codec/config.py``, by codec revision), ``lzma`` (payloads of blocks LZMA2 coded
   smaller, ``quasi/codec/fallback.py``), ``stored`` (raw bytes of blocks stored because no coding
   paid) and ``container`` (frame header, block headers and checksums, end mark, index,
-  footer). In codec revision 2 the issue's categories map as follows:
+  footer). The usual categories of a compressor's output map as follows:
   payload = ``events (main)`` (levels, word ids, phrase choices, LZ matches) and
   ``whitespace``; case = ``side: decisions + case`` (the case flags share one range coder with
-  the word / new-word decisions, so they cannot be told apart), from codec revision 13 ``case``
+  the word / new-word decisions, so they cannot be told apart), or ``case``
   at levels 8-9 (and ``side: decisions + case (levels 1-7)``, decisions only there);
   escapes = ``vocabulary`` and ``whitespace vocabulary`` (every distinct word spelled once);
   codebook = none of its own: a phrase entry travels in-band, spelled as words inside the

@@ -97,8 +97,8 @@ def test_read_only_install_caches_kernels(tmp_path, home_writable):
     assert f"CACHE {expected!r}" in outputs[1]
 
 
-LEAF_CHECK = """
-import sys, numba, quasi
+KERNEL_CHECK = """
+import sys, types, numba, quasi
 text = b"The quick brown fox jumps over the lazy dog. " * 40 + bytes(range(256)) * 2
 for level in (1, 6, 9):
     assert quasi.decompress(quasi.compress(text, level=level)) == text
@@ -106,31 +106,80 @@ for level in (1, 6, 9):
 def holds_array(ty):
     return isinstance(ty, numba.types.Array) or any(map(holds_array, getattr(ty, "types", ())))
 
-n = 0
-for module_name, module in sorted(sys.modules.items()):
-    if module_name.startswith("quasi."):
-        for name, obj in vars(module).items():
-            if (getattr(obj, "targetoptions", {}).get("_nrt") is False
-                    and obj.__module__ == module_name):
-                for sig in obj.nopython_signatures:
-                    n += 1
-                    if holds_array(sig.return_type):
-                        print("RETURNS-ARRAY", module_name, name, sig)
-print("LEAF-SIGNATURES", n)
+def names_in(code):
+    yield from code.co_names
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from names_in(const)
+
+modules = {n: m for n, m in sorted(sys.modules.items()) if n.startswith("quasi.")}
+dispatchers = {}
+called_from_python = set()
+for module_name, module in modules.items():
+    for name, obj in vars(module).items():
+        if isinstance(obj, numba.core.dispatcher.Dispatcher):
+            dispatchers[id(obj)] = (obj, f"{obj.__module__}.{obj.__name__}")
+    for obj in list(vars(module).values()):
+        for func in ([obj] + list(vars(obj).values()) if isinstance(obj, type) else [obj]):
+            if isinstance(func, (staticmethod, classmethod)):
+                func = func.__func__
+            if (isinstance(func, types.FunctionType) and func.__module__ == module_name):
+                for n in names_in(func.__code__):
+                    target = func.__globals__.get(n)
+                    if isinstance(target, numba.core.dispatcher.Dispatcher):
+                        called_from_python.add(id(target))
+
+leaves = 0
+for key, (obj, qualname) in dispatchers.items():
+    sigs = obj.nopython_signatures
+    literal = [s for s in sigs if any(isinstance(t, numba.types.Literal) for t in s.args)]
+    if literal and len(sigs) > 1:
+        print("PER-CONSTANT", qualname, len(sigs), [str(s) for s in literal])
+    for sig in sigs:
+        if obj.targetoptions.get("_nrt") is False:
+            leaves += 1
+            if holds_array(sig.return_type):
+                print("RETURNS-ARRAY", qualname, sig)
+    if key in called_from_python and len(sigs) > 1:
+        print("TOP-LEVEL-SIGNATURES", qualname, len(sigs), [str(s) for s in sigs])
+print("TOP-LEVEL", len(called_from_python & set(dispatchers)))
+print("LEAF-SIGNATURES", leaves)
 """
 
 
-def test_leaf_kernels_return_no_array(tmp_path):
-    """A kernel compiled without reference counting (njit_leaf) must not return an
-    array: the caller would release a reference it was never given. In a process
-    that compiles everything afresh (a cached caller carries its leaves inside it),
-    compress at levels 1, 6 and 9 and check every leaf signature compiled."""
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
-    r = subprocess.run([sys.executable, "-c", LEAF_CHECK], env=env, capture_output=True,
+@pytest.fixture(scope="module")
+def fresh_compile(tmp_path_factory):
+    """What a process that compiles every kernel afresh (a cached caller carries its
+    helpers inside it, so a warm cache would hide them) printed after compressing at
+    levels 1, 6 and 9: KERNEL_CHECK's lines."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path_factory.mktemp("cache")))
+    r = subprocess.run([sys.executable, "-c", KERNEL_CHECK], env=env, capture_output=True,
                        text=True, timeout=1200)
     assert r.returncode == 0, r.stderr
-    assert "RETURNS-ARRAY" not in r.stdout, r.stdout
-    assert int(r.stdout.split("LEAF-SIGNATURES")[1]) > 40, r.stdout  # the coders' helpers ran
+    return r.stdout
+
+
+def test_leaf_kernels_return_no_array(fresh_compile):
+    """A kernel compiled without reference counting (njit_leaf) must not return an
+    array: the caller would release a reference it was never given."""
+    assert "RETURNS-ARRAY" not in fresh_compile, fresh_compile
+    assert int(fresh_compile.split("LEAF-SIGNATURES")[1]) > 40   # the coders' helpers ran
+
+
+# Compiled once per model set on purpose: the vocabulary coder's loop over its models
+# (3 or 7, STRONG's refinement on or off) is unrolled for each set.
+PER_MODEL_SET = {"quasi.models.vocab._code_words_n"}
+
+
+def test_compile_budget_one_signature_per_kernel(fresh_compile):
+    """Each kernel called from Python compiles once, and no helper is compiled once per
+    integer constant it is called with (numba types a constant argument as
+    Literal[int], so each value is a compile of its own; callers pass np.int64)."""
+    assert "TOP-LEVEL-SIGNATURES" not in fresh_compile, fresh_compile
+    per_constant = {line.split()[1] for line in fresh_compile.splitlines()
+                    if line.startswith("PER-CONSTANT")}
+    assert per_constant <= PER_MODEL_SET, fresh_compile
+    assert int(fresh_compile.split("TOP-LEVEL ")[1].split()[0]) > 20, fresh_compile
 
 
 def _compiles_nothing_after_warm_up(tmp_path, env):

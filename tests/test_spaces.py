@@ -71,7 +71,7 @@ class PySpacesModel:
         self.revision = revision
 
     def contexts(self, last_prev, head_next, prev_ws, col, n_next, indent):
-        """(context, low-order context or None), as spaces._context_r2 and spaces._contexts."""
+        """(context, low-order context or None), as spaces._shared_context and spaces._contexts."""
         cb = min((col + 1 + n_next) >> 2, MAX_COLUMN_BUCKET)
         h = ((last_prev * 263 + head_next) * 4 + min(prev_ws, 3)) * 24 + cb
         if self.revision < 3:

@@ -94,10 +94,10 @@ def add_prebuilt_cache(wheel_path, target):
     with tempfile.TemporaryDirectory() as tree:
         with zipfile.ZipFile(wheel_path) as wheel:
             wheel.extractall(tree)
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("NUMBA_") and k != "PYTHONPATH"}
-        env.update(PYTHONPATH=tree, NUMBA_CPU_NAME=target, NUMBA_CPU_FEATURES="",
-                   PYTHONDONTWRITEBYTECODE="1")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+        # pip's build environment reaches its packages through PYTHONPATH: keep it
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (tree, env.get("PYTHONPATH"))))
+        env.update(NUMBA_CPU_NAME=target, NUMBA_CPU_FEATURES="", PYTHONDONTWRITEBYTECODE="1")
         check = subprocess.run(
             [sys.executable, "-c", "import quasi, numba; print(quasi.__file__); "
              "print(numba.__version__)"],

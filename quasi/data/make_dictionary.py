@@ -1,5 +1,5 @@
 """Write quasi/data/dictionary.txt: the words the vocabulary model learns
-before it codes a block's own words (vocab.py, codec revision 2).
+before it codes a block's own words (vocab.py).
 
     python -m quasi.data.make_dictionary
 

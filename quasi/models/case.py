@@ -1,4 +1,4 @@
-"""Case stream (codec revision 13, levels 8-9): every token's case flag, coded
+"""Case stream (levels 8-9): every token's case flag, coded
 once the cores and the whitespace are known, so that its contexts look both ways.
 
 A flag (tokens.FLAG_LOWER, FLAG_TITLE or FLAG_UPPER) is coded for every token
@@ -17,8 +17,9 @@ with the whitespace; the token's place in its line with the line's first core;
 the words since the last '.', '!' or '?' with the previous flag, class and the
 whitespace; the next two cores.
 
-Revisions 1-12 code the flags in the events' side stream (events.py), and so does
-revision 13 in a block whose meta names no case table (levels 1-7).
+A block whose meta names no case table (case_bits = 0: levels 1-7, and every block
+of codec revisions 1-12) codes the flags in the events' side stream instead
+(events.py).
 """
 import numpy as np
 
@@ -69,7 +70,7 @@ def _case_new(winfo, bits):
     hist = np.empty(winfo.shape[0], np.int64)
     for v in range(winfo.shape[0]):
         hist[v] = info_flags(np.int64(winfo[v]))
-    return (prob, cnt, w, apm_new(N_APM_ROWS * 2), hist, np.zeros(CASE_MODELS, np.int64),
+    return (prob, cnt, w, apm_new(np.int64(N_APM_ROWS * 2)), hist, np.zeros(CASE_MODELS, np.int64),
             np.zeros(CASE_MODELS + 1, np.int64))
 
 

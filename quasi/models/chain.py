@@ -12,7 +12,7 @@ from .words import _o0_add
 
 
 # ---------------------------------------------------------------------------
-# Word-context chain (codec revision 6, blocks with the pair predictor): a known
+# Word-context chain (blocks with the pair predictor and word_chain > 0): a known
 # word the pair prediction missed goes down a PPM chain of count lists, each
 # with the symbols of the lists above (and the prediction) excluded:
 #   order 2 (the two previous words, hashed), order 1 (the previous word),
@@ -37,8 +37,8 @@ SEE_ORDERS = 3  # order 2, order 1, skip
 N_SEE = 16 * 16 * 2 * 4
 O2_SALT = 1
 SKIP_SALT = 2
-# Codec revision 11: a chain list codes each word it offers by its count plus a
-# share of its order-0 count: p = (c / tot + b * o / O) / (1 + b), O the offered
+# Blended lists (word_chain > 1): a chain list codes each word it offers by its count
+# plus a share of its order-0 count: p = (c / tot + b * o / O) / (1 + b), O the offered
 # words' order-0 total, b = BLEND_<order> / BLEND_LIST; the order-0 counts are
 # shifted so that the frequencies' total stays below 2**31.
 BLEND_LIST = 5
@@ -46,7 +46,7 @@ BLEND_O2 = 1
 BLEND_O1 = 1
 BLEND_SKIP = 2
 BLEND_BITS = 5  # 3 bits for BLEND_LIST + BLEND_<order>, plus _bucket's missing bits
-# Codec revision 12: order 0 first decides whether the word is among the last
+# Recency cache (word_chain > 2): order 0 first decides whether the word is among the last
 # RECENT_WORDS distinct words of the text (every token counts, those of phrases
 # and matches too), in a context of the share those words hold of order 0's
 # count and whether a pair prediction was made, then codes it by its order-0
@@ -66,11 +66,11 @@ def _chain_new(n_words, pair_bits, word_chain, counted_bits):
     them; empty arrays without the cache)."""
     size = (1 << pair_bits) if word_chain else 1
     start = min(size, 1 << 16)  # entries; the pools grow with the lists
-    w2, pool2, sc2 = _lists_new(size, start, O2_CAP)
-    wk, poolk, sck = _lists_new(size, start, SKIP_CAP)
+    w2, pool2, sc2 = _lists_new(size, start, np.int64(O2_CAP))
+    wk, poolk, sck = _lists_new(size, start, np.int64(SKIP_CAP))
     tag2 = np.zeros(size, np.uint16)
     tagk = np.zeros(size, np.uint16)
-    see_p = bits_new(RECENT_BASE + N_RECENT_CTX, counted_bits)
+    see_p = bits_new(np.int64(RECENT_BASE + N_RECENT_CTX), counted_bits)
     stamp = np.zeros(n_words + 1 if word_chain else 1, np.int64)
     ex0 = np.empty(2 * (1 + O2_CAP + O0_EXCLUDED + SKIP_CAP + RECENT_WORDS), np.int64)
     recent = word_chain >= 3
@@ -180,7 +180,7 @@ def _chain_scan(where, pool, ctx, sym, stamp, mark, limit, o0_cnt, o0_total, bw)
 @njit_leaf
 def _blend_scale(tot, s0, bw):
     """(weight of a list count, weight of a shifted order-0 count) in a blended
-    list (bw = 0: the plain counts of revisions 6-10)."""
+    list (bw = 0: the plain counts, word_chain 1)."""
     if bw == 0:
         return 1, 0
     return BLEND_LIST * max(s0, 1), bw * tot
@@ -200,7 +200,7 @@ def _chain_list_code(st, buf, see_p, base, where, pool, ctx, limit, sym, stamp, 
                      o0_cnt, o0_total, bw):
     """Code sym in ctx's list (or its escape, when the list offers anything), the
     stamped symbols among its first limit entries excluded, and with bw > 0 the
-    counts blended with the words' order-0 counts (codec revision 11); returns (the
+    counts blended with the words' order-0 counts (word_chain > 1); returns (the
     word coded or -1 on an escape, its slot or the list's length). On an escape
     those entries are stamped too. Decoding, sym is not read."""
     dec = decoding(st)
@@ -260,9 +260,9 @@ def _o0_exclusions(ex0, pred, w2, pool2, c2, w1, w1pool, ctx, wk, poolk, ck, o0_
         ex0[0] = pred
         stamp[pred] = mark
         n = 1
-    n = _exclude_into(ex0, n, w2, pool2, c2, O2_CAP, stamp, mark)
-    n = _exclude_into(ex0, n, w1, w1pool, ctx, O0_EXCLUDED, stamp, mark)
-    n = _exclude_into(ex0, n, wk, poolk, ck, SKIP_CAP, stamp, mark)
+    n = _exclude_into(ex0, n, w2, pool2, c2, np.int64(O2_CAP), stamp, mark)
+    n = _exclude_into(ex0, n, w1, w1pool, ctx, np.int64(O0_EXCLUDED), stamp, mark)
+    n = _exclude_into(ex0, n, wk, poolk, ck, np.int64(SKIP_CAP), stamp, mark)
     tot = 0
     for i in range(n):
         tot += o0_cnt[ex0[i]]
@@ -339,8 +339,8 @@ def _chain_start(ch, ids, q, n_words, pred):
     if pred >= 0:
         stamp[pred] = mark
     return (mark, 1 if pred >= 0 else 0,
-            _hashed_ctx(_o2_key(ids, q, n_words), O2_SALT, w2, pool2, tag2),
-            _hashed_ctx(_skip_key(ids, q, n_words), SKIP_SALT, wk, poolk, tagk))
+            _hashed_ctx(_o2_key(ids, q, n_words), np.int64(O2_SALT), w2, pool2, tag2),
+            _hashed_ctx(_skip_key(ids, q, n_words), np.int64(SKIP_SALT), wk, poolk, tagk))
 
 
 @njit_leaf
@@ -376,7 +376,7 @@ def _chain_code(st, buf, ch, ids, q, n_words, w1, w1pool, wsc, o0_tree, o0_cnt, 
                 pred, blend):
     """Code known word sym at token q (after word ctx; pred: the pair prediction
     that missed, or -1) down the chain, and update its lists; blend: 1 to blend
-    the lists with order 0 (codec revision 11). Returns the word coded, or -1 on
+    the lists with order 0 (word_chain > 1). Returns the word coded, or -1 on
     corrupt input."""
     (w2, pool2, sc2, tag2, wk, poolk, sck, tagk, see_p, stamp, ex0,
      rword, rlink, rslot, rsorted) = ch

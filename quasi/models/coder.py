@@ -66,8 +66,8 @@ def dec_consume(code, pos, inp, r, start, size):
 
 # ---------------------------------------------------------------------------
 # Adaptive binary decisions (no division): the low 16 bits of probs[i] are
-# P(bit = 0) in 1/65536. An array made by bits_new(n, counted=1) (codec
-# revision 7) also counts the decisions each entry has seen (bits 16-23) and
+# P(bit = 0) in 1/65536. An array made by bits_new(n, counted=1) (the
+# counted_bits setting) also counts the decisions each entry has seen (bits 16-23) and
 # marks every entry with COUNTED: its rate starts at 2/3 and falls as
 # 2 / (2n + 3) until COUNT_LIMIT decisions, so a fresh context learns from its
 # first decisions at once and an old one averages over many. The entries of

@@ -1,17 +1,18 @@
-"""Mixed model of the side stream's decisions (codec revision 14, levels 8-9).
+"""Mixed model of the side stream's decisions (levels 8-9).
 
 The events' side stream (events.py) carries binary decisions: per event "other than
 a word?" (a phrase or an LZ match) and, for a word, "a new word?"; in a phrase, "a
-new word?" for its first word and for each word of a new entry. Up to revision 13
-each has one adaptive bit per context (the two previous levels, the previous
-token's class and how often the previous word was seen). From revision 14, in a
-block whose meta names a side table (side_bits > 0), each decision is predicted
+new word?" for its first word and for each word of a new entry. A block whose meta
+names no side table (side_bits = 0: levels 1-7) codes each with one adaptive bit per
+context (the two previous levels, the previous token's class and how often the
+previous word was seen: the plain context). In a block with a side table each
+decision is predicted
 by SIDE_MODELS adaptive counters in hashed contexts, mixed in the logistic domain
 (mixing.py) by a weight set chosen by the decision's kind, the previous token's
 class and how many of the last eight "new word?" decisions said yes, then refined
 by an adaptive probability map with the same rows (a quarter of the final
 prediction). The contexts (hashed with kind // 2: the decisions of kinds 0 and 1 at
-one token find their counters side by side in one bucket): the revision-13 context;
+one token find their counters side by side in one bucket): the plain context;
 the previous core with the previous level (and for a phrase's words the level or the
 word's place); the previous two cores; the previous core with whether an event other
 than a word followed it last time and the last two levels other than a word; the
@@ -20,7 +21,7 @@ core three back; the shapes (side_shapes) of the previous two cores with the
 previous level; the shapes of the previous three cores; the first-byte classes of
 the previous four cores.
 
-From revision 15 the same table and mixer also code the level of an event other than
+With mixed_levels the same table and mixer also code the level of an event other than
 a word (level_predict, kind 4): "is it LEVEL_ORDER[i]?" for i = 0, 1, ... until yes,
 each answer predicted from contexts of the same kinds, each with the question's
 number, by a weight set chosen by that number and the previous level.
@@ -42,7 +43,7 @@ KIND_OTHER = 0  # "other than a word?" (a phrase or an LZ match)
 KIND_NEW = 1    # "a new word?" of a one-word event
 KIND_FIRST = 2  # "a new word?" of a phrase's first word
 KIND_INNER = 3  # "a new word?" of a new entry's later words
-KIND_LEVEL = 4  # "is the level of an event other than a word ...?" (revision 15)
+KIND_LEVEL = 4  # "is the level of an event other than a word ...?" (mixed_levels)
 LEVEL_ORDER = np.array((10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0), np.int64)  # levels less 2, as
 #   KIND_LEVEL asks for them: an LZ match, then phrases from the shortest, a bigram last
 LEVEL_SELECT = 4 * 8 * 8  # weight sets of kinds 0-3: kind x the previous token's class x
@@ -82,8 +83,9 @@ def side_new(n_words, bits):
     for k in range(N_SELECT):
         w[k * (SIDE_MODELS + 1) + SIDE_MODELS] = 0
     follow = np.full(n_words + 1 if bits > 0 else 1, -1, np.int8)
-    return (np.full(n, 32768, np.uint32), w, apm_new(N_SELECT), follow, np.zeros(2, np.int64),
-            np.zeros(SIDE_MODELS, np.int64), np.zeros(SIDE_MODELS + 1, np.int64))
+    return (np.full(n, 32768, np.uint32), w, apm_new(np.int64(N_SELECT)), follow,
+            np.zeros(2, np.int64), np.zeros(SIDE_MODELS, np.int64),
+            np.zeros(SIDE_MODELS + 1, np.int64))
 
 
 @njit_leaf
@@ -134,8 +136,8 @@ def side_predict(sm, bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words, shape
 @njit_leaf
 def level_predict(sm, bits, node, bctx, lv1, lv2, ids, q, n_words, shapes):
     """side_predict's answer for "is the level (less 2) of the event other than a word
-    at token q LEVEL_ORDER[node - 1]?" (codec revision 15);
-    bctx: the revision-13 context; lv1, lv2: the previous two levels."""
+    at token q LEVEL_ORDER[node - 1]?" (blocks with mixed_levels);
+    bctx: the plain context; lv1, lv2: the previous two levels."""
     state, idx = sm[4], sm[5]
     pt, ppt, p3, s1, s2, s3, s4 = _cores(ids, q, n_words, shapes)
     hist_lev = state[HIST_LEV]
@@ -152,7 +154,7 @@ def level_predict(sm, bits, node, bctx, lv1, lv2, ids, q, n_words, shapes):
     idx[9] = hash_pair(base + 22, ((s1 * 1024 + s2) * 1024 + s3) * 16 + node)
     idx[10] = hash_pair(base + 23, ((((s1 >> 2) * 256 + (s2 >> 2)) * 256 + (s3 >> 2)) * 256
                                     + (s4 >> 2)) * 16 + node)
-    return _mixed(sm, bits, 0, LEVEL_SELECT + node * 16 + lv1)
+    return _mixed(sm, bits, np.int64(0), LEVEL_SELECT + node * 16 + lv1)
 
 
 @njit_leaf

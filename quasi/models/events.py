@@ -16,20 +16,22 @@ The main range-coded stream carries, in text order, for every event:
 * for an LZ match over events, its length and distance.
 
 With the pair predictor (level 9), a known word is first checked against the
-word that last followed the same two words; from codec revision 6 a miss goes down
-the word-context chain (order-2, order-1 and skip-word lists, then order 0).
+word that last followed the same two words, and a miss goes down the word-context
+chain (order-2, order-1 and skip-word lists, then order 0; chain.py).
 
 A second range-coded stream, the side stream, carries the binary decisions: per
 event "a word or not" and "a new word or not" (before the level's frequency model
 and the word's models in the main stream), the "new word" decisions inside
 phrases, and for every token that can carry case its case flag as two binary
 decisions (context: the flag this word had last time, the previous flag and the
-class of the previous token). From codec revision 14 a block with a side table
-(levels 8-9) predicts the word / new-word decisions by the mixed model of
-decisions.py; from revision 15 such a block codes the level of an event other than a
-word there too ("an LZ match? 3 words? ..." until yes, decisions of the same model)
-instead of in the main stream. Two independent coders let the CPU decode both
-dependency chains at once. The decoder never needs the tiling.
+class of the previous token). A block with a side table (levels 8-9, meta
+``side_bits``) predicts the word / new-word decisions by the mixed model of
+decisions.py, and codes the level of an event other than a word there too ("an LZ
+match? 3 words? ..." until yes, decisions of the same model) instead of in the main
+stream. Two independent coders let the CPU decode both dependency chains at once.
+The decoder never needs the tiling. Blocks of older codec revisions lack some of
+these models: the settings of encode_events (BlockConfig's) say which run, and
+FORMAT.md Appendix A what each revision has.
 """
 import numpy as np
 
@@ -75,7 +77,7 @@ def _choice_slot(ctab, ckey, word, lev):
 
 @njit_leaf
 def _flag_ctx(info, prev_flag, prev_cls):
-    """Context of a word's case flag: its last flag and, from codec revision 5,
+    """Context of a word's case flag: its last flag and, when side_ctx > 0,
     the one before (both from its info, see tokens.word_info; 3: none), the
     previous flag and the previous token's class."""
     return ((info_flags(info) * 3 + prev_flag) * 8 + prev_cls) * 2
@@ -133,12 +135,12 @@ def _table_size(n):
 @njit
 def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit, pair_bits, counted_bits):
     """Every adaptive model, fresh; encoder and decoder start from the same state."""
-    lev_c, lev_t = small_new(N_LEVELS * N_LEVELS, N_LEVELS - 2)
-    lev_p = bits_new(2 * N_LEVELS * N_LEVELS * N_SIDE_EXTRA, counted_bits)
-    mlen_c, mlen_t = small_new(1, 32)
-    mdist_c, mdist_t = small_new(1, 48)
-    flag_p = bits_new(N_FLAG_CTX * 2, counted_bits)
-    newword_p = bits_new(4, counted_bits)
+    lev_c, lev_t = small_new(np.int64(N_LEVELS * N_LEVELS), np.int64(N_LEVELS - 2))
+    lev_p = bits_new(np.int64(2 * N_LEVELS * N_LEVELS * N_SIDE_EXTRA), counted_bits)
+    mlen_c, mlen_t = small_new(np.int64(1), np.int64(32))
+    mdist_c, mdist_t = small_new(np.int64(1), np.int64(48))
+    flag_p = bits_new(np.int64(N_FLAG_CTX * 2), counted_bits)
+    newword_p = bits_new(np.int64(4), counted_bits)
     w1, w1pool, wsc = _lists_new(n_words + 1, 4 * n_words + 1024, o1_cap)
     o0_tree = np.zeros(fw_size(n_words), np.int32)
     o0_cnt = np.zeros(n_words, np.int32)
@@ -147,12 +149,12 @@ def _models_new(n_words, n_entries, o1_cap, o0_inc, o0_limit, pair_bits, counted
     o0_tot[2] = o0_limit
     ebase = _entry_bases(n_entries)
     n_ent = ebase[N_LEVELS]
-    c1, c1pool, csc = _lists_new(n_ent + 1, 2 * n_ent + 1024, CHOICE_CAP)
+    c1, c1pool, csc = _lists_new(n_ent + 1, 2 * n_ent + 1024, np.int64(CHOICE_CAP))
     ctab = np.full(_table_size(n_ent), -1, np.int32)
     ckey = np.zeros(n_ent + 1, np.int64)
     defined = np.zeros(N_LEVELS, np.int64)
     ptab = np.full(1 << pair_bits if pair_bits > 0 else 1, -1, np.int32)
-    pair_p = bits_new(N_PAIR_CTX, counted_bits)
+    pair_p = bits_new(np.int64(N_PAIR_CTX), counted_bits)
     return (lev_c, lev_t, lev_p, mlen_c, mlen_t, mdist_c, mdist_t, flag_p, newword_p,
             w1, w1pool, wsc, o0_tree, o0_cnt, o0_tot, ebase, n_ent, c1, c1pool, csc,
             ctab, ckey, defined, ptab, pair_p)
@@ -166,21 +168,19 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                   n_words, o1_cap, min_match, o0_inc, o0_limit, pair_bits, side_ctx, word_chain,
                   counted_bits, side_bits, mixed_levels, shapes, position):
     """Code the events and case flags; returns the two range-coded streams
-    (main, side). o0_inc, o0_limit: the order-0 word counts' increment and the
-    total above which they halve; pair_bits: log2 of the pair predictor's table
-    (0: no predictor, as in codec revisions 1-3; words < 2**27 if not 0); side_ctx:
-    the side stream's contexts: 0 as in revisions 1-4, 1 with the case flag before a
-    word's last (_flag_ctx), 2 also richer level decisions (_side_ctx); word_chain
-    (as config.BlockConfig's): 1 to code known words through the
-    word-context chain (revision 6), 2 with its lists blended with
-    order 0 (revision 11), 3 also with order 0's recency cache (revision 12), 0 as
-    in revisions 4 and 5;
-    counted_bits: 1 for binary decisions whose rates follow their counts (revision 7,
-    coder.bits_new), 0 for the fixed rate of revisions 1-6; side_bits: log2 of the
-    mixed side model's buckets (revision 14, decisions.py), 0 for the side stream's
-    adaptive bits in context (bctx) of revisions 1-13; mixed_levels: 1 to code the
-    level of an event other than a word in the side stream with the mixed model
-    (revision 15, needs side_bits), 0 in the main stream in context ctx; shapes:
+    (main, side). The settings are config.BlockConfig's (which of them a codec
+    revision has: FORMAT.md). o0_inc, o0_limit: the order-0 word counts' increment and
+    the total above which they halve; pair_bits: log2 of the pair predictor's table
+    (0: no predictor; words < 2**27 if not 0); side_ctx: the side stream's contexts:
+    0 plain, 1 with the case flag before a word's last (_flag_ctx), 2 also richer
+    level decisions (_side_ctx); word_chain: 0 codes a known word the pair prediction
+    missed by order 1 and order 0 alone, 1 through the word-context chain, 2 with the
+    chain's lists blended with order 0, 3 also with order 0's recency cache;
+    counted_bits: 1 for binary decisions whose rates follow their counts
+    (coder.bits_new), 0 for a fixed rate; side_bits: log2 of the mixed side model's
+    buckets (decisions.py), 0 for the side stream's adaptive bits in context (bctx);
+    mixed_levels: 1 to code the level of an event other than a word in the side stream
+    with the mixed model (needs side_bits), 0 in the main stream in context ctx; shapes:
     decisions.side_shapes (read with side_bits > 0). winfo (tokens.word_info:
     each word's last case flags and token count) is updated in place: pass a fresh
     one per call. position[0]: the tokens coded so far, written every PROGRESS_STEP
@@ -206,10 +206,10 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
     prev_tok = n_words
     lv1 = 0
     lv2 = 0
-    prev_flag = 0
-    prev_cls = 6
+    prev_flag = np.int64(0)   # np.int64: the helpers compile once, not once per constant
+    prev_cls = np.int64(6)
     report = 0
-    e = 0
+    e = np.int64(0)
     while e < n_ev:
         if e_pos[e] >= report:
             position[0] = e_pos[e]
@@ -272,8 +272,9 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                         if side_bits:
                             _, fst = _side_code(fst, fout, sm, side_bits,
                                                 KIND_FIRST if k == 0 else KIND_INNER,
-                                                lev if k == 0 else k, 0, lv1, prev_cls, ids,
-                                                np.int64(p + k), n_words, shapes, nw)
+                                                lev if k == 0 else k, np.int64(0), lv1,
+                                                prev_cls, ids, np.int64(p + k), n_words, shapes,
+                                                nw)
                         else:
                             _, fst = code_bit(fst, fout, newword_p,
                                               NEWWORD_FIRST if k == 0 else NEWWORD_INNER, nw)
@@ -300,7 +301,7 @@ def encode_events(ids, flags, first, winfo, e_pos, e_lev, e_val, n_entries,
                             ckey[cctx] = w * 16 + lev
                             ctab[s] = cctx
                             n_ctx += 1
-                        j, st = _list_code(st, out, c1, c1pool, cctx, np.int64(val), 0)
+                        j, st = _list_code(st, out, c1, c1pool, cctx, np.int64(val), np.int64(0))
                         need = csc[0] + HDR + 4 * _list_cap(c1, c1pool, cctx) + 8
                         if need > c1pool.shape[0]:
                             c1pool = _grow_pool(c1pool, csc, need)
@@ -367,8 +368,8 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
     prev_tok = n_words
     lv1 = 0
     lv2 = 0
-    prev_flag = 0
-    prev_cls = 6
+    prev_flag = np.int64(0)   # np.int64: the helpers compile once, not once per constant
+    prev_cls = np.int64(6)
     next_new = 0
     report = 0
     t = 0
@@ -437,8 +438,9 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                     if phrase and side_bits:
                         nw, fst = _side_code(fst, fbuf, sm, side_bits,
                                              KIND_FIRST if k == 0 else KIND_INNER,
-                                             lev if k == 0 else k, 0, lv1, prev_cls, ids,
-                                             np.int64(t + k), n_words, shapes, unknown)
+                                             lev if k == 0 else k, np.int64(0), lv1,
+                                             prev_cls, ids, np.int64(t + k), n_words, shapes,
+                                             unknown)
                     elif phrase:
                         nw, fst = code_bit(fst, fbuf, newword_p,
                                            NEWWORD_FIRST if k == 0 else NEWWORD_INNER, unknown)
@@ -478,7 +480,7 @@ def decode_events(inp, finp, n_tok, n_words, winfo, n_entries, o1_cap, min_match
                             ckey[cctx] = w * 16 + lev
                             ctab[s] = cctx
                             n_ctx += 1
-                        j, st = _list_code(st, buf, c1, c1pool, cctx, unknown, 0)
+                        j, st = _list_code(st, buf, c1, c1pool, cctx, unknown, np.int64(0))
                         if j < _list_len(c1, c1pool, cctx):
                             is_new = False
                             val = _list_sym(c1, c1pool, cctx, j)

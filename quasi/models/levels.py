@@ -12,7 +12,7 @@ from ..text.tokens import info_seen
 
 SMALL_INC = 24
 SMALL_LIMIT = 1 << 16
-N_SEEN_BUCKETS = 7  # codec revision 5: how often the previous word was seen, log2-bucketed
+N_SEEN_BUCKETS = 7  # side_ctx > 1: how often the previous word was seen, log2-bucketed
 N_SIDE_EXTRA = 8 * N_SEEN_BUCKETS  # ... and the previous token's class
 
 # ---------------------------------------------------------------------------
@@ -41,7 +41,8 @@ def _side_ctx(ctx, side_ctx, prev_cls, winfo, prev_tok):
 def _side_code(fst, fbuf, sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words,
                shapes, y):
     """Code decision y of kind at token q with the mixed model (decisions.py);
-    returns the decision coded."""
+    returns the decision coded. Callers pass kind and kk as np.int64, so that it
+    compiles once rather than once per constant."""
     p, wset, p0, k = side_predict(sm, side_bits, kind, kk, bctx, lv1, prev_cls, ids, q, n_words,
                                   shapes)
     y, fst = code_bit_p(fst, fbuf, p0, y)
@@ -60,7 +61,7 @@ def _mixed_level_code(fst, fbuf, sm, side_bits, bctx, lv1, lv2, ids, q, n_words,
         p, wset, p0, k = level_predict(sm, side_bits, i + 1, bctx, lv1, lv2, ids, q, n_words,
                                        shapes)
         y, fst = code_bit_p(fst, fbuf, p0, y)
-        side_update(sm, KIND_LEVEL, ids, q, n_words, p, wset, k, y)
+        side_update(sm, np.int64(KIND_LEVEL), ids, q, n_words, p, wset, k, y)
         if y:
             return LEVEL_ORDER[i], fst
     return LEVEL_ORDER[n - 1], fst
@@ -78,8 +79,8 @@ def _level_code(st, buf, fst, fbuf, lev_p, lev_c, lev_t, ctx, bctx, lev, sm, sid
     lv1 = ctx // N_LEVELS
     other = 1 if lev > LEVEL_WORD else 0
     if side_bits:
-        other, fst = _side_code(fst, fbuf, sm, side_bits, KIND_OTHER, 0, bctx, lv1, prev_cls, ids,
-                                q, n_words, shapes, other)
+        other, fst = _side_code(fst, fbuf, sm, side_bits, np.int64(KIND_OTHER), np.int64(0),
+                                bctx, lv1, prev_cls, ids, q, n_words, shapes, other)
     else:
         other, fst = code_bit(fst, fbuf, lev_p, 2 * bctx, other)
     if other:
@@ -95,9 +96,9 @@ def _level_code(st, buf, fst, fbuf, lev_p, lev_c, lev_t, ctx, bctx, lev, sm, sid
         return lev, st, fst
     is_new = 1 if lev == LEVEL_NEW else 0
     if side_bits:
-        side_level(sm, 0)
-        is_new, fst = _side_code(fst, fbuf, sm, side_bits, KIND_NEW, 0, bctx, lv1, prev_cls, ids, q,
-                                 n_words, shapes, is_new)
+        side_level(sm, np.int64(0))
+        is_new, fst = _side_code(fst, fbuf, sm, side_bits, np.int64(KIND_NEW), np.int64(0),
+                                 bctx, lv1, prev_cls, ids, q, n_words, shapes, is_new)
     else:
         is_new, fst = code_bit(fst, fbuf, lev_p, 2 * bctx + 1, is_new)
     return (LEVEL_NEW if is_new else LEVEL_WORD), st, fst

@@ -9,7 +9,7 @@ from .words import _o0_add, _word_code
 
 
 # ---------------------------------------------------------------------------
-# Pair predictor (codec revision 4): per hashed pair of previous words, the word
+# Pair predictor (blocks with pair_bits > 0): per hashed pair of previous words, the word
 # that followed them (pred * 16 + confidence, -1: none). A known word is first
 # checked against it by one binary decision (context: confidence, and whether
 # the prediction also leads the order-1 list); a hit updates nothing else; on a
@@ -53,7 +53,7 @@ def _pair_ctx(ptab, s, w1, w1pool, ctx):
     if s < 0 or ptab[s] < 0:
         return -1, False, 0
     pred = np.int64(ptab[s]) >> 4
-    top = _list_len(w1, w1pool, ctx) > 0 and _list_sym(w1, w1pool, ctx, 0) == pred
+    top = _list_len(w1, w1pool, ctx) > 0 and _list_sym(w1, w1pool, ctx, np.int64(0)) == pred
     return pred, top, (np.int64(ptab[s]) & 15) * 2 + (1 if top else 0)
 
 

@@ -5,24 +5,27 @@ one space, a line feed, an indentation, ...) is an entry of a small whitespace
 vocabulary, coded here once the cores are known, so that its context can look
 both ways: the last byte of this core and the first of the next (a space
 rarely comes before ',' and often before '('), the previous token's
-whitespace, and the column the next core would end at (where a line is
-wrapped); codec revision 3 adds the indentation of the current line (the
-whitespace after the last line feed: the next line's is most often the same).
+whitespace, the column the next core would end at (where a line is wrapped)
+and the indentation of the current line (the whitespace after the last line
+feed: the next line's is most often the same).
 
-Revision 3 also keeps contexts apart and lets new ones learn from old ones: a
-hash slot remembers which context owns it (a 16-bit tag), a slot claimed by
-another context starts afresh, and a fresh context starts from the counts of a
-low-order context (the two cores and the previous whitespace, no column, no
-indentation), scaled to a total of INHERIT. A context's counts, total and tag
-share one 64-byte row, so a token costs two cache lines (context and low-order
-context). Revision 2 (decoded only) shares a slot between colliding contexts and
-starts every context flat.
+Two models code the entries; the block meta chooses (``mix_bits``: 0 for the
+counting model, else the mixing model's table size).
+
+The counting model keeps frequency counts per hashed context. Contexts are kept
+apart and new ones learn from old ones: a hash slot remembers which context owns
+it (a 16-bit tag), a slot claimed by another context starts afresh, and a fresh
+context starts from the counts of a low-order context (the two cores and the
+previous whitespace, no column, no indentation), scaled to a total of INHERIT. A
+context's counts, total and tag share one 64-byte row, so a token costs two cache
+lines (context and low-order context). Blocks of codec revision 2 (decoded only,
+``BlockConfig.line_contexts`` false) use a simpler form: no indentation, colliding
+contexts share a slot, and every context starts flat.
 
 Entries 0..DIRECT-1 are coded directly; later ones escape and are coded
 uniformly.
 
-Codec revision 9 adds a mixing model (the block meta names its table size; 0
-keeps revision 3's). An entry is coded as binary decisions "is it entry k?"
+The mixing model codes an entry as binary decisions "is it entry k?"
 for k = 0, 1, ... (the encoder numbers entries by frequency, so most tokens
 need one or two); each decision is predicted by MIX_MODELS adaptive counters in
 hashed contexts (the cores around the token, up to two behind and three ahead;
@@ -122,18 +125,18 @@ def _hash(h):
 
 
 @njit_inline
-def _context_r2(last_prev, head_next, prev_ws, col, n_next, mask):
+def _shared_context(last_prev, head_next, prev_ws, col, n_next, mask):
     return (_hash(_context_key(last_prev, head_next, prev_ws, col, n_next)) >> 16) & mask
 
 
 @njit_inline
-def _token_context_r2(ids, t, last_core, head, length, prev_ws, col, mask):
+def _token_shared_context(ids, t, last_core, head, length, prev_ws, col, mask):
     """Context of token t's whitespace: (the end of its core, the next core or
     257 at the end of the block, the previous whitespace, the column)."""
     if t + 1 < ids.shape[0]:
         nxt = ids[t + 1]
-        return _context_r2(last_core, head[nxt], prev_ws, col, length[nxt], mask)
-    return _context_r2(last_core, 257, prev_ws, col, 0, mask)
+        return _shared_context(last_core, head[nxt], prev_ws, col, length[nxt], mask)
+    return _shared_context(last_core, 257, prev_ws, col, 0, mask)
 
 
 @njit_inline
@@ -157,12 +160,13 @@ def _escaped(st, buf, s, n_ws):
 
 
 @njit
-def _decode_spaces_r2(inp, ids, head, last, length, ws_len, ws_tail):
-    """decode_spaces for codec revision 2."""
+def _decode_shared(inp, ids, head, last, length, ws_len, ws_tail):
+    """decode_spaces by the counting model without line contexts, its colliding
+    contexts sharing slots (codec revision 2)."""
     n_tok = ids.shape[0]
     n_ws = ws_len.shape[0]
     n_ctx = _n_ctx(n_tok)
-    counts, totals = small_new(n_ctx, DIRECT + 1)
+    counts, totals = small_new(n_ctx, np.int64(DIRECT + 1))
     ws_ids = np.zeros(n_tok, np.int32)
     buf = inp.copy()
     st = coder_new(DECODE, buf)
@@ -172,7 +176,7 @@ def _decode_spaces_r2(inp, ids, head, last, length, ws_len, ws_tail):
     for t in range(n_tok):
         w = ids[t]
         col += length[w]
-        ctx = _token_context_r2(ids, t, last[w], head, length, prev, col, n_ctx - 1)
+        ctx = _token_shared_context(ids, t, last[w], head, length, prev, col, n_ctx - 1)
         sym, st = code_small(st, buf, counts, totals, ctx, unknown)
         small_update(counts, totals, ctx, sym, INC, LIMIT)
         s = sym
@@ -187,7 +191,7 @@ def _decode_spaces_r2(inp, ids, head, last, length, ws_len, ws_tail):
 
 
 # ---------------------------------------------------------------------------
-# Codec revision 3
+# The counting model
 
 @njit_inline
 def _context(last_prev, head_next, prev_ws, col, n_next, indent):
@@ -271,8 +275,8 @@ def _learn(rows, r, sym):
 
 def encode_spaces(ids, ws_ids, head, last, length, ws_len, ws_tail, mix_bits: int):
     """Range-code ws_ids (one whitespace entry per token) given the cores ids, by
-    the mixing model with 2**mix_bits counters per model (codec revision 9), or
-    by revision 3's counting model when mix_bits is 0."""
+    the mixing model with 2**mix_bits counters per model, or by the counting model
+    when mix_bits is 0."""
     if mix_bits:
         return _encode_mixed(ids, ws_ids, head.shape[0], head, last, length, ws_len, ws_tail,
                              mix_bits)
@@ -281,9 +285,9 @@ def encode_spaces(ids, ws_ids, head, last, length, ws_len, ws_tail, mix_bits: in
 
 @njit_leaf
 def _code_counted(st, buf, ids, ws_ids, head, last, length, ws_len, ws_tail, rows):
-    """Code every token's whitespace entry with the counting model of codec revision 3
-    (its context rows: _rows_new's) and coder st: encoding reads them from ws_ids,
-    decoding writes them there. An entry below DIRECT is a symbol of its context's
+    """Code every token's whitespace entry with the counting model (its context
+    rows: _rows_new's) and coder st: encoding reads them from ws_ids, decoding writes
+    them there. An entry below DIRECT is a symbol of its context's
     counts, any other the escape and then the entry, uniform over those from DIRECT
     on. False if a decoder met an entry that cannot be, or ran out of input. A leaf:
     its loop runs without numba's reference counting."""
@@ -328,7 +332,7 @@ def _code_counted(st, buf, ids, ws_ids, head, last, length, ws_len, ws_tail, row
 
 @njit
 def _encode_counted(ids, ws_ids, head, last, length, ws_len, ws_tail):
-    """encode_spaces by the counting model of codec revision 3."""
+    """encode_spaces by the counting model."""
     out = np.empty(64 + 4 * ids.shape[0], np.uint8)
     _ok, st = _code_counted(coder_new(ENCODE, out), out, ids, ws_ids.astype(np.int32), head, last,
                             length, ws_len, ws_tail, _rows_new(_n_ctx(ids.shape[0])))
@@ -336,8 +340,8 @@ def _encode_counted(ids, ws_ids, head, last, length, ws_len, ws_tail):
 
 
 @njit
-def _decode_spaces_r3(inp, ids, head, last, length, ws_len, ws_tail):
-    """decode_spaces for codec revision 3."""
+def _decode_counted(inp, ids, head, last, length, ws_len, ws_tail):
+    """decode_spaces by the counting model."""
     ws_ids = np.zeros(ids.shape[0], np.int32)
     buf = inp.copy()
     ok, _st = _code_counted(coder_new(DECODE, buf), buf, ids, ws_ids, head, last, length, ws_len,
@@ -346,7 +350,7 @@ def _decode_spaces_r3(inp, ids, head, last, length, ws_len, ws_tail):
 
 
 # ---------------------------------------------------------------------------
-# Codec revision 9: context mixing
+# The mixing model
 
 MIX_MODELS = 11
 MIX_RATE = 80
@@ -385,7 +389,7 @@ def _mix_new(n_words, bits):
     w = np.full(n_sets * (MIX_MODELS + 1), MIX_W_INIT, np.int64)
     for k in range(n_sets):
         w[k * (MIX_MODELS + 1) + MIX_MODELS] = 0
-    return table, esc_prob, esc_cnt, w, apm_new(APM_ROWS), np.zeros(n_words + 1, np.int64)
+    return table, esc_prob, esc_cnt, w, apm_new(np.int64(APM_ROWS)), np.zeros(n_words + 1, np.int64)
 
 
 @njit_inline
@@ -577,8 +581,8 @@ def _decode_mixed(inp, ids, n_words, head, last, length, ws_len, ws_tail, bits):
 def decode_spaces(inp, ids, head, last, length, ws_len, ws_tail, line_contexts: bool = True,
                   mix_bits: int = 0):
     """(ws_ids, ok): the inverse of encode_spaces; with line_contexts False, of the
-    counting model with one shared context (codec revision 2)."""
+    counting model without line contexts (codec revision 2, decoded only)."""
     if mix_bits:
         return _decode_mixed(inp, ids, head.shape[0], head, last, length, ws_len, ws_tail, mix_bits)
-    decode = _decode_spaces_r3 if line_contexts else _decode_spaces_r2
+    decode = _decode_counted if line_contexts else _decode_shared
     return decode(inp, ids, head, last, length, ws_len, ws_tail)

@@ -12,7 +12,7 @@ byte, one for each nibble, so a byte touches two cache lines per model. All
 arithmetic is integer, so encoder and decoder agree on every machine.
 
 Three model sets: LIGHT (3 models, fast), FULL (7 models, smaller output) and
-STRONG (codec revision 8: FULL's models, a second mixer whose weight set is
+STRONG (FULL's models, a second mixer whose weight set is
 chosen by the partial byte, and two adaptive probability maps (APM) that refine
 the mixed prediction in the contexts of the partial byte and of a hash of the
 last two bytes with it; their average with the mixer's has 16-bit precision).

@@ -162,7 +162,7 @@ def _lay_cut_project(slope, phase, n_words, out):
     for k in range(m):
         out[k] = _cut_project_symbol(k, slope, phase)
     words = 0
-    k = 0
+    k = np.int64(0)
     while words < n_words:
         if k >= m:
             out[k] = _cut_project_symbol(k, slope, phase)
