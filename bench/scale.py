@@ -29,6 +29,8 @@ import click
 
 import quasi_corpora
 
+from .ab import git_commit
+
 WAYS = (("one thread", ["-T", "1"]), ("-T 2", ["-T", "2"]),
         ("Dask LocalCluster, 2 workers", ["--scheduler", "local:2"]))
 CHUNK = 1 << 20
@@ -122,15 +124,6 @@ def _run(args: list[str]) -> dict:
             "worker_peak_mib": round(max(others.values(), default=0) / 1024, 1)}
 
 
-def _commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True,
-                              cwd=Path(__file__).parent).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 @click.command()
 @click.option("--size", default="1GiB", show_default=True,
               help="bytes of the built input (units as the corpora module's)")
@@ -176,7 +169,7 @@ def scale(size, source, levels, workdir, out_dir):
                        f"decompress {d}")
         if len(packed_sha) != 1:
             raise click.ClickException(f"level {level}: the three ways wrote different bytes")
-    report = {"commit": _commit(), "date": time.strftime("%Y-%m-%d"),
+    report = {"commit": git_commit(), "date": time.strftime("%Y-%m-%d"),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores",
               "input": described, "input_bytes": n_bytes, "input_sha256": src_sha,
               "rows": rows}

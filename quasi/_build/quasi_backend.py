@@ -77,10 +77,10 @@ def get_requires_for_build_wheel(config_settings=None):
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     """Build the wheel with setuptools, then add the prebuilt kernel cache to it."""
-    name = _setuptools.build_wheel(wheel_directory, config_settings, metadata_directory)
     target = _target(config_settings)
     if target is not None and target.startswith("x86") and platform.machine() not in X86:
         raise ValueError(f"prebuilt-cache={target}: this machine is {platform.machine()}")
+    name = _setuptools.build_wheel(wheel_directory, config_settings, metadata_directory)
     if target is None:
         _rewrite_wheel(os.path.join(wheel_directory, name), {}, None)
     else:
