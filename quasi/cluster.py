@@ -3,9 +3,11 @@ and the executor behind ``quasi --scheduler``.
 
     client.register_plugin(quasi.cluster.WarmUp())
 
-On each worker, before any task: compiles every numba kernel into the worker's cache
-in a subprocess (``python -m quasi.warmup``), so that no task compiles (a worker that
-holds the GIL for minutes inside a task stops answering the scheduler), then imports
+On each worker, before any task: unless a complete warm-up of the worker's cache is on
+record for the present code (``quasi.warmup.is_warm``), compiles every numba kernel
+into that cache in a subprocess (``python -m quasi.warmup``), so that no task compiles
+(a worker that holds the GIL for minutes inside a task stops answering the scheduler),
+then imports
 quasi there, which registers the .qz compression with fsspec. Needs the ``dask`` extra
 (``pip install 'quasi[dask]'``); importing quasi itself never imports Dask.
 """
@@ -29,10 +31,13 @@ class WarmUp(WorkerPlugin):
         self.timeout = timeout
 
     def setup(self, worker) -> None:
-        done = subprocess.run([sys.executable, "-m", "quasi.warmup"], capture_output=True,
-                              text=True, timeout=self.timeout)
-        if done.returncode:
-            raise RuntimeError(f"quasi warm-up failed on {worker.address}:\n{done.stderr}")
+        from . import warmup
+
+        if not warmup.is_warm():
+            done = subprocess.run([sys.executable, "-m", "quasi.warmup"], capture_output=True,
+                                  text=True, timeout=self.timeout)
+            if done.returncode:
+                raise RuntimeError(f"quasi warm-up failed on {worker.address}:\n{done.stderr}")
         import quasi
 
         quasi.register_fsspec()

@@ -5,9 +5,15 @@ and cluster workers: afterwards no process that uses the same cache directory
 (``NUMBA_CACHE_DIR``, else the package's ``__pycache__`` when writable; see
 quasi.models._jit) compiles anything. It runs in one process on purpose: processes that
 compile the same kernel at once can corrupt numba's index of the cache, and warm-ups
-of the same cache directory take turns (a lock file in it).
+of the same cache directory take turns (a lock file in it). A complete warm-up leaves
+a record beside the lock (``is_warm``), so that a cluster worker whose cache is already
+warm need not start the warm-up process at all.
 """
+import glob
+import hashlib
+import json
 import os
+import platform
 import random
 import sys
 import time
@@ -82,15 +88,84 @@ def _one_at_a_time():
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _record_path() -> str:
+    return os.path.join(_lock_directory(), ".quasi-warm-up.done")
+
+
+def _index_files() -> list:
+    """numba's index files of the quasi kernels in the cache this process uses."""
+    import numba
+
+    if numba.config.CACHE_DIR:
+        roots = [numba.config.CACHE_DIR]
+    else:
+        package = os.path.dirname(os.path.dirname(os.path.abspath(_jit.__file__)))
+        roots = [os.path.join(package, stage, "__pycache__") for stage in ("text", "models", "codec")]
+    return sorted(path for root in roots
+                  for path in glob.glob(os.path.join(glob.escape(root), "**", "*.nbi"),
+                                        recursive=True))
+
+
+def _fingerprint() -> str:
+    """What the cached kernels depend on: the kernel modules' sources, Python, numba and
+    the CPU they are compiled for (numba keys its cache on each of these)."""
+    import llvmlite.binding
+    import numba
+
+    digest = hashlib.sha256()
+    package = os.path.dirname(os.path.dirname(os.path.abspath(_jit.__file__)))
+    for stage in ("text", "models", "codec"):
+        for path in sorted(glob.glob(os.path.join(glob.escape(package), stage, "*.py"))):
+            with open(path, "rb") as f:
+                digest.update(f"{stage}/{os.path.basename(path)}\0".encode())
+                digest.update(hashlib.sha256(f.read()).digest())
+    cpu = (numba.config.CPU_NAME or llvmlite.binding.get_host_cpu_name(),
+           numba.config.CPU_FEATURES if numba.config.CPU_NAME
+           else llvmlite.binding.get_host_cpu_features().flatten())
+    digest.update(repr((numba.__version__, sys.implementation.cache_tag, platform.machine(),
+                        cpu)).encode())
+    return digest.hexdigest()
+
+
+def is_warm() -> bool:
+    """True if a complete warm-up of this cache ran for the present kernel sources,
+    Python, numba and CPU target, and the index files it left are all still there."""
+    if _jit.CACHE_DIR == "":
+        return False
+    try:
+        with open(_record_path(), encoding="utf-8") as f:
+            record = json.load(f)
+        return (record["fingerprint"] == _fingerprint()
+                and all(os.path.exists(path) for path in record["index_files"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _write_record() -> None:
+    """Record a complete warm-up (atomically). The record only spares later warm-ups,
+    so a cache directory that takes no new file is left without one."""
+    record = {"fingerprint": _fingerprint(), "index_files": _index_files()}
+    path = _record_path()
+    try:
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(record, f)
+        os.replace(path + ".tmp", path)
+    except OSError:
+        pass
+
+
 def warm_up(levels=LEVELS, tilings=TILINGS, report=None) -> None:
     """Compress and decompress sample_text() at every level (and the default level
     with each of ``tilings``), checking each round trip; ``report(what, seconds)``
-    after each step. Warm-ups of the same cache directory wait for each other."""
+    after each step. Warm-ups of the same cache directory wait for each other; a
+    complete one (every level and tiling) is recorded for ``is_warm``."""
     text = sample_text()
     steps = [(level, DEFAULT_TILING) for level in levels]
     steps += [(None, tiling) for tiling in tilings]
     with _one_at_a_time():
         _run(steps, text, report)
+        if _jit.CACHE_DIR != "" and set(levels) >= set(LEVELS) and set(tilings) >= set(TILINGS):
+            _write_record()
 
 
 def _run(steps, text, report):

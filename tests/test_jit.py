@@ -201,10 +201,39 @@ def _compiles_nothing_after_warm_up(tmp_path, env):
 
 def test_nothing_compiles_after_warm_up(tmp_path):
     _compiles_nothing_after_warm_up(tmp_path, dict(os.environ))
+    r = subprocess.run([sys.executable, "-c", "import quasi.warmup as w; print(w.is_warm())"],
+                       capture_output=True, text=True)
+    assert r.stdout.strip() == "True", r.stderr
+
+
+def test_warm_up_record_names_what_the_cache_holds(tmp_path, monkeypatch):
+    """is_warm: only a record of this fingerprint whose index files all exist counts."""
+    import json
+
+    import quasi.warmup as warmup
+
+    record = tmp_path / "record"
+    monkeypatch.setattr(warmup, "_record_path", lambda: str(record))
+    assert not warmup.is_warm()
+    index = tmp_path / "kernel.nbi"
+    index.write_bytes(b"")
+    for fingerprint, present, warm in (("0" * 64, True, False),
+                                       (warmup._fingerprint(), True, True),
+                                       (warmup._fingerprint(), False, False)):
+        if not present:
+            index.unlink()
+        record.write_text(json.dumps({"fingerprint": fingerprint, "index_files": [str(index)]}))
+        assert warmup.is_warm() is warm
+    record.write_text("{not json")
+    assert not warmup.is_warm()
 
 
 @pytest.mark.slow
 def test_warm_up_fills_an_empty_cache(tmp_path):
     cache = tmp_path / "cache"
-    _compiles_nothing_after_warm_up(tmp_path, dict(os.environ, NUMBA_CACHE_DIR=str(cache)))
-    assert any(cache.rglob("*.nbc"))
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
+    _compiles_nothing_after_warm_up(tmp_path, env)
+    assert any(cache.rglob("*.nbc")) and (cache / ".quasi-warm-up.done").exists()
+    r = subprocess.run([sys.executable, "-c", "import quasi.warmup as w; print(w.is_warm())"],
+                       capture_output=True, text=True, env=env)
+    assert r.stdout.strip() == "True", r.stderr

@@ -394,8 +394,9 @@ def test_dask_retries_a_task_whose_worker_died(tmp_path, dask_client):
 
 
 def test_dask_workers_warm_up_before_their_tasks(tmp_path, dask_client):
-    """quasi.cluster.WarmUp: each worker runs the warm-up (serially: they take turns on
-    the shared cache) and registers the .qz compression with fsspec."""
+    """quasi.cluster.WarmUp: each worker warms the cache unless that is on record
+    (serially: they take turns on the shared cache) and registers the .qz compression
+    with fsspec."""
     from quasi.cluster import WarmUp
 
     dask_client.register_plugin(WarmUp())
