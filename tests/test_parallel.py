@@ -399,6 +399,7 @@ def test_dask_workers_warm_up_before_their_tasks(tmp_path, dask_client):
     with fsspec."""
     from quasi.cluster import WarmUp
 
+    dask_client.wait_for_workers(2, timeout=60)   # a worker killed by a test above restarts
     dask_client.register_plugin(WarmUp())
 
     def registered():

@@ -2,11 +2,11 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from quasi.text.codebook import frequent_ngrams, prefix_hashes, py_count_ngrams, usable_runs
+from quasi.text.codebook import frequent_ngrams, prefix_hashes, py_count_ngrams
 from quasi.text.hierarchy import lookup_mask, lookup_starts
-from quasi.text.parse import LEVEL_BIGRAM, LEVEL_NEW, LEVEL_WORD, PHRASE_LENGTHS, parse
+from quasi.text.parse import (LEVEL_BIGRAM, LEVEL_NEW, LEVEL_WORD, PHRASE_LENGTHS, count_phrases,
+                              parse)
 from quasi.text.tiling import FIB_LENGTHS
-from quasi.codec.workers import Workers
 
 SPECS = ("multi", "fib", "period5", "none", "dense", "period:LLS")
 
@@ -93,16 +93,34 @@ def test_parse_matches_twin(ids, spec, use_bigrams, min_count):
         assert n_entries[lev] == len({v for _, lv, v in twin if lv == lev}) or lev < 2
 
 
-def test_parse_with_workers_is_the_same_parse():
-    ids = np.random.default_rng(5).integers(0, 9, 30000).astype(np.int32)
-    order = {}
-    ids = np.array([order.setdefault(int(w), len(order)) for w in ids], np.int32)
-    mask = lookup_mask(SPECS[0], len(ids))
-    alone = parse(ids, _first(ids), mask, min_count=3)
-    with Workers(2) as workers:
-        shared = parse(ids, _first(ids), mask, min_count=3, workers=workers)
-    for a, b in zip(alone, shared):
-        assert np.array_equal(a, b)
+@settings(max_examples=60, deadline=None)
+@given(repetitive, st.integers(1, 6), st.sampled_from(SPECS))
+def test_counts_of_the_levels_skip_only_rare_ngrams(ids, min_count, spec):
+    """count_phrases counts each level only where the level below left frequent
+    n-grams: what it finds is what counting every lookup start finds."""
+    mask = lookup_mask(spec, len(ids))
+    counts = count_phrases(ids, mask, min_count)
+    h = prefix_hashes(ids)
+    for k in range(1, len(FIB_LENGTHS)):
+        n = FIB_LENGTHS[k]
+        if n > len(ids):
+            assert k not in counts.levels
+            continue
+        every = _covering_ok(np.ones(len(ids), np.bool_), n)
+        full = frequent_ngrams(h, mask, k, n, every, (n + 1) // 2, min_count)[:3]
+        for a, b in zip(counts.levels[k], full):
+            assert np.array_equal(a, b), (k, n)
+
+
+def _covering_ok(usable, n):
+    """frequent_ngrams' ok for n-grams of usable words: 1 where the (n + 1) // 2
+    words from there are all usable."""
+    half = (n + 1) // 2
+    run = np.concatenate([[0], np.cumsum(usable)])
+    ok = np.zeros(len(usable) + 1, np.uint8)
+    if len(usable) >= half:
+        ok[:len(usable) - half + 1] = (run[half:] - run[:-half]) == half
+    return ok
 
 
 @settings(max_examples=100, deadline=None)
@@ -114,8 +132,8 @@ def test_frequent_ngrams_matches_twin(ids, n, min_count, everywhere):
     mask = (rng.random(len(ids)) < 0.5).astype(np.uint16) << 3
     positions = range(len(ids) - n + 1) if everywhere else np.flatnonzero(mask).tolist()
     usable = rng.random(len(ids)) < 0.9
-    hs, cs, ps = frequent_ngrams(prefix_hashes(ids), mask, -1 if everywhere else 3, n,
-                                 usable_runs(usable), min_count)
+    hs, cs, ps, _ = frequent_ngrams(prefix_hashes(ids), mask, -1 if everywhere else 3, n,
+                                    _covering_ok(usable, n), (n + 1) // 2, min_count)
     twin = py_count_ngrams(ids.tolist(), [p for p in positions if p + n <= len(ids)], n,
                            usable.tolist())
     assert hs.tolist() == sorted(set(hs.tolist()))  # distinct, in hash order
@@ -123,16 +141,13 @@ def test_frequent_ngrams_matches_twin(ids, n, min_count, everywhere):
                                                           if v[0] >= min_count)
 
 
-def test_frequent_ngrams_long_runs():
-    """usable_runs caps a run at 255 tokens: a 144-gram inside a longer usable run
-    still counts, and one crossing an unusable token does not."""
+def test_frequent_ngrams_long_ngrams():
+    """A 144-gram counts wherever its 144 words are usable, and not across an unusable one."""
     ids = np.tile(np.arange(300, dtype=np.int64), 4)
     usable = np.ones(ids.shape[0], np.bool_)
     usable[1000] = False
-    run = usable_runs(usable)
-    assert run[0] == 255 and run[999] == 1 and run[1000] == 0 and run[1001] == 199
-    hs, cs, ps = frequent_ngrams(prefix_hashes(ids), np.zeros(ids.shape[0], np.uint16), -1,
-                                 144, run, 2)
+    hs, cs, ps, _ = frequent_ngrams(prefix_hashes(ids), np.zeros(ids.shape[0], np.uint16), -1,
+                                    144, _covering_ok(usable, 144), 72, 2)
     twin = py_count_ngrams(ids.tolist(), range(ids.shape[0] - 143), 144, usable.tolist())
     assert sorted(zip(cs.tolist(), ps.tolist())) == sorted(v for v in twin.values()
                                                           if v[0] >= 2)

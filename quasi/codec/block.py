@@ -162,7 +162,7 @@ def _encode_block(data, spec, params, stats, workers, meter):
     best = None
     min_match = None
     tried = params.min_counts(len(data))
-    counts = count_phrases(ids, mask, min(tried), workers)  # one count for every trial
+    counts = count_phrases(ids, mask, min(tried))  # one count for every trial
     # passes of the event coder: every trial at most, and the final one with the chain
     meter.start(n_tok, len(tried) + (1 if word_chain or side_bits else 0))
 

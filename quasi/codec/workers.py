@@ -1,8 +1,8 @@
 """Worker threads inside one block's coding.
 
-The numba kernels release the GIL, so independent stages of a block (the phrase
-counts of the hierarchy's levels, the vocabulary and whitespace coders, the
-match-length trials) run truly in parallel. With one thread every call runs at once
+The numba kernels release the GIL, so independent stages of a block (the
+vocabulary, whitespace and case coders beside the parse, the match-length trials)
+run truly in parallel. With one thread every call runs at once
 in the caller, so the output never depends on the number of threads.
 """
 from concurrent.futures import Future, ThreadPoolExecutor

@@ -9,6 +9,7 @@ import numpy as np
 from ..models._jit import njit
 
 HASH_BASE = np.uint64(0x9E3779B97F4A7C15)
+NO_STARTS = 16   # a bit of no lookup mask (uint16): frequent_ngrams then counts no start
 
 
 @njit
@@ -35,31 +36,24 @@ def ngram_hash(h, pw, p, n):
     return h[p + n] - h[p] * pw
 
 
-@njit
-def usable_runs(usable):
-    """run[p] = how many tokens from p on are usable in a row, capped at 255
-    (no n-gram is longer): the n-gram at p is usable when run[p] >= n."""
-    n_tok = usable.shape[0]
-    run = np.zeros(n_tok + 1, np.uint8)
-    for p in range(n_tok - 1, -1, -1):
-        if usable[p]:
-            run[p] = min(np.int64(run[p + 1]) + 1, 255)
-    return run
-
-
 # The scans below test a start and hash its n-gram (ngram_hash) inline, once per
 # candidate start: numba keeps reference counting in a loop that passes its
 # arrays to helpers, at several times the cost, and njit_leaf helpers (real
 # calls) made the nine levels' counts of enwik8-head about 25% slower.
+#
+# Candidate starts are given as ``ok``: one byte per position (and one more, 0),
+# not 0 where a shorter n_prev-gram may be counted; an n-gram (n <= 2 * n_prev)
+# is a candidate at p when ok holds at p and at p + n - n_prev, the starts of the
+# two n_prev-grams that cover it.
 
 @njit
-def _bucket_counts(h, mask, bit, n, run, shift):
+def _bucket_counts(h, ok, n, n_prev, shift):
     """How many candidate n-grams fall in each sketch bucket: the top bits of
     their hash times an odd constant, so every bit of the hash reaches them."""
     pw = base_power(n)
     buckets = np.zeros(1 << (64 - np.int64(shift)), np.uint32)
-    for p in range(run.shape[0] - n):
-        if bit >= 0 and (np.int64(mask[p]) >> bit) & 1 == 0 or np.int64(run[p]) < n:
+    for p in range(ok.shape[0] - n):
+        if ok[p] == 0 or ok[p + n - n_prev] == 0:
             continue
         x = h[p + n] - h[p] * pw
         buckets[np.int64((x * HASH_BASE) >> shift)] += 1
@@ -67,24 +61,29 @@ def _bucket_counts(h, mask, bit, n, run, shift):
 
 
 @njit
-def _kept_hashes(h, mask, bit, n, run, shift, buckets, min_count):
-    """The hashes of the candidate n-grams whose buckets reach min_count, sorted."""
+def _kept_hashes(h, mask, bit, ok, n, n_prev, shift, buckets, min_count):
+    """(the hashes of the candidate n-grams at the lookup starts whose buckets reach
+    min_count, sorted; the candidates whose buckets reach min_count, in ok's form)."""
     pw = base_power(n)
     k = 0
     for b in range(buckets.shape[0]):
         if buckets[b] >= min_count:
             k += np.int64(buckets[b])
     hs = np.empty(k, np.uint64)
+    frequent = np.zeros(ok.shape[0], np.uint8)
     k = 0
-    for p in range(run.shape[0] - n):
-        if bit >= 0 and (np.int64(mask[p]) >> bit) & 1 == 0 or np.int64(run[p]) < n:
+    for p in range(ok.shape[0] - n):
+        if ok[p] == 0 or ok[p + n - n_prev] == 0:
             continue
         x = h[p + n] - h[p] * pw
         if buckets[np.int64((x * HASH_BASE) >> shift)] >= min_count:
-            hs[k] = x
-            k += 1
+            frequent[p] = 1
+            if bit < 0 or (np.int64(mask[p]) >> bit) & 1:
+                hs[k] = x
+                k += 1
+    hs = hs[:k].copy()
     hs.sort()
-    return hs
+    return hs, frequent
 
 
 @njit
@@ -108,44 +107,49 @@ def _runs_reaching(hs, min_count):
 
 
 @njit
-def _first_positions(h, mask, bit, n, run, shift, buckets, min_count, out_h):
-    """The first candidate start of each n-gram hash in out_h."""
+def _first_positions(h, mask, bit, n, frequent, out_h):
+    """The first lookup start among ``frequent`` of each n-gram hash in out_h."""
     pw = base_power(n)
     out_p = np.full(out_h.shape[0], -1, np.int64)
     if out_h.shape[0] == 0:
         return out_p
     slots = table_build(out_h)
-    for p in range(run.shape[0] - n):
-        if bit >= 0 and (np.int64(mask[p]) >> bit) & 1 == 0 or np.int64(run[p]) < n:
+    for p in range(frequent.shape[0] - n):
+        if frequent[p] == 0 or bit >= 0 and (np.int64(mask[p]) >> bit) & 1 == 0:
             continue
-        x = h[p + n] - h[p] * pw
-        if buckets[np.int64((x * HASH_BASE) >> shift)] >= min_count:
-            e = table_find(slots, out_h, x)
-            if e >= 0 and out_p[e] < 0:
-                out_p[e] = p
+        e = table_find(slots, out_h, h[p + n] - h[p] * pw)
+        if e >= 0 and out_p[e] < 0:
+            out_p[e] = p
     return out_p
 
 
 @njit
-def frequent_ngrams(h, mask, bit, n, run, min_count):
-    """Distinct n-grams seen at least min_count times at the candidate starts:
-    the p with bit ``bit`` of mask[p] set (every p when bit < 0) and run[p] >= n
-    (see usable_runs).
+def frequent_ngrams(h, mask, bit, n, ok, n_prev, min_count):
+    """Distinct n-grams seen at least min_count times at the lookup starts: the p
+    with bit ``bit`` of mask[p] set (every p when bit < 0) that are candidates
+    (ok, n_prev: see above).
 
-    Returns (hash, count, first position) per such hash, in hash order. A first
-    pass counts the hashes into buckets (about one per token): a bucket's count
-    bounds the count of every hash in it, so only the hashes in buckets reaching
-    min_count are sorted and counted exactly. Memory: the buckets (4 bytes per
-    token), one hash per start kept, and a table of the frequent ones for the
-    scan that finds their first positions."""
+    Returns (hash, count, first position) per such hash, in hash order, and the
+    candidates whose n-gram may be seen min_count times among all candidates, in
+    ok's form: the ``ok`` of longer n-grams. An n-gram seen fewer times cannot
+    begin or end a longer one seen that often, so counting the longer n-grams only
+    there finds the same; the test depends only on the n-gram's words, so every
+    start of a kept n-gram is kept.
+
+    A first pass counts the hashes at every candidate into buckets (about one per
+    position): a bucket's count bounds the count of every hash in it, so only the
+    hashes in buckets reaching min_count are sorted and counted exactly. Memory:
+    the buckets (4 bytes per token), a byte per token for the frequent candidates,
+    one hash per start kept, and a table of the frequent ones for the scan that
+    finds their first positions."""
     bits = 4
-    while (1 << bits) < run.shape[0]:
+    while (1 << bits) < ok.shape[0]:
         bits += 1
     shift = np.uint64(64 - bits)
-    buckets = _bucket_counts(h, mask, bit, n, run, shift)
-    out_h, out_c = _runs_reaching(_kept_hashes(h, mask, bit, n, run, shift, buckets, min_count),
-                                  min_count)
-    return out_h, out_c, _first_positions(h, mask, bit, n, run, shift, buckets, min_count, out_h)
+    buckets = _bucket_counts(h, ok, n, n_prev, shift)
+    hs, frequent = _kept_hashes(h, mask, bit, ok, n, n_prev, shift, buckets, min_count)
+    out_h, out_c = _runs_reaching(hs, min_count)
+    return out_h, out_c, _first_positions(h, mask, bit, n, frequent, out_h), frequent
 
 
 @njit

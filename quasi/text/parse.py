@@ -15,10 +15,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ..models._jit import njit
-from .codebook import (base_power, frequent_ngrams, ngram_hash, prefix_hashes, select_entries,
-                       table_build, table_find, usable_runs)
+from .codebook import (NO_STARTS, base_power, frequent_ngrams, ngram_hash, prefix_hashes,
+                       select_entries, table_build, table_find)
 from .tiling import FIB_LENGTHS
-from ..codec.workers import Workers
 
 LEVEL_NEW = 0
 LEVEL_WORD = 1
@@ -120,23 +119,32 @@ class PhraseCounts(NamedTuple):
     levels: dict
 
 
-def count_phrases(ids, mask, min_count, workers=None) -> PhraseCounts:
+def count_phrases(ids, mask, min_count) -> PhraseCounts:
     """Count the levels' n-grams once for parses at min_count or above (the
-    encoder's threshold trials share one count). workers (a workers.Workers):
-    counts the levels at once."""
+    encoder's threshold trials share one count)."""
     n_tok = ids.shape[0]
     h = prefix_hashes(ids)
-    all_usable = usable_runs(np.ones(n_tok, np.bool_))
-    levels = [k for k in range(9, 0, -1) if FIB_LENGTHS[k] <= n_tok]
+    # Shortest first: an n-gram can be frequent only where the shorter n-grams that
+    # begin and end it are (codebook.frequent_ngrams), so each level scans only the
+    # starts the level below left, and the counts do not change. Bigrams start it
+    # (every position; not a level of the codebooks).
+    ok = np.ones(n_tok + 1, np.uint8)
+    ok[n_tok] = 0
+    ok = frequent_ngrams(h, mask, np.int64(NO_STARTS), np.int64(2), ok, np.int64(1),
+                         np.int64(min_count))[3]
+    found = {}
+    for k in range(1, len(FIB_LENGTHS)):
+        if FIB_LENGTHS[k] > n_tok:
+            break
+        out_h, out_c, out_p, ok = frequent_ngrams(h, mask, np.int64(k), np.int64(FIB_LENGTHS[k]),
+                                                  ok, np.int64(FIB_LENGTHS[k - 1]),
+                                                  np.int64(min_count))
+        found[k] = (out_h, out_c, out_p)
+    levels = {k: found[k] for k in sorted(found, reverse=True)}
+    return PhraseCounts(h, min_count, levels)
 
-    def count(k):
-        return frequent_ngrams(h, mask, k, FIB_LENGTHS[k], all_usable, min_count)
 
-    return PhraseCounts(h, min_count, dict(zip(levels, (workers or Workers()).map(count, levels))))
-
-
-def parse(ids, first, mask, *, use_bigrams=True, min_count=2, caps=None, workers=None,
-          counts=None):
+def parse(ids, first, mask, *, use_bigrams=True, min_count=2, caps=None, counts=None):
     """Parse token ids into events; see the module docstring.
 
     mask: uint16 per token, bit k set where a level-k phrase may start
@@ -144,7 +152,7 @@ def parse(ids, first, mask, *, use_bigrams=True, min_count=2, caps=None, workers
     anywhere. counts: count_phrases' result at min_count or below (counted here
     if None). Returns (e_pos, e_lev, e_val, n_entries per level code)."""
     if counts is None:
-        counts = count_phrases(ids, mask, min_count, workers)
+        counts = count_phrases(ids, mask, min_count)
     elif counts.min_count > min_count:
         raise ValueError("phrase counts taken at a higher threshold than the parse's")
     n_tok = ids.shape[0]
@@ -167,7 +175,10 @@ def parse(ids, first, mask, *, use_bigrams=True, min_count=2, caps=None, workers
                          covered, ev_level, ev_entry, k + 2)
             book_sizes[k + 2] = eh.shape[0]
         if use_bigrams and n_tok >= 2:
-            hs, cs, ps = frequent_ngrams(h, mask, -1, 2, usable_runs(~covered), min_count)
+            free = np.zeros(n_tok + 1, np.uint8)   # uncovered words (a bigram's two)
+            free[:n_tok] = ~covered
+            hs, cs, ps, _ = frequent_ngrams(h, mask, np.int64(-1), np.int64(2), free, np.int64(1),
+                                            np.int64(min_count))
             eh, ep = select_entries(hs, cs, ps, min_count, n_tok)
             book_sizes[LEVEL_BIGRAM] = eh.shape[0]
             if eh.shape[0]:
