@@ -437,6 +437,35 @@ def test_transcript_takes_lzma_where_it_is_smaller():
     assert len(packed) <= len(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME)) + 8
 
 
+def test_lzma_trial_rule_reads_long_matches():
+    """A coding below 0.75 of zstd-1's size is tried as LZMA2 only when it is also
+    above 0.64 of zstd-1's and 0.85 of zstd-9's (long repeats that zstd-1 misses)."""
+    from quasi.codec.fallback import lzma_worth_trying
+    import zstandard
+
+    page = random.Random(5).randbytes(600_000)
+    raw = page + page   # a repeat farther back than zstd-1's window (512 KiB), not zstd-9's
+    z1 = len(zstandard.ZstdCompressor(level=1).compress(raw))
+    z9 = len(zstandard.ZstdCompressor(level=9).compress(raw))
+    assert 0.85 * z9 < 0.64 * z1   # zstd-9 finds what zstd-1 misses
+    assert lzma_worth_trying(raw, int(0.76 * z1))
+    assert lzma_worth_trying(raw, int(0.70 * z1))
+    assert not lzma_worth_trying(raw, int(0.63 * z1))
+    assert not lzma_worth_trying(raw, int(0.84 * z9))
+    assert not lzma_worth_trying(raw, int(0.70 * z1), long_matches=False)   # level 1
+
+
+@needs_corpora
+def test_markup_takes_lzma_where_long_matches_make_it_smaller():
+    """On structured/rust-reference.html quasi-6's coding is 0.67 of zstd-1 and 0.93 of
+    zstd-9, and LZMA2 is 11.5% smaller: the trial must run (level 9's coding is smaller
+    than LZMA2)."""
+    data = quasi_corpora.load("structured/rust-reference.html")
+    packed = quasi.compress(data, level=6)
+    assert quasi.get_frame_info(packed).block_types == [BLOCK_LZMA]
+    assert len(packed) <= len(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME)) + 8
+
+
 def test_text_sample_never_runs_the_lzma_trial(monkeypatch):
     calls = counting_lzma(monkeypatch)
     data = word_soup(30000, seed=11)   # 3 blocks of 55 KB (a tiny block may be tried)

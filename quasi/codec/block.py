@@ -58,6 +58,7 @@ class BlockParams:
     vocab_bits: int = TABLE_BITS
     case_bits: int = 0
     side_bits: int = 0
+    long_match_trial: bool = True
 
     @classmethod
     def for_level(cls, level: int) -> "BlockParams":
@@ -66,8 +67,10 @@ class BlockParams:
         less than 1% in size and by about the noise in speed):
 
         1. light vocabulary model, word-context lists of 64 entries, LZ matches of 4
-           events and more, whitespace by counting, one phrase threshold (48);
-        2. lists of 96 entries; LZ matches of 3 events tried as well;
+           events and more, whitespace by counting, one phrase threshold (48); the
+           LZMA2 trial only by zstd-1's size (fallback.lzma_worth_trying);
+        2. lists of 96 entries; LZ matches of 3 events tried as well; the LZMA2 trial
+           also where zstd-9 finds long matches;
         3. lists of 128 entries;
         4. lists of 192 entries; the full vocabulary model on vocabularies up to
            FULL_VOCAB_BYTES;
@@ -96,7 +99,8 @@ class BlockParams:
                    space_bits=0 if level <= 4 else 16 if level <= 6 else 20,
                    vocab_bits=TABLE_BITS if level <= 6 else 20,
                    case_bits=0 if level <= 7 else MAX_CASE_BITS,
-                   side_bits=0 if level <= 7 else MAX_SIDE_BITS)
+                   side_bits=0 if level <= 7 else MAX_SIDE_BITS,
+                   long_match_trial=level >= 2)
 
     def min_counts(self, n_bytes: int) -> list:
         """The phrase thresholds that may be tried on a block of n_bytes: the first
