@@ -50,8 +50,7 @@ def cache_location() -> str:
         return "nowhere (no writable cache directory: kernels compile in every process)"
     if numba.config.CACHE_DIR:
         return numba.config.CACHE_DIR
-    package = os.path.dirname(os.path.dirname(os.path.abspath(_jit.__file__)))
-    where = os.path.join(package, "*", "__pycache__")
+    where = os.path.join(_jit.PACKAGE_DIR, "*", "__pycache__")
     if _jit.PREBUILT_TARGET is not None:
         where += f" (the wheel's prebuilt cache, CPU target {_jit.PREBUILT_TARGET[0]})"
     return where
@@ -99,8 +98,7 @@ def _index_files() -> list:
     if numba.config.CACHE_DIR:
         roots = [numba.config.CACHE_DIR]
     else:
-        package = os.path.dirname(os.path.dirname(os.path.abspath(_jit.__file__)))
-        roots = [os.path.join(package, stage, "__pycache__") for stage in ("text", "models", "codec")]
+        roots = [os.path.join(_jit.PACKAGE_DIR, stage, "__pycache__") for stage in _jit.KERNEL_STAGES]
     return sorted(path for root in roots
                   for path in glob.glob(os.path.join(glob.escape(root), "**", "*.nbi"),
                                         recursive=True))
@@ -113,9 +111,8 @@ def _fingerprint() -> str:
     import numba
 
     digest = hashlib.sha256()
-    package = os.path.dirname(os.path.dirname(os.path.abspath(_jit.__file__)))
-    for stage in ("text", "models", "codec"):
-        for path in sorted(glob.glob(os.path.join(glob.escape(package), stage, "*.py"))):
+    for stage in _jit.KERNEL_STAGES:
+        for path in sorted(glob.glob(os.path.join(glob.escape(_jit.PACKAGE_DIR), stage, "*.py"))):
             with open(path, "rb") as f:
                 digest.update(f"{stage}/{os.path.basename(path)}\0".encode())
                 digest.update(hashlib.sha256(f.read()).digest())

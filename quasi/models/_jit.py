@@ -46,15 +46,17 @@ def _writable(path: str, private: bool = False) -> bool:
         return False
 
 
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KERNEL_STAGES = ("text", "models", "codec")   # the subpackages whose modules hold kernels
+
+
 def _cache_dir():
     """The directory to cache kernels in: None for numba's default (the writable
     ``__pycache__`` beside each kernel module, or NUMBA_CACHE_DIR when set), "" when
     nothing is writable."""
     if os.environ.get("NUMBA_CACHE_DIR"):
         return None
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    if all(_writable(os.path.join(package, stage, "__pycache__"))
-           for stage in ("text", "models", "codec")):
+    if all(_writable(os.path.join(PACKAGE_DIR, stage, "__pycache__")) for stage in KERNEL_STAGES):
         return None
     user = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     if _writable(os.path.join(user, "quasi", "numba")):

@@ -132,15 +132,14 @@ def count_phrases(ids, mask, min_count) -> PhraseCounts:
     ok[n_tok] = 0
     ok = frequent_ngrams(h, mask, np.int64(NO_STARTS), np.int64(2), ok, np.int64(1),
                          np.int64(min_count))[3]
-    found = {}
+    levels = {}
     for k in range(1, len(FIB_LENGTHS)):
         if FIB_LENGTHS[k] > n_tok:
             break
         out_h, out_c, out_p, ok = frequent_ngrams(h, mask, np.int64(k), np.int64(FIB_LENGTHS[k]),
                                                   ok, np.int64(FIB_LENGTHS[k - 1]),
                                                   np.int64(min_count))
-        found[k] = (out_h, out_c, out_p)
-    levels = {k: found[k] for k in sorted(found, reverse=True)}
+        levels[k] = (out_h, out_c, out_p)
     return PhraseCounts(h, min_count, levels)
 
 
